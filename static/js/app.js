@@ -1,0 +1,68 @@
+// UtilityClerk keyboard helpers. No inline scripts anywhere: the CSP allows only this origin.
+(function () {
+  "use strict";
+
+  function isTyping(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+
+  // "/" focuses the global search from anywhere, unless the clerk is typing in a field.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey && !isTyping(document.activeElement)) {
+      var box = document.getElementById("global-search-input");
+      if (box) {
+        event.preventDefault();
+        box.focus();
+        box.select();
+      }
+    }
+  });
+
+  // Search results: arrow keys walk them, Enter opens the highlighted one, Escape closes.
+  function resultLinks() {
+    return Array.prototype.slice.call(document.querySelectorAll("#search-results a.result"));
+  }
+  function highlight(links, index) {
+    links.forEach(function (a, i) {
+      a.classList.toggle("active", i === index);
+      a.setAttribute("aria-selected", i === index ? "true" : "false");
+    });
+    if (links[index]) { links[index].scrollIntoView({ block: "nearest" }); }
+  }
+  document.addEventListener("keydown", function (event) {
+    var box = document.getElementById("global-search-input");
+    if (!box || document.activeElement !== box) { return; }
+    var links = resultLinks();
+    var current = links.findIndex(function (a) { return a.classList.contains("active"); });
+    if (event.key === "ArrowDown" && links.length) {
+      event.preventDefault();
+      highlight(links, Math.min(current + 1, links.length - 1));
+    } else if (event.key === "ArrowUp" && links.length) {
+      event.preventDefault();
+      highlight(links, Math.max(current - 1, 0));
+    } else if (event.key === "Enter" && current >= 0) {
+      event.preventDefault();
+      window.location.href = links[current].href;
+    } else if (event.key === "Escape") {
+      document.getElementById("search-results").innerHTML = "";
+    }
+  });
+  // A fresh result list starts with its first (best) row highlighted.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "search-results") {
+      highlight(resultLinks(), 0);
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var results = document.getElementById("search-results");
+    if (results && !event.target.closest(".global-search")) { results.innerHTML = ""; }
+  });
+
+  // Elements with data-autofocus take focus when they arrive, in a page or an HTMX swap.
+  function autofocus(root) {
+    var el = (root || document).querySelector("[data-autofocus]");
+    if (el) { el.focus(); }
+  }
+  document.addEventListener("DOMContentLoaded", function () { autofocus(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { autofocus(event.detail.target); });
+})();

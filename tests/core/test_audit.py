@@ -1,0 +1,93 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+
+from utilityclerk import audit
+from utilityclerk.core.models import AuditEvent, Policy
+
+
+@pytest.fixture
+def event(db, clerk):
+    policy = Policy.current()
+    return audit.record(
+        actor=clerk,
+        action="policy.test",
+        target=policy,
+        before={"clerk_adjustment_limit": "50.00"},
+        after={"clerk_adjustment_limit": "75.00"},
+    )
+
+
+def test_record_keeps_who_what_and_the_change(event, clerk):
+    event.refresh_from_db()
+    assert event.actor == clerk
+    assert event.actor_name == "clerk"
+    assert event.target_repr == "Policy values"
+    assert event.changes() == [("clerk_adjustment_limit", "50.00", "75.00")]
+
+
+def test_record_keeps_only_fields_that_changed(db, clerk):
+    event = audit.record(
+        actor=clerk,
+        action="policy.test",
+        target=Policy.current(),
+        before={"a": 1, "b": 2},
+        after={"a": 1, "b": 3},
+    )
+    assert event.before == {"b": 2}
+    assert event.after == {"b": 3}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE core_auditevent SET action = 'forged'", "DELETE FROM core_auditevent"],
+)
+def test_database_refuses_changing_the_trail(event, statement):
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
+    event.refresh_from_db()
+    assert event.action == "policy.test"
+
+
+def test_model_refuses_save_and_delete_of_an_event(event):
+    event.action = "forged"
+    with pytest.raises(PermissionDenied):
+        event.save()
+    with pytest.raises(PermissionDenied):
+        event.delete()
+    assert AuditEvent.objects.filter(action="policy.test").count() == 1
+
+
+def test_admin_change_of_policy_is_audited_with_before_and_after(client, admin_user):
+    Policy.current()
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/core/policy/1/change/",
+        {"max_payment_amount": "100000.00", "clerk_adjustment_limit": "75.00", "bill_due_days": 20},
+        headers={"X-Request-ID": "0b7c6f7e-1111-4222-8333-944444444444"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response["Location"] == "/admin/core/policy/"
+    assert Policy.current().clerk_adjustment_limit == Decimal("75.00")
+    event = AuditEvent.objects.get(action="policy.change.admin")
+    assert event.actor == admin_user
+    assert event.before == {"clerk_adjustment_limit": "50.00"}
+    assert event.after == {"clerk_adjustment_limit": "75.00"}
+    assert event.request_id == "0b7c6f7e-1111-4222-8333-944444444444"
+    assert event.ip_address == "127.0.0.1"
+
+
+def test_trail_cannot_be_edited_or_deleted_in_the_admin(client, admin_user, event):
+    client.force_login(admin_user)
+    page = client.get(f"/admin/core/auditevent/{event.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="action"' not in page.content  # shown read-only, no form field
+    assert client.post(f"/admin/core/auditevent/{event.pk}/delete/").status_code == 403
+    assert AuditEvent.objects.filter(pk=event.pk).exists()

@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from utilityclerk.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
+from utilityclerk.core.models import AuditEvent, LoginFailure, Policy
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyModelAdmin):
+    list_display = ["at", "actor_name", "action", "target_type", "target_repr", "request_id"]
+    list_filter = ["action", "target_type", "at"]
+    search_fields = ["actor_name", "action", "target_id", "target_repr", "request_id"]
+    date_hierarchy = "at"
+    list_select_related = ["target_type"]
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    # Deleting failures is how an Admin lifts a lock-out early.
+    list_display = ["username", "ip_address", "at"]
+    search_fields = ["username", "ip_address"]
+    readonly_fields = ["username", "ip_address", "at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Policy)
+class PolicyAdmin(AuditedModelAdmin):
+    list_display = ["__str__", "max_payment_amount", "clerk_adjustment_limit", "updated_at"]
+
+    def has_add_permission(self, request):
+        return not Policy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

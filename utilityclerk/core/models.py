@@ -1,0 +1,119 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from utilityclerk.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
+
+class AuditEvent(models.Model):
+    """One row per change of money, status or customer data.
+
+    Written by services in the same transaction as the change. Rows are never edited: the
+    model refuses save-after-create and delete, and a database trigger refuses UPDATE and
+    DELETE from anything else (see migration 0002).
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    target_id = models.CharField(max_length=64)
+    target_repr = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    reason = models.TextField(blank=True)
+    request_id = models.CharField(max_length=36, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "-at"], name="audit_target_idx"),
+            models.Index(fields=["actor", "-at"], name="audit_actor_idx"),
+            models.Index(fields=["action", "-at"], name="audit_action_idx"),
+        ]
+        permissions = [("view_audit_trail", "Can view the audit trail of any record")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Audit events cannot be deleted.")
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for each field that differs, for display."""
+        before, after = self.before or {}, self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, kept to lock out password guessing."""
+
+    username = models.CharField(max_length=150)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "at"], name="loginfailure_user_at_idx")]
+
+    def __str__(self):
+        return f"{self.username} at {self.at:%Y-%m-%d %H:%M}"
+
+
+def money_field(default: str, help_text: str):
+    return models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text=help_text,
+    )
+
+
+class Policy(models.Model):
+    """The utility's policy values: one row, edited by an Admin, audited when changed.
+
+    Read them through `Policy.current()` so every rule reads one place.
+    Defaults and their public sources are in shared/POLICIES.md.
+    """
+
+    SINGLETON_ID = 1
+
+    max_payment_amount = money_field("100000.00", "Largest single payment accepted at the counter.")
+    clerk_adjustment_limit = money_field(
+        "50.00", "Largest adjustment a clerk may post; above it a supervisor posts or approves."
+    )
+    bill_due_days = models.PositiveSmallIntegerField(
+        default=20, help_text="Days from the bill date to the due date."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "policy values"
+        verbose_name_plural = "policy values"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="policy_single_row"),
+        ]
+
+    def __str__(self):
+        return "Policy values"
+
+    @classmethod
+    def current(cls) -> "Policy":
+        policy, _ = cls.objects.get_or_create(id=cls.SINGLETON_ID)
+        return policy
