@@ -1,0 +1,49 @@
+from accounts.models.account import (
+    Account,
+    AccountNote,
+    AccountStatus,
+    Service,
+    ServiceStatus,
+    Utility,
+)
+from accounts.models.customer import (
+    Customer,
+    CustomerClass,
+    CustomerKind,
+    IdentityCheckMethod,
+    PreferredContact,
+    Premise,
+    ServicePoint,
+)
+from accounts.models.ledger import (
+    AdjustmentReason,
+    AdjustmentRequest,
+    AdjustmentRequestStatus,
+    Bill,
+    BillLine,
+    EntryKind,
+    LedgerEntry,
+)
+
+__all__ = [
+    "Account",
+    "AccountNote",
+    "AccountStatus",
+    "AdjustmentReason",
+    "AdjustmentRequest",
+    "AdjustmentRequestStatus",
+    "Bill",
+    "BillLine",
+    "Customer",
+    "CustomerClass",
+    "CustomerKind",
+    "EntryKind",
+    "IdentityCheckMethod",
+    "LedgerEntry",
+    "PreferredContact",
+    "Premise",
+    "Service",
+    "ServicePoint",
+    "ServiceStatus",
+    "Utility",
+]

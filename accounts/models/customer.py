@@ -1,0 +1,202 @@
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+
+from accounts.validation import format_phone
+
+
+class CustomerKind(models.TextChoices):
+    PERSON = "person", "Person"
+    ORGANISATION = "organisation", "Organisation"
+
+
+class CustomerClass(models.TextChoices):
+    RESIDENTIAL = "residential", "Residential"
+    COMMERCIAL = "commercial", "Commercial"
+    GOVERNMENT = "government", "Government"
+
+
+class PreferredContact(models.TextChoices):
+    PHONE = "phone", "Phone"
+    TEXT = "text", "Text message"
+    EMAIL = "email", "E-mail"
+    MAIL = "mail", "Mail"
+
+
+class IdentityCheckMethod(models.TextChoices):
+    # Only how identity was checked is kept, never the document's number.
+    DRIVER_LICENCE = "driver_licence", "Driver licence"
+    STATE_ID = "state_id", "State ID card"
+    PASSPORT = "passport", "Passport"
+    MILITARY_ID = "military_id", "Military ID"
+    BUSINESS_REGISTRATION = "business_registration", "Business registration"
+    OTHER = "other", "Other document"
+
+
+class Customer(models.Model):
+    kind = models.CharField(max_length=12, choices=CustomerKind, default=CustomerKind.PERSON)
+    customer_class = models.CharField(
+        "class", max_length=12, choices=CustomerClass, default=CustomerClass.RESIDENTIAL
+    )
+    first_name = models.CharField(max_length=60, blank=True)
+    last_name = models.CharField(max_length=60, blank=True)
+    organisation_name = models.CharField(max_length=120, blank=True)
+    # Lower-case "first last" or organisation name, kept by save() for trigram search.
+    search_name = models.CharField(max_length=200, editable=False)
+
+    phone = models.CharField("phone", max_length=10, blank=True, help_text="10 digits")
+    alt_phone = models.CharField("other phone", max_length=10, blank=True)
+    email = models.EmailField(blank=True)
+    preferred_contact = models.CharField(
+        max_length=8, choices=PreferredContact, default=PreferredContact.PHONE
+    )
+    language = models.CharField(max_length=40, blank=True, default="English")
+
+    mail_street = models.CharField("mailing street", max_length=120)
+    mail_unit = models.CharField("mailing unit", max_length=20, blank=True)
+    mail_city = models.CharField("mailing city", max_length=60)
+    mail_state = models.CharField("mailing state", max_length=2)
+    mail_zip = models.CharField("mailing ZIP", max_length=10)
+
+    identity_checked_how = models.CharField(max_length=24, choices=IdentityCheckMethod, blank=True)
+    identity_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    identity_checked_at = models.DateTimeField(null=True, blank=True)
+
+    medical_certificate_until = models.DateField(null=True, blank=True)
+    life_support = models.BooleanField(default=False)
+    cash_only_until = models.DateField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["search_name"]
+        indexes = [
+            GinIndex(name="customer_name_trgm", fields=["search_name"], opclasses=["gin_trgm_ops"]),
+            models.Index(fields=["phone"], name="customer_phone_idx", condition=~Q(phone="")),
+            models.Index(
+                fields=["alt_phone"], name="customer_alt_phone_idx", condition=~Q(alt_phone="")
+            ),
+            models.Index(fields=["email"], name="customer_email_idx", condition=~Q(email="")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="organisation", organisation_name__gt="")
+                | Q(kind="person", last_name__gt=""),
+                name="customer_has_a_name",
+            ),
+            models.CheckConstraint(
+                condition=Q(customer_class__in=CustomerClass.values), name="customer_class_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=CustomerKind.values), name="customer_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.search_name = self.display_name.lower()
+        self.email = (self.email or "").strip().lower()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name", "email"}
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == CustomerKind.ORGANISATION:
+            return self.organisation_name
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone(self.phone)
+
+    @property
+    def alt_phone_display(self) -> str:
+        return format_phone(self.alt_phone)
+
+    @property
+    def mailing_address_lines(self) -> list[str]:
+        street = f"{self.mail_street} {self.mail_unit}".strip()
+        return [street, f"{self.mail_city}, {self.mail_state} {self.mail_zip}"]
+
+
+class PremiseType(models.TextChoices):
+    SINGLE_FAMILY = "single_family", "Single-family home"
+    MULTI_FAMILY = "multi_family", "Apartment / multi-family"
+    COMMERCIAL = "commercial", "Commercial"
+    INDUSTRIAL = "industrial", "Industrial"
+    IRRIGATION = "irrigation", "Irrigation only"
+    MUNICIPAL = "municipal", "Municipal"
+
+
+class Premise(models.Model):
+    """A service address. Street and unit are kept normalised so one address is one premise."""
+
+    house_number = models.CharField(max_length=12)
+    street = models.CharField(max_length=100, help_text="Normalised: N MAIN ST")
+    unit = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=60)
+    state = models.CharField(max_length=2)
+    zip_code = models.CharField("ZIP", max_length=10)
+    premise_type = models.CharField(
+        max_length=16, choices=PremiseType, default=PremiseType.SINGLE_FAMILY
+    )
+    hazard_note = models.CharField(
+        "hazard at premise",
+        max_length=200,
+        blank=True,
+        help_text="Dog, locked gate, meter in a confined space: shown to clerks and crews.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["street", "house_number", "unit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["house_number", "street", "unit", "zip_code"], name="premise_address_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["house_number", "street"], name="premise_number_street_idx"),
+            GinIndex(name="premise_street_trgm", fields=["street"], opclasses=["gin_trgm_ops"]),
+        ]
+
+    def __str__(self):
+        return self.address_line
+
+    @property
+    def address_line(self) -> str:
+        unit = f" #{self.unit}" if self.unit else ""
+        return f"{self.house_number} {self.street}{unit}"
+
+    @property
+    def full_address(self) -> str:
+        return f"{self.address_line}, {self.city}, {self.state} {self.zip_code}"
+
+
+class ServicePoint(models.Model):
+    """Where one utility is delivered at a premise, with its meter if metered."""
+
+    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="service_points")
+    utility = models.CharField(max_length=12)
+    meter_number = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["premise", "utility"], name="service_point_unique"),
+        ]
+
+    def __str__(self):
+        meter = f" meter {self.meter_number}" if self.meter_number else ""
+        return f"{self.get_utility_display()}{meter}"
+
+    def get_utility_display(self):
+        from accounts.models.account import Utility
+
+        return Utility(self.utility).label

@@ -1,0 +1,362 @@
+"""Read-side queries for accounts: balances, aging, ledger, search, duplicates."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Q, Sum
+
+from accounts.models import (
+    Account,
+    AccountStatus,
+    AdjustmentRequest,
+    AdjustmentRequestStatus,
+    Customer,
+    LedgerEntry,
+    Premise,
+)
+from accounts.validation import (
+    account_number_problem,
+    format_account_number,
+    normalize_street,
+    phone_digits,
+)
+from utilityclerk import business_day
+from utilityclerk.money import ZERO
+
+# Aging ---------------------------------------------------------------------------------
+
+AGING_BUCKETS = ["current", "days_1_30", "days_31_60", "days_61_90", "days_over_90"]
+AGING_LABELS = {
+    "current": "Current",
+    "days_1_30": "1–30 days",
+    "days_31_60": "31–60 days",
+    "days_61_90": "61–90 days",
+    "days_over_90": "Over 90 days",
+}
+
+# Credits pay the oldest charges first (FIFO by due date). For each charge, in due order, the
+# running total of charges up to it minus all credits says how much of it is still unpaid:
+#   unpaid = clamp(running_charges - credits, 0, amount)
+# and the unpaid part is bucketed by how many days past due the charge is on the as-of date.
+# One statement, set-based: the same SQL ages one account or every account.
+_AGING_SQL = """
+WITH entries AS (
+    SELECT account_id, amount, due_date, id
+    FROM accounts_ledgerentry
+    WHERE business_date <= %(as_of)s {account_filter}
+),
+credits AS (
+    SELECT account_id, -COALESCE(SUM(amount) FILTER (WHERE amount < 0), 0) AS paid,
+           SUM(amount) AS balance
+    FROM entries GROUP BY account_id
+),
+charges AS (
+    SELECT e.account_id, e.amount, e.due_date,
+           SUM(e.amount) OVER (PARTITION BY e.account_id ORDER BY e.due_date, e.id
+                               ROWS UNBOUNDED PRECEDING) AS running
+    FROM entries e WHERE e.amount > 0
+),
+unpaid AS (
+    SELECT ch.account_id, ch.due_date,
+           GREATEST(0, LEAST(ch.amount, ch.running - cr.paid)) AS open_amount
+    FROM charges ch JOIN credits cr USING (account_id)
+)
+SELECT cr.account_id, cr.balance,
+       COALESCE(SUM(u.open_amount) FILTER (WHERE u.due_date >= %(as_of)s), 0),
+       COALESCE(SUM(u.open_amount) FILTER (WHERE %(as_of)s - u.due_date BETWEEN 1 AND 30), 0),
+       COALESCE(SUM(u.open_amount) FILTER (WHERE %(as_of)s - u.due_date BETWEEN 31 AND 60), 0),
+       COALESCE(SUM(u.open_amount) FILTER (WHERE %(as_of)s - u.due_date BETWEEN 61 AND 90), 0),
+       COALESCE(SUM(u.open_amount) FILTER (WHERE %(as_of)s - u.due_date > 90), 0)
+FROM credits cr LEFT JOIN unpaid u USING (account_id)
+GROUP BY cr.account_id, cr.balance
+"""
+
+
+@dataclass(frozen=True)
+class Aging:
+    balance: Decimal = ZERO
+    current: Decimal = ZERO
+    days_1_30: Decimal = ZERO
+    days_31_60: Decimal = ZERO
+    days_61_90: Decimal = ZERO
+    days_over_90: Decimal = ZERO
+
+    @property
+    def past_due(self) -> Decimal:
+        return self.days_1_30 + self.days_31_60 + self.days_61_90 + self.days_over_90
+
+    @property
+    def credit(self) -> Decimal:
+        """A credit balance (as a positive amount), when credits exceed charges."""
+        return -self.balance if self.balance < 0 else ZERO
+
+    def buckets(self) -> list[tuple[str, Decimal]]:
+        return [(AGING_LABELS[name], getattr(self, name)) for name in AGING_BUCKETS]
+
+
+def _aging_rows(as_of: date, account_id: int | None):
+    account_filter = "AND account_id = %(account_id)s" if account_id is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _AGING_SQL.format(account_filter=account_filter),
+            {"as_of": as_of, "account_id": account_id},
+        )
+        yield from cursor.fetchall()
+
+
+def aging_for_account(account_id: int, as_of: date | None = None) -> Aging:
+    for row in _aging_rows(as_of or business_day.today(), account_id):
+        return Aging(*row[1:])
+    return Aging()
+
+
+def aging_for_all_accounts(as_of: date | None = None) -> dict[int, Aging]:
+    return {row[0]: Aging(*row[1:]) for row in _aging_rows(as_of or business_day.today(), None)}
+
+
+def aging_totals(as_of: date | None = None) -> Aging:
+    """Every account's aging summed by bucket, in one query."""
+    sql = f"SELECT COALESCE(SUM(balance),0), {', '.join(f'COALESCE(SUM(b{i}),0)' for i in range(5))} FROM ({_AGING_SQL.format(account_filter='')}) AS a(account_id, balance, b0, b1, b2, b3, b4)"  # noqa: S608 - no user input in the SQL text
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"as_of": as_of or business_day.today()})
+        return Aging(*cursor.fetchone())
+
+
+def balance_of(account_id: int, as_of: date | None = None) -> Decimal:
+    entries = LedgerEntry.objects.filter(account_id=account_id)
+    if as_of is not None:
+        entries = entries.filter(business_date__lte=as_of)
+    return entries.aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+# Ledger --------------------------------------------------------------------------------
+
+
+def ledger_with_running_balance(
+    account_id: int, *, start: date | None = None, end: date | None = None
+):
+    """Entries oldest first with the balance after each, computed by the database."""
+    from django.db.models import F, Window
+
+    entries = (
+        LedgerEntry.objects.filter(account_id=account_id)
+        .annotate(
+            running_balance=Window(
+                Sum("amount"), order_by=[F("business_date").asc(), F("id").asc()]
+            )
+        )
+        .select_related("posted_by")
+        .order_by("business_date", "id")
+    )
+    if start or end:
+        # The window runs over the whole ledger; filter afterwards so the balance stays right.
+        entries = entries.filter(
+            **({"business_date__gte": start} if start else {}),
+            **({"business_date__lte": end} if end else {}),
+        )
+    return entries
+
+
+# Account page --------------------------------------------------------------------------
+
+
+@dataclass
+class AccountSummary:
+    account: Account
+    aging: Aging
+    alerts: list[str] = field(default_factory=list)
+    pending_adjustments: int = 0
+    deposit_held: Decimal = ZERO
+
+
+def account_summary(account_id: int) -> AccountSummary:
+    """What the account page header shows, in three queries."""
+    account = Account.objects.select_related("customer", "premise").get(pk=account_id)
+    aging = aging_for_account(account.pk)
+    pending = AdjustmentRequest.objects.filter(
+        account_id=account.pk, status=AdjustmentRequestStatus.PENDING
+    ).count()
+    return AccountSummary(
+        account=account,
+        aging=aging,
+        alerts=alerts_for(account),
+        pending_adjustments=pending,
+    )
+
+
+def alerts_for(account: Account) -> list[str]:
+    today = business_day.today()
+    customer, alerts = account.customer, []
+    if customer.life_support:
+        alerts.append("Life support equipment at home: no shut-off without a supervisor.")
+    if customer.medical_certificate_until and customer.medical_certificate_until >= today:
+        alerts.append(
+            f"Medical certificate on file until {customer.medical_certificate_until:%b %d, %Y}."
+        )
+    if customer.cash_only_until and customer.cash_only_until >= today:
+        alerts.append(f"Cash only until {customer.cash_only_until:%b %d, %Y}: no checks accepted.")
+    if account.premise.hazard_note:
+        alerts.append(f"Hazard at premise: {account.premise.hazard_note}")
+    if account.status == AccountStatus.COLLECTIONS:
+        alerts.append("Account is in collections.")
+    return alerts
+
+
+# Search --------------------------------------------------------------------------------
+
+SEARCH_LIMIT = 12
+
+
+@dataclass
+class SearchResult:
+    account_id: int
+    number: str
+    name: str
+    address: str
+    status: str
+    matched: str  # what matched: "Account number", "Phone", ...
+
+    @property
+    def display_number(self) -> str:
+        return format_account_number(self.number)
+
+
+@dataclass
+class SearchOutcome:
+    results: list[SearchResult]
+    message: str = ""
+
+
+_ACCOUNT_NUMBER = re.compile(r"^\d{7}[-\s]?\d$")
+_ADDRESS = re.compile(
+    r"^(?P<number>\d+[A-Z]?)\s+(?P<street>.+?)(?:\s+(?:#|APT|UNIT|STE)\s*(?P<unit>\S+))?$", re.I
+)
+
+
+def _accounts_queryset():
+    return Account.objects.select_related("customer", "premise").only(
+        "id",
+        "number",
+        "status",
+        "customer__kind",
+        "customer__first_name",
+        "customer__last_name",
+        "customer__organisation_name",
+        "premise__house_number",
+        "premise__street",
+        "premise__unit",
+    )
+
+
+def _result(account: Account, matched: str) -> SearchResult:
+    return SearchResult(
+        account_id=account.pk,
+        number=account.number,
+        name=account.customer.display_name,
+        address=account.premise.address_line,
+        status=account.get_status_display(),
+        matched=matched,
+    )
+
+
+def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
+    """One box for everything. Exact account-number and phone matches come first, then
+    e-mail, address and (typo-tolerant) name matches, best first."""
+    query = " ".join((query or "").split())
+    if len(query) < 2:
+        return SearchOutcome([])
+    results: list[SearchResult] = []
+    seen: set[int] = set()
+    message = ""
+
+    def add(accounts, matched):
+        for account in accounts:
+            if account.pk not in seen and len(results) < limit:
+                seen.add(account.pk)
+                results.append(_result(account, matched))
+
+    digits = re.sub(r"\D", "", query)
+    if _ACCOUNT_NUMBER.match(query):
+        problem = account_number_problem(digits)
+        if problem:
+            message = problem
+        else:
+            add(_accounts_queryset().filter(number=digits), "Account number")
+    phone = phone_digits(query)
+    if len(phone) == 10 and re.fullmatch(r"[\d\s().+-]+", query):
+        add(
+            _accounts_queryset()
+            .filter(Q(customer__phone=phone) | Q(customer__alt_phone=phone))
+            .order_by("-status", "number")[:limit],
+            "Phone",
+        )
+    if "@" in query:
+        add(
+            _accounts_queryset().filter(customer__email=query.lower()).order_by("number")[:limit],
+            "E-mail",
+        )
+    address = _ADDRESS.match(query)
+    if address:
+        street = normalize_street(address["street"])
+        premises = Premise.objects.filter(house_number=address["number"].upper()).filter(
+            Q(street__startswith=street) | Q(street__trigram_word_similar=street)
+        )
+        if address["unit"]:
+            premises = premises.filter(unit=address["unit"].upper())
+        add(
+            _accounts_queryset()
+            .filter(premise__in=premises)
+            .order_by("status", "-opened_on")[:limit],
+            "Service address",
+        )
+    looks_like_name = re.search(r"[A-Za-z]{2}", query) and "@" not in query
+    if looks_like_name and len(results) < limit:
+        add(_name_matches(query, limit), "Name")
+    return SearchOutcome(results, message)
+
+
+def _name_matches(query: str, limit: int):
+    """Customers whose name is like the query, allowing typos (pg_trgm word similarity)."""
+    term = query.lower()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT id FROM accounts_customer
+            WHERE %(term)s <%% search_name
+            ORDER BY word_similarity(%(term)s, search_name) DESC, search_name
+            LIMIT %(limit)s
+            """,
+            {"term": term, "limit": limit},
+        )
+        ranked = [row[0] for row in cursor.fetchall()]
+    if not ranked:
+        return []
+    order = {customer_id: i for i, customer_id in enumerate(ranked)}
+    accounts = list(_accounts_queryset().filter(customer_id__in=ranked))
+    accounts.sort(key=lambda a: (order[a.customer_id], a.status != AccountStatus.ACTIVE, a.number))
+    return accounts
+
+
+# Create and maintain -------------------------------------------------------------------
+
+
+def likely_duplicate_customers(*, last_name: str, organisation_name: str, phone: str, email: str):
+    """Customers who are probably the one being entered: same name and phone, or same e-mail."""
+    name = (organisation_name or last_name or "").strip().lower()
+    conditions = Q()
+    if phone and name:
+        conditions |= Q(search_name__contains=name) & (Q(phone=phone) | Q(alt_phone=phone))
+    if email:
+        conditions |= Q(email=email.strip().lower())
+    if not conditions:
+        return Customer.objects.none()
+    return Customer.objects.filter(conditions)[:5]
+
+
+def active_accounts_at(premise: Premise):
+    return Account.objects.filter(
+        premise=premise, status__in=[AccountStatus.ACTIVE, AccountStatus.PENDING]
+    ).select_related("customer")
