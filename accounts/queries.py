@@ -356,7 +356,9 @@ def likely_duplicate_customers(*, last_name: str, organisation_name: str, phone:
     return Customer.objects.filter(conditions)[:5]
 
 
-def active_accounts_at(premise: Premise):
+def active_accounts_at_address(premise_key: dict):
+    """Open (active or pending) accounts at the address a clerk typed, if it is known."""
     return Account.objects.filter(
-        premise=premise, status__in=[AccountStatus.ACTIVE, AccountStatus.PENDING]
-    ).select_related("customer")
+        **{f"premise__{k}": v for k, v in premise_key.items()},
+        status__in=[AccountStatus.ACTIVE, AccountStatus.PENDING],
+    ).select_related("customer", "premise")

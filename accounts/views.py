@@ -1,7 +1,317 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts import queries, services
+from accounts.forms import (
+    AdjustmentForm,
+    ConfirmDuplicatesForm,
+    CustomerForm,
+    MailingAddressForm,
+    NoteForm,
+    PremiseForm,
+    RejectAdjustmentForm,
+    premise_data,
+)
+from accounts.models import Account, AdjustmentRequest, AdjustmentRequestStatus, Bill, Customer
+from accounts.services import MAILING_FIELDS, AccountError
+from utilityclerk import audit
+
+view_accounts = permission_required("accounts.view_account", raise_exception=True)
+
+LEDGER_PAGE_SIZE = 50
+
+# (slug, label). Each tab is a URL of its own, loaded into the page by HTMX on demand.
+ACCOUNT_TABS = [
+    ("ledger", "Ledger"),
+    ("bills", "Bills"),
+    ("services", "Services"),
+    ("notes", "Notes"),
+    ("history", "History"),
+]
 
 
+def _account_or_404(number: str) -> Account:
+    return get_object_or_404(Account, number="".join(ch for ch in number if ch.isdigit()))
+
+
+def _offset(request) -> int:
+    value = request.GET.get("offset", "")
+    return int(value) if value.isdigit() else 0
+
+
+def _redirect_to_account(request, account: Account):
+    url = reverse("accounts:detail", args=[account.number])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _apply_error(form, error: AccountError):
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, str(error))
+
+
+@view_accounts
 def search(request):
-    query = request.GET.get("q", "").strip()
-    template = "accounts/search.html#results" if request.htmx else "accounts/search.html"
-    return render(request, template, {"search_query": query, "results": []})
+    query = request.GET.get("q", "").strip()[:100]
+    outcome = queries.search(query)
+    context = {"search_query": query, "outcome": outcome}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "accounts/partials/_search_results.html", context)
+    return render(request, "accounts/search.html", context)
+
+
+# Account page and its tabs -------------------------------------------------------------
+
+
+def _tab_context(request, account: Account, tab: str) -> dict:
+    if tab == "ledger":
+        offset = _offset(request)
+        rows = list(
+            queries.ledger_with_running_balance(account.pk).order_by("-business_date", "-id")[
+                offset : offset + LEDGER_PAGE_SIZE + 1
+            ]
+        )
+        return {
+            "entries": rows[:LEDGER_PAGE_SIZE],
+            "older_offset": offset + LEDGER_PAGE_SIZE if len(rows) > LEDGER_PAGE_SIZE else None,
+            "newer_offset": max(offset - LEDGER_PAGE_SIZE, 0) if offset else None,
+        }
+    if tab == "bills":
+        return {"bills": account.bills.all()[:60]}
+    if tab == "services":
+        return {"services": account.services.all().order_by("status", "utility")}
+    if tab == "notes":
+        return {"notes": account.notes.select_related("written_by")[:100], "note_form": NoteForm()}
+    if tab == "history":
+        return {"events": audit.history_for(account)[:100]}
+    raise Http404("No such tab")
+
+
+@view_accounts
+def account_detail(request, number, tab="ledger"):
+    if tab not in dict(ACCOUNT_TABS):
+        raise Http404("No such tab")
+    if request.htmx and request.htmx.target == "tab-panel":
+        account = _account_or_404(number)
+        context = {"account": account, "tab": tab, **_tab_context(request, account, tab)}
+        return render(request, f"accounts/partials/_tab_{tab}.html", context)
+    account = _account_or_404(number)
+    summary = queries.account_summary(account.pk)
+    context = {
+        "account": summary.account,
+        "summary": summary,
+        "tab": tab,
+        "tabs": ACCOUNT_TABS,
+        "tab_template": f"accounts/partials/_tab_{tab}.html",
+        **_tab_context(request, summary.account, tab),
+    }
+    return render(request, "accounts/account_detail.html", context)
+
+
+@view_accounts
+def bill_detail(request, number, bill_number):
+    account = _account_or_404(number)
+    bill = get_object_or_404(
+        Bill.objects.prefetch_related("lines"), account=account, number=bill_number
+    )
+    return render(request, "accounts/bill_detail.html", {"account": account, "bill": bill})
+
+
+@view_accounts
+@require_POST
+def add_note(request, number):
+    account = _account_or_404(number)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_note(account=account, text=form.cleaned_data["text"], by=request.user)
+        except AccountError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, "Note added.")
+            form = NoteForm()
+    context = {
+        "account": account,
+        "tab": "notes",
+        "notes": account.notes.select_related("written_by")[:100],
+        "note_form": form,
+    }
+    if request.htmx:
+        return render(request, "accounts/partials/_tab_notes.html", context)
+    if form.errors:
+        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("accounts:tab", number=account.number, tab="notes")
+
+
+# Adjustments ---------------------------------------------------------------------------
+
+
+@permission_required("accounts.post_adjustment", raise_exception=True)
+def adjust(request, number):
+    account = _account_or_404(number)
+    form = AdjustmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.post_adjustment(
+                account=account,
+                amount=form.signed_amount(),
+                reason_code=form.cleaned_data["reason_code"],
+                memo=form.cleaned_data["memo"],
+                by=request.user,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except AccountError as error:
+            _apply_error(form, error)
+        else:
+            if isinstance(result, AdjustmentRequest):
+                messages.warning(
+                    request,
+                    f"The adjustment of ${abs(result.amount):,.2f} is over your limit and waits for a supervisor's approval.",
+                )
+            else:
+                messages.success(request, f"Adjustment of ${abs(result.amount):,.2f} posted.")
+            return _redirect_to_account(request, account)
+    template = "accounts/partials/_adjust_form.html" if request.htmx else "accounts/adjust.html"
+    return render(request, template, {"account": account, "form": form})
+
+
+@permission_required("accounts.approve_adjustment", raise_exception=True)
+def adjustment_queue(request):
+    pending = (
+        AdjustmentRequest.objects.filter(status=AdjustmentRequestStatus.PENDING)
+        .select_related("account__customer", "requested_by")
+        .order_by("requested_at")
+    )
+    return render(
+        request,
+        "accounts/adjustment_queue.html",
+        {"pending": pending, "reject_form": RejectAdjustmentForm()},
+    )
+
+
+@permission_required("accounts.approve_adjustment", raise_exception=True)
+@require_POST
+def decide_adjustment(request, pk, decision):
+    request_row = get_object_or_404(AdjustmentRequest, pk=pk)
+    try:
+        if decision == "approve":
+            services.approve_adjustment(request=request_row, by=request.user)
+            messages.success(
+                request, f"Adjustment on {request_row.account.display_number} approved and posted."
+            )
+        else:
+            form = RejectAdjustmentForm(request.POST)
+            if not form.is_valid():
+                raise AccountError("Say why the adjustment is rejected.")
+            services.reject_adjustment(
+                request=request_row, note=form.cleaned_data["note"], by=request.user
+            )
+            messages.success(
+                request, f"Adjustment on {request_row.account.display_number} rejected."
+            )
+    except AccountError as error:
+        messages.error(request, str(error))
+    return redirect("accounts:adjustment_queue")
+
+
+# Create and maintain -------------------------------------------------------------------
+
+
+@permission_required("accounts.add_account", raise_exception=True)
+def new_account(request):
+    customer_form = CustomerForm(request.POST or None, prefix="customer")
+    premise_form = PremiseForm(
+        request.POST or None, prefix="premise", initial={"city": "Cibolo", "state": "TX"}
+    )
+    confirm_form = ConfirmDuplicatesForm(request.POST or None)
+    duplicates, occupied = [], []
+    if (
+        request.method == "POST"
+        and customer_form.is_valid()
+        and premise_form.is_valid()
+        and confirm_form.is_valid()
+    ):
+        data = customer_form.cleaned_data
+        duplicates = list(
+            queries.likely_duplicate_customers(
+                last_name=data.get("last_name", ""),
+                organisation_name=data.get("organisation_name", ""),
+                phone=data.get("phone", ""),
+                email=data.get("email", ""),
+            )
+        )
+        premise_key = services.premise_lookup(
+            **{
+                k: premise_form.cleaned_data[k]
+                for k in ("house_number", "street", "unit", "zip_code")
+            }
+        )
+        occupied = list(queries.active_accounts_at_address(premise_key))
+        if (duplicates or occupied) and not confirm_form.cleaned_data["confirm_duplicates"]:
+            messages.warning(
+                request, "Check the possible duplicates below before creating the account."
+            )
+        else:
+            with transaction.atomic():
+                customer = services.create_customer(
+                    data=customer_form.cleaned_data, by=request.user
+                )
+                premise, _ = services.find_or_create_premise(
+                    **premise_data(premise_form), by=request.user
+                )
+                account = services.open_account(customer=customer, premise=premise, by=request.user)
+            messages.success(request, f"Account {account.display_number} opened for {customer}.")
+            return redirect("accounts:detail", number=account.number)
+    return render(
+        request,
+        "accounts/new_account.html",
+        {
+            "customer_form": customer_form,
+            "premise_form": premise_form,
+            "confirm_form": confirm_form,
+            "duplicates": duplicates,
+            "occupied": occupied,
+        },
+    )
+
+
+@view_accounts
+def customer_detail(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    accounts = customer.accounts.select_related("premise").order_by("status", "-opened_on")
+    return render(
+        request,
+        "accounts/customer_detail.html",
+        {"customer": customer, "accounts": accounts, "events": audit.history_for(customer)[:50]},
+    )
+
+
+@permission_required("accounts.change_customer", raise_exception=True)
+def customer_edit(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        # The form wrote the new values onto the instance; start again from the database.
+        customer.refresh_from_db()
+        services.update_customer(customer=customer, changes=changes, by=request.user)
+        messages.success(request, "Customer details saved." if changes else "Nothing was changed.")
+        return redirect("accounts:customer", pk=customer.pk)
+    return render(request, "accounts/customer_edit.html", {"customer": customer, "form": form})
+
+
+@permission_required("accounts.change_account", raise_exception=True)
+def mailing_address_edit(request, number):
+    account = _account_or_404(number)
+    initial = {f: getattr(account, f) for f in MAILING_FIELDS}
+    form = MailingAddressForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.update_mailing_address(account=account, address=form.cleaned_data, by=request.user)
+        messages.success(request, "Mailing address saved.")
+        return redirect("accounts:detail", number=account.number)
+    return render(request, "accounts/mailing_address_edit.html", {"account": account, "form": form})

@@ -16,12 +16,37 @@ ROLE_NAMES = (CLERK, SUPERVISOR, ADMIN)
 # "app_label.codename" for each role. A permission whose app is not installed is skipped.
 CLERK_PERMISSIONS = [
     "core.view_audit_trail",
+    "accounts.view_customer",
+    "accounts.add_customer",
+    "accounts.change_customer",
+    "accounts.view_premise",
+    "accounts.add_premise",
+    "accounts.view_account",
+    "accounts.add_account",
+    "accounts.change_account",
+    "accounts.view_service",
+    "accounts.view_ledgerentry",
+    "accounts.view_bill",
+    "accounts.add_accountnote",
+    "accounts.post_adjustment",
 ]
 SUPERVISOR_PERMISSIONS = [
     *CLERK_PERMISSIONS,
     "core.view_auditevent",
+    "accounts.approve_adjustment",
+    "accounts.view_adjustmentrequest",
 ]
 ADMIN_PERMISSIONS = [
+    *(
+        f"accounts.{action}_{model}"
+        for model in ("customer", "premise", "servicepoint", "account", "service")
+        for action in ("view", "add", "change")
+    ),
+    "accounts.view_ledgerentry",
+    "accounts.view_bill",
+    "accounts.view_billline",
+    "accounts.view_accountnote",
+    "accounts.view_adjustmentrequest",
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",
@@ -62,14 +87,20 @@ def grant_role_permissions(sender=None, apps=global_apps, using="default", **kwa
         group.permissions.set(perms)
 
 
+# The permission that marks each role, highest first. Reading the role from permissions
+# reuses the permission cache every view's check has already loaded: no extra query.
+ROLE_MARKERS = [
+    (ADMIN, "core.change_policy"),
+    (SUPERVISOR, "accounts.approve_adjustment"),
+    (CLERK, "accounts.view_account"),
+]
+
+
 def role_of(user) -> str:
     """The highest role a user holds, for the header."""
     if not user.is_authenticated:
         return ""
-    if user.is_superuser:
-        return ADMIN
-    names = {g.name for g in user.groups.all()}
-    for role in (ADMIN, SUPERVISOR, CLERK):
-        if role in names:
+    for role, marker in ROLE_MARKERS:
+        if user.has_perm(marker):
             return role
     return ""

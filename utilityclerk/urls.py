@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as account_views
 from utilityclerk.core import views
 
 urlpatterns = [
@@ -10,5 +11,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("", include("accounts.urls")),
+    path("search/", account_views.search, name="search"),
+    path("accounts/", include("accounts.urls")),
+    path("reports/", include("reports.urls")),
 ]

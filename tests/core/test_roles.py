@@ -15,6 +15,7 @@ def test_each_role_holds_exactly_its_permissions(db, role):
     group = Group.objects.get(name=role)
     held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
     assert held == set(roles.ROLE_PERMISSIONS[role])
+    assert held, "a role without permissions can do nothing"
 
 
 def test_supervisor_can_do_all_a_clerk_can(db):

@@ -16,6 +16,8 @@ def shell(request):
 # (label, url name, permission needed or None for any signed-in user)
 NAVIGATION = [
     ("Home", "home", None),
+    ("New account", "accounts:new", "accounts.add_account"),
+    ("Adjustments", "accounts:adjustment_queue", "accounts.approve_adjustment"),
     ("Admin", "admin:index", "core.change_policy"),
 ]
 

@@ -1,0 +1,162 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accounts.models import (
+    AdjustmentReason,
+    Customer,
+    CustomerKind,
+)
+from accounts.models.customer import PremiseType
+from accounts.validation import normalize_phone, normalize_state, normalize_zip
+from utilityclerk.forms import IdempotencyKeyField, MoneyField
+
+
+class MailingAddressMixin:
+    def clean_mail_state(self):
+        return normalize_state(self.cleaned_data["mail_state"])
+
+    def clean_mail_zip(self):
+        return normalize_zip(self.cleaned_data["mail_zip"])
+
+
+class CustomerForm(MailingAddressMixin, forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = [
+            "kind",
+            "customer_class",
+            "first_name",
+            "last_name",
+            "organisation_name",
+            "phone",
+            "alt_phone",
+            "email",
+            "preferred_contact",
+            "language",
+            "mail_street",
+            "mail_unit",
+            "mail_city",
+            "mail_state",
+            "mail_zip",
+            "identity_checked_how",
+            "medical_certificate_until",
+            "life_support",
+            "cash_only_until",
+        ]
+        widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "alt_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "medical_certificate_until": forms.DateInput(attrs={"type": "date"}),
+            "cash_only_until": forms.DateInput(attrs={"type": "date"}),
+            "mail_state": forms.TextInput(attrs={"size": 2, "maxlength": 2}),
+        }
+        help_texts = {"identity_checked_how": "Record only the kind of document, never its number."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Widen the phone inputs: clerks type (210) 555-0100, which is longer than 10 digits.
+        for name in ("phone", "alt_phone"):
+            self.fields[name].max_length = 20
+            self.fields[name].validators = []
+            self.fields[name].widget.attrs["maxlength"] = 20
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data["phone"])
+
+    def clean_alt_phone(self):
+        return normalize_phone(self.cleaned_data["alt_phone"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == CustomerKind.ORGANISATION:
+            if not (data.get("organisation_name") or "").strip():
+                self.add_error("organisation_name", "Enter the organisation's name.")
+        else:
+            if not (data.get("first_name") or "").strip():
+                self.add_error("first_name", "Enter the first name.")
+            if not (data.get("last_name") or "").strip():
+                self.add_error("last_name", "Enter the last name.")
+        if not data.get("phone") and not data.get("email"):
+            self.add_error("phone", "Enter a phone number or an e-mail address.")
+        return data
+
+
+class PremiseForm(forms.Form):
+    house_number = forms.CharField(max_length=12, label="House number")
+    street = forms.CharField(max_length=100, label="Street")
+    unit = forms.CharField(max_length=20, required=False, label="Unit")
+    city = forms.CharField(max_length=60, label="City")
+    state = forms.CharField(max_length=2, label="State", widget=forms.TextInput(attrs={"size": 2}))
+    zip_code = forms.CharField(max_length=10, label="ZIP")
+    premise_type = forms.ChoiceField(choices=PremiseType.choices, label="Premise type")
+
+    def clean_house_number(self):
+        value = self.cleaned_data["house_number"].strip()
+        if not value[:1].isdigit():
+            raise ValidationError("A house number starts with a digit, like 123 or 123A.")
+        return value
+
+    def clean_state(self):
+        return normalize_state(self.cleaned_data["state"])
+
+    def clean_zip_code(self):
+        return normalize_zip(self.cleaned_data["zip_code"])
+
+
+class ConfirmDuplicatesForm(forms.Form):
+    confirm_duplicates = forms.BooleanField(
+        required=False,
+        label="I checked the possible duplicates: create a new customer and account anyway",
+    )
+
+
+class MailingAddressForm(MailingAddressMixin, forms.Form):
+    mail_street = forms.CharField(max_length=120, label="Mailing street")
+    mail_unit = forms.CharField(max_length=20, required=False, label="Mailing unit")
+    mail_city = forms.CharField(max_length=60, label="Mailing city")
+    mail_state = forms.CharField(max_length=2, label="Mailing state")
+    mail_zip = forms.CharField(max_length=10, label="Mailing ZIP")
+
+
+class AdjustmentForm(forms.Form):
+    direction = forms.ChoiceField(
+        choices=[
+            ("credit", "Credit (lowers the balance)"),
+            ("debit", "Debit (raises the balance)"),
+        ],
+        widget=forms.RadioSelect,
+        initial="credit",
+    )
+    amount = MoneyField(label="Amount")
+    reason_code = forms.ChoiceField(
+        choices=[("", "Choose a reason"), *AdjustmentReason.choices], label="Reason"
+    )
+    memo = forms.CharField(max_length=200, label="Memo")
+    idempotency_key = IdempotencyKeyField()
+
+    def signed_amount(self):
+        amount = self.cleaned_data["amount"]
+        return -amount if self.cleaned_data["direction"] == "credit" else amount
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(max_length=2000, label="Note", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RejectAdjustmentForm(forms.Form):
+    note = forms.CharField(max_length=200, label="Why is it rejected?")
+
+
+class StatementForm(forms.Form):
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "The end date must be on or after the start date.")
+        return data
+
+
+def premise_data(form: PremiseForm) -> dict:
+    return {k: form.cleaned_data[k] for k in PremiseForm.base_fields}

@@ -1,0 +1,32 @@
+"""Render a template to PDF with WeasyPrint. Every document shares one base (utility
+header, generated at/by, page x of y) in reports/templates/reports/pdf/base.html."""
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+
+def render_pdf(template_name: str, context: dict, *, generated_by=None) -> bytes:
+    # Imported late: WeasyPrint loads Pango, which only PDFs need.
+    from weasyprint import CSS, HTML
+
+    context = {
+        "utility_name": settings.UTILITY_NAME,
+        "utility_address": settings.UTILITY_ADDRESS,
+        "utility_phone": settings.UTILITY_PHONE,
+        "generated_at": timezone.localtime(),
+        "generated_by": generated_by,
+        **context,
+    }
+    html = render_to_string(template_name, context)
+    stylesheet = CSS(filename=finders.find("css/pdf.css"))
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=[stylesheet])
+
+
+def pdf_response(pdf: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response

@@ -1,0 +1,60 @@
+"""Form fields shared by every app: money as clerks type it, and the idempotency key."""
+
+import uuid
+from decimal import Decimal
+
+from django import forms
+
+from utilityclerk.money import MoneyError, parse_money
+
+
+class AmountInput(forms.TextInput):
+    """A text box for money: right-aligned, and the numeric keypad on tablets."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {"inputmode": "decimal", "class": "amount", "autocomplete": "off", **(attrs or {})}
+        )
+
+
+class MoneyField(forms.CharField):
+    widget = AmountInput
+
+    def __init__(self, *, allow_negative=False, allow_zero=False, maximum=None, **kwargs):
+        self.allow_negative = allow_negative
+        self.allow_zero = allow_zero
+        self.maximum = maximum  # a Decimal, or a callable giving one (a policy value)
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        maximum = self.maximum() if callable(self.maximum) else self.maximum
+        try:
+            return parse_money(
+                value,
+                allow_negative=self.allow_negative,
+                allow_zero=self.allow_zero,
+                maximum=maximum,
+            )
+        except MoneyError as error:
+            raise forms.ValidationError(str(error), code="money") from error
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return f"{value:.2f}"
+        return value
+
+
+class IdempotencyKeyField(forms.UUIDField):
+    """Hidden key minted when the form is shown; a resubmission carries the same key."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("initial", uuid.uuid4)
+        super().__init__(**kwargs)
+        self.error_messages["required"] = "This form has expired; open it again."
+        self.error_messages["invalid"] = "This form has expired; open it again."
