@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Customer accounts"
+
+    def ready(self):
+        from accounts import tabs
+
+        tabs.register()

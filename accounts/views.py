@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts import queries, services
+from accounts import extensions, queries, services, tabs
 from accounts.forms import (
     AdjustmentForm,
     ConfirmDuplicatesForm,
@@ -24,25 +24,9 @@ from utilityclerk import audit
 
 view_accounts = permission_required("accounts.view_account", raise_exception=True)
 
-LEDGER_PAGE_SIZE = 50
-
-# (slug, label). Each tab is a URL of its own, loaded into the page by HTMX on demand.
-ACCOUNT_TABS = [
-    ("ledger", "Ledger"),
-    ("bills", "Bills"),
-    ("services", "Services"),
-    ("notes", "Notes"),
-    ("history", "History"),
-]
-
 
 def _account_or_404(number: str) -> Account:
     return get_object_or_404(Account, number="".join(ch for ch in number if ch.isdigit()))
-
-
-def _offset(request) -> int:
-    value = request.GET.get("offset", "")
-    return int(value) if value.isdigit() else 0
 
 
 def _redirect_to_account(request, account: Account):
@@ -59,7 +43,8 @@ def _apply_error(form, error: AccountError):
 def search(request):
     query = request.GET.get("q", "").strip()[:100]
     outcome = queries.search(query)
-    context = {"search_query": query, "outcome": outcome}
+    hits = extensions.search_other_records(query) if len(query) >= 2 else []
+    context = {"search_query": query, "outcome": outcome, "hits": hits}
     if request.htmx and not request.htmx.boosted:
         return render(request, "accounts/partials/_search_results.html", context)
     return render(request, "accounts/search.html", context)
@@ -68,47 +53,39 @@ def search(request):
 # Account page and its tabs -------------------------------------------------------------
 
 
-def _tab_context(request, account: Account, tab: str) -> dict:
-    if tab == "ledger":
-        offset = _offset(request)
-        rows = list(
-            queries.ledger_with_running_balance(account.pk).order_by("-business_date", "-id")[
-                offset : offset + LEDGER_PAGE_SIZE + 1
-            ]
-        )
-        return {
-            "entries": rows[:LEDGER_PAGE_SIZE],
-            "older_offset": offset + LEDGER_PAGE_SIZE if len(rows) > LEDGER_PAGE_SIZE else None,
-            "newer_offset": max(offset - LEDGER_PAGE_SIZE, 0) if offset else None,
-        }
-    if tab == "bills":
-        return {"bills": account.bills.all()[:60]}
-    if tab == "services":
-        return {"services": account.services.all().order_by("status", "utility")}
-    if tab == "notes":
-        return {"notes": account.notes.select_related("written_by")[:100], "note_form": NoteForm()}
-    if tab == "history":
-        return {"events": audit.history_for(account)[:100]}
-    raise Http404("No such tab")
+def _tab_or_404(request, slug):
+    tab = extensions.tab(slug)
+    if tab is None or (tab.permission and not request.user.has_perm(tab.permission)):
+        raise Http404("No such tab")
+    return tab
 
 
 @view_accounts
 def account_detail(request, number, tab="ledger"):
-    if tab not in dict(ACCOUNT_TABS):
-        raise Http404("No such tab")
+    current = _tab_or_404(request, tab)
     if request.htmx and request.htmx.target == "tab-panel":
         account = _account_or_404(number)
-        context = {"account": account, "tab": tab, **_tab_context(request, account, tab)}
-        return render(request, f"accounts/partials/_tab_{tab}.html", context)
-    account = _account_or_404(number)
-    summary = queries.account_summary(account.pk)
+        context = {"account": account, "tab": tab, **current.context(request, account)}
+        return render(request, current.template, context)
+    summary = queries.account_summary(_account_or_404(number).pk)
+    account = summary.account
+    actions = [
+        {
+            "label": a.label,
+            "url": reverse(a.url_name, args=[account.number]),
+            "shortcut": a.accesskey,
+            "dialog": a.dialog,
+        }
+        for a in extensions.actions_for(request.user)
+    ]
     context = {
-        "account": summary.account,
+        "account": account,
         "summary": summary,
         "tab": tab,
-        "tabs": ACCOUNT_TABS,
-        "tab_template": f"accounts/partials/_tab_{tab}.html",
-        **_tab_context(request, summary.account, tab),
+        "tabs": extensions.tabs_for(request.user),
+        "tab_template": current.template,
+        "actions": actions,
+        **current.context(request, account),
     }
     return render(request, "accounts/account_detail.html", context)
 
@@ -135,12 +112,7 @@ def add_note(request, number):
         else:
             messages.success(request, "Note added.")
             form = NoteForm()
-    context = {
-        "account": account,
-        "tab": "notes",
-        "notes": account.notes.select_related("written_by")[:100],
-        "note_form": form,
-    }
+    context = {"account": account, "tab": "notes", **tabs.notes(request, account, form)}
     if request.htmx:
         return render(request, "accounts/partials/_tab_notes.html", context)
     if form.errors:

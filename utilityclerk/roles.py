@@ -1,9 +1,15 @@
-"""Roles are Django groups with these exact names; this module says what each may do.
+"""Roles are Django groups with these exact names; each app says what each role may do.
 
-The groups are created by migration core.0003. Permissions are granted after every migrate
-(`grant_role_permissions`), because apps added later bring their own permissions with them and
-the role matrix must follow them; tests assert the matrix.
+Every installed app may have a `roles.py` module with:
+  ROLE_PERMISSIONS = {"Clerk": [...], "Supervisor": [...], "Admin": [...], ...}
+  NAVIGATION = [(order, label, url_name, permission or None), ...]
+Supervisor holds everything Clerk holds without repeating it. The groups are created by
+migrations (core.0003 and any app adding a role); permissions are granted after every
+migrate (`grant_role_permissions`) so the role matrix follows the apps; tests assert it.
 """
+
+from functools import cache
+from importlib import import_module
 
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
@@ -11,68 +17,70 @@ from django.contrib.auth.management import create_permissions
 CLERK = "Clerk"
 SUPERVISOR = "Supervisor"
 ADMIN = "Admin"
+FIELD = "Field"
 ROLE_NAMES = (CLERK, SUPERVISOR, ADMIN)
 
-# "app_label.codename" for each role. A permission whose app is not installed is skipped.
-CLERK_PERMISSIONS = [
-    "core.view_audit_trail",
-    "accounts.view_customer",
-    "accounts.add_customer",
-    "accounts.change_customer",
-    "accounts.view_premise",
-    "accounts.add_premise",
-    "accounts.view_account",
-    "accounts.add_account",
-    "accounts.change_account",
-    "accounts.view_service",
-    "accounts.view_ledgerentry",
-    "accounts.view_bill",
-    "accounts.add_accountnote",
-    "accounts.post_adjustment",
-]
-SUPERVISOR_PERMISSIONS = [
-    *CLERK_PERMISSIONS,
-    "core.view_auditevent",
-    "accounts.approve_adjustment",
-    "accounts.view_adjustmentrequest",
-]
-ADMIN_PERMISSIONS = [
-    *(
-        f"accounts.{action}_{model}"
-        for model in ("customer", "premise", "servicepoint", "account", "service")
-        for action in ("view", "add", "change")
-    ),
-    "accounts.view_ledgerentry",
-    "accounts.view_bill",
-    "accounts.view_billline",
-    "accounts.view_accountnote",
-    "accounts.view_adjustmentrequest",
-    "auth.view_user",
-    "auth.add_user",
-    "auth.change_user",
-    "auth.view_group",
-    "core.view_auditevent",
-    "core.view_audit_trail",
-    "core.view_policy",
-    "core.change_policy",
-    "core.view_loginfailure",
-    "core.delete_loginfailure",
-]
-
 ROLE_PERMISSIONS = {
-    CLERK: CLERK_PERMISSIONS,
-    SUPERVISOR: SUPERVISOR_PERMISSIONS,
-    ADMIN: ADMIN_PERMISSIONS,
+    CLERK: ["core.view_audit_trail"],
+    SUPERVISOR: ["core.view_auditevent"],
+    ADMIN: [
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "core.view_auditevent",
+        "core.view_audit_trail",
+        "core.view_policy",
+        "core.change_policy",
+        "core.view_holiday",
+        "core.add_holiday",
+        "core.change_holiday",
+        "core.delete_holiday",
+        "core.view_loginfailure",
+        "core.delete_loginfailure",
+    ],
 }
+NAVIGATION = [(0, "Home", "home", None), (100, "Admin", "admin:index", "core.change_policy")]
 
 
-def grant_role_permissions(sender=None, apps=global_apps, using="default", **kwargs):
+def _app_modules():
+    for app_config in global_apps.get_app_configs():
+        if app_config.name.startswith("django"):
+            continue
+        try:
+            yield import_module(f"{app_config.name}.roles")
+        except ModuleNotFoundError as error:
+            if error.name != f"{app_config.name}.roles":
+                raise
+
+
+@cache
+def role_permissions() -> dict[str, list[str]]:
+    """Every role's permissions, gathered from the apps; Supervisor includes Clerk's."""
+    merged: dict[str, list[str]] = {role: list(perms) for role, perms in ROLE_PERMISSIONS.items()}
+    for module in _app_modules():
+        for role, perms in getattr(module, "ROLE_PERMISSIONS", {}).items():
+            merged.setdefault(role, [])
+            merged[role].extend(p for p in perms if p not in merged[role])
+    merged[SUPERVISOR] = list(dict.fromkeys(merged[CLERK] + merged[SUPERVISOR]))
+    return merged
+
+
+@cache
+def navigation() -> list[tuple[int, str, str, str | None]]:
+    items = list(NAVIGATION)
+    for module in _app_modules():
+        items.extend(getattr(module, "NAVIGATION", []))
+    return sorted(items)
+
+
+def grant_role_permissions(sender=None, using="default", **kwargs):
     """Make each role group hold exactly its permissions (post_migrate handler)."""
     from django.contrib.auth.models import Group, Permission
 
     for app_config in global_apps.get_app_configs():
         create_permissions(app_config, verbosity=0, using=using)
-    for role, wanted in ROLE_PERMISSIONS.items():
+    for role, wanted in role_permissions().items():
         group, _ = Group.objects.using(using).get_or_create(name=role)
         perms = []
         for dotted in wanted:
@@ -93,6 +101,7 @@ ROLE_MARKERS = [
     (ADMIN, "core.change_policy"),
     (SUPERVISOR, "accounts.approve_adjustment"),
     (CLERK, "accounts.view_account"),
+    (FIELD, "workorders.complete_own_crew_orders"),
 ]
 
 

@@ -58,6 +58,38 @@
     if (results && !event.target.closest(".global-search")) { results.innerHTML = ""; }
   });
 
+  // Single-key shortcuts on the page's actions (data-shortcut="p"), when not typing.
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(document.activeElement)) { return; }
+    var dialog = document.getElementById("dialog");
+    if (dialog && dialog.open) { return; }
+    var target = document.querySelector('[data-shortcut="' + CSS.escape(event.key.toLowerCase()) + '"]');
+    if (target) {
+      event.preventDefault();
+      target.click();
+    }
+  });
+
+  // Forms and pages loaded into the dialog open it; data-close-dialog closes it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var dialog = document.getElementById("dialog");
+    if (dialog && event.detail.target && event.detail.target.id === "dialog-body") {
+      if (event.detail.target.innerHTML.trim() === "") {
+        if (dialog.open) { dialog.close(); }
+      } else if (!dialog.open) {
+        dialog.showModal();
+      }
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer) {
+      event.preventDefault();
+      var dialog = document.getElementById("dialog");
+      if (dialog) { dialog.close(); document.getElementById("dialog-body").innerHTML = ""; }
+    }
+  });
+
   // Elements with data-autofocus take focus when they arrive, in a page or an HTMX swap.
   function autofocus(root) {
     var el = (root || document).querySelector("[data-autofocus]");

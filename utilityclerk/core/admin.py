@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from utilityclerk.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
-from utilityclerk.core.models import AuditEvent, LoginFailure, Policy
+from utilityclerk.core.models import AuditEvent, Holiday, LoginFailure, Policy
 
 
 @admin.register(AuditEvent)
@@ -33,3 +33,10 @@ class PolicyAdmin(AuditedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Holiday)
+class HolidayAdmin(AuditedModelAdmin):
+    list_display = ["date", "name"]
+    date_hierarchy = "date"
+    search_fields = ["name"]

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.urls import reverse
 
 from utilityclerk import roles
 
@@ -13,22 +14,11 @@ def shell(request):
     }
 
 
-# (label, url name, permission needed or None for any signed-in user)
-NAVIGATION = [
-    ("Home", "home", None),
-    ("New account", "accounts:new", "accounts.add_account"),
-    ("Adjustments", "accounts:adjustment_queue", "accounts.approve_adjustment"),
-    ("Admin", "admin:index", "core.change_policy"),
-]
-
-
 def navigation_for(user):
     if not user.is_authenticated:
         return []
-    from django.urls import reverse
-
     return [
         {"label": label, "url": reverse(name)}
-        for label, name, perm in NAVIGATION
+        for _, label, name, perm in roles.navigation()
         if perm is None or user.has_perm(perm)
     ]

@@ -85,6 +85,19 @@ def money_field(default: str, help_text: str):
     )
 
 
+class Holiday(models.Model):
+    """A city holiday: no business day, no shut-off, skipped by work-order due dates."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.name} ({self.date:%b %d, %Y})"
+
+
 class Policy(models.Model):
     """The utility's policy values: one row, edited by an Admin, audited when changed.
 
@@ -101,6 +114,39 @@ class Policy(models.Model):
     bill_due_days = models.PositiveSmallIntegerField(
         default=20, help_text="Days from the bill date to the due date."
     )
+    # Counter and cash
+    over_short_reason_threshold = money_field(
+        "0.00", "A drawer over or short by more than this needs a reason."
+    )
+    over_short_supervisor_note_threshold = money_field(
+        "20.00", "A drawer over or short by more than this needs a supervisor's note."
+    )
+    cash_drop_limit = money_field(
+        "1000.00", "Cash in a drawer above which a drop to the safe is due."
+    )
+    returned_payment_fee = money_field("30.00", "Fee for a returned (NSF) payment or chargeback.")
+    returns_for_cash_only = models.PositiveSmallIntegerField(
+        default=2, help_text="Returned payments within the window that make an account cash only."
+    )
+    returns_window_months = models.PositiveSmallIntegerField(default=12)
+    cash_only_months = models.PositiveSmallIntegerField(
+        default=12, help_text="How long an account stays cash only."
+    )
+    # Service and deposits
+    service_start_backdate_days = models.PositiveSmallIntegerField(
+        default=3, help_text="How many days in the past a service start date may be."
+    )
+    deposit_residential_owner = money_field("0.00", "Deposit for a residential owner with proof.")
+    deposit_residential_renter_minimum = money_field(
+        "100.00", "Least deposit for a residential renter."
+    )
+    deposit_commercial_minimum = money_field("150.00", "Least deposit for a commercial customer.")
+    deposit_average_bill_multiple = models.PositiveSmallIntegerField(
+        default=2, help_text="Deposit as this many average monthly bills at the premise."
+    )
+    deposit_instalments_max = models.PositiveSmallIntegerField(default=3)
+    reconnect_fee = money_field("50.00", "Reconnect fee in business hours.")
+    reconnect_fee_after_hours = money_field("100.00", "Reconnect fee after hours.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,0 +1,90 @@
+"""Places on the account page and in search that other apps fill in.
+
+Apps register from their AppConfig.ready():
+  account_tab("payments", "Payments", "payments/partials/_tab_payments.html", context_fn,
+              permission="payments.view_payment", order=30)
+  account_action("Take payment", "payments:take", permission="payments.add_payment",
+                 accesskey="p", order=10)
+  search_provider(fn)   # fn(query) -> list[SearchHit], asked before the account search
+
+A tab's context_fn(request, account) returns the template's context (keep it to one or two
+queries: the page budget is 10). An action's URL is reversed with the account number.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AccountTab:
+    slug: str
+    label: str
+    template: str
+    context: Callable
+    permission: str | None = None
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class AccountAction:
+    label: str
+    url_name: str
+    permission: str | None = None
+    accesskey: str = ""
+    order: int = 50
+    # An action that opens a dialog loads its form into #dialog with HTMX.
+    dialog: bool = False
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A non-account result (receipt, work order, permit): where it goes and what it says."""
+
+    kind: str
+    title: str
+    detail: str
+    url: str
+
+
+_tabs: dict[str, AccountTab] = {}
+_actions: list[AccountAction] = []
+_search_providers: list[Callable[[str], list[SearchHit]]] = []
+
+
+def account_tab(slug, label, template, context, *, permission=None, order=50):
+    _tabs[slug] = AccountTab(slug, label, template, context, permission, order)
+
+
+def account_action(label, url_name, *, permission=None, accesskey="", order=50, dialog=False):
+    if not any(a.url_name == url_name for a in _actions):
+        _actions.append(AccountAction(label, url_name, permission, accesskey, order, dialog))
+
+
+def search_provider(provider):
+    if provider not in _search_providers:
+        _search_providers.append(provider)
+
+
+def tabs_for(user) -> list[AccountTab]:
+    return sorted(
+        (t for t in _tabs.values() if t.permission is None or user.has_perm(t.permission)),
+        key=lambda t: (t.order, t.slug),
+    )
+
+
+def tab(slug) -> AccountTab | None:
+    return _tabs.get(slug)
+
+
+def actions_for(user) -> list[AccountAction]:
+    return sorted(
+        (a for a in _actions if a.permission is None or user.has_perm(a.permission)),
+        key=lambda a: (a.order, a.label),
+    )
+
+
+def search_other_records(query: str) -> list[SearchHit]:
+    hits: list[SearchHit] = []
+    for provider in _search_providers:
+        hits.extend(provider(query))
+    return hits

@@ -1,0 +1,38 @@
+ROLE_PERMISSIONS = {
+    "Clerk": [
+        "accounts.view_customer",
+        "accounts.add_customer",
+        "accounts.change_customer",
+        "accounts.view_premise",
+        "accounts.add_premise",
+        "accounts.view_account",
+        "accounts.add_account",
+        "accounts.change_account",
+        "accounts.view_service",
+        "accounts.view_ledgerentry",
+        "accounts.view_bill",
+        "accounts.add_accountnote",
+        "accounts.post_adjustment",
+    ],
+    "Supervisor": [
+        "accounts.approve_adjustment",
+        "accounts.view_adjustmentrequest",
+    ],
+    "Admin": [
+        *(
+            f"accounts.{action}_{model}"
+            for model in ("customer", "premise", "servicepoint", "account", "service")
+            for action in ("view", "add", "change")
+        ),
+        "accounts.view_ledgerentry",
+        "accounts.view_bill",
+        "accounts.view_billline",
+        "accounts.view_accountnote",
+        "accounts.view_adjustmentrequest",
+    ],
+}
+
+NAVIGATION = [
+    (10, "New account", "accounts:new", "accounts.add_account"),
+    (60, "Adjustments", "accounts:adjustment_queue", "accounts.approve_adjustment"),
+]
