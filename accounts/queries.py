@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -138,26 +138,30 @@ def balance_of(account_id: int, as_of: date | None = None) -> Decimal:
 def ledger_with_running_balance(
     account_id: int, *, start: date | None = None, end: date | None = None
 ):
-    """Entries oldest first with the balance after each, computed by the database."""
-    from django.db.models import F, Window
+    """Entries oldest first with the balance after each, computed by the database.
 
-    entries = (
-        LedgerEntry.objects.filter(account_id=account_id)
-        .annotate(
+    With a start date the window starts from the balance brought forward (one more query),
+    since rows before the start are filtered out before the window function runs.
+    """
+    from django.db.models import F, Value, Window
+
+    entries = LedgerEntry.objects.filter(account_id=account_id)
+    opening = ZERO
+    if start:
+        opening = balance_of(account_id, as_of=start - timedelta(days=1))
+        entries = entries.filter(business_date__gte=start)
+    if end:
+        entries = entries.filter(business_date__lte=end)
+    return (
+        entries.annotate(
             running_balance=Window(
                 Sum("amount"), order_by=[F("business_date").asc(), F("id").asc()]
             )
+            + Value(opening)
         )
         .select_related("posted_by")
         .order_by("business_date", "id")
     )
-    if start or end:
-        # The window runs over the whole ledger; filter afterwards so the balance stays right.
-        entries = entries.filter(
-            **({"business_date__gte": start} if start else {}),
-            **({"business_date__lte": end} if end else {}),
-        )
-    return entries
 
 
 # Account page --------------------------------------------------------------------------
@@ -172,9 +176,9 @@ class AccountSummary:
     deposit_held: Decimal = ZERO
 
 
-def account_summary(account_id: int) -> AccountSummary:
-    """What the account page header shows, in three queries."""
-    account = Account.objects.select_related("customer", "premise").get(pk=account_id)
+def account_summary(account: Account) -> AccountSummary:
+    """What the account page header shows, in two queries beyond the account itself
+    (fetch it with select_related("customer", "premise"))."""
     aging = aging_for_account(account.pk)
     pending = AdjustmentRequest.objects.filter(
         account_id=account.pk, status=AdjustmentRequestStatus.PENDING

@@ -25,8 +25,11 @@ from utilityclerk import audit
 view_accounts = permission_required("accounts.view_account", raise_exception=True)
 
 
-def _account_or_404(number: str) -> Account:
-    return get_object_or_404(Account, number="".join(ch for ch in number if ch.isdigit()))
+def _account_or_404(number: str, *, with_people=False) -> Account:
+    accounts = (
+        Account.objects.select_related("customer", "premise") if with_people else Account.objects
+    )
+    return get_object_or_404(accounts, number="".join(ch for ch in number if ch.isdigit()))
 
 
 def _redirect_to_account(request, account: Account):
@@ -67,7 +70,7 @@ def account_detail(request, number, tab="ledger"):
         account = _account_or_404(number)
         context = {"account": account, "tab": tab, **current.context(request, account)}
         return render(request, current.template, context)
-    summary = queries.account_summary(_account_or_404(number).pk)
+    summary = queries.account_summary(_account_or_404(number, with_people=True))
     account = summary.account
     actions = [
         {

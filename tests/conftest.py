@@ -99,6 +99,10 @@ def clerk_client(client, clerk):
 
 
 @pytest.fixture
-def supervisor_client(client, supervisor):
+def supervisor_client(supervisor):
+    # A client of its own, so a test can act as a clerk and a supervisor side by side.
+    from django.test import Client
+
+    client = Client()
     client.force_login(supervisor)
     return client

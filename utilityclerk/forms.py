@@ -17,20 +17,27 @@ class AmountInput(forms.TextInput):
         )
 
 
-class MoneyField(forms.CharField):
+class MoneyField(forms.Field):
+    """An amount as a clerk types it, parsed by the one money parser into a Decimal."""
+
     widget = AmountInput
+    MAX_TYPED_LENGTH = 32
 
     def __init__(self, *, allow_negative=False, allow_zero=False, maximum=None, **kwargs):
         self.allow_negative = allow_negative
         self.allow_zero = allow_zero
         self.maximum = maximum  # a Decimal, or a callable giving one (a policy value)
-        kwargs.setdefault("max_length", 32)
         super().__init__(**kwargs)
+        self.widget.attrs.setdefault("maxlength", self.MAX_TYPED_LENGTH)
 
     def to_python(self, value):
-        value = super().to_python(value)
+        value = (value or "").strip() if isinstance(value, str) else value
         if value in self.empty_values:
             return None
+        if isinstance(value, Decimal):
+            return value
+        if len(value) > self.MAX_TYPED_LENGTH:
+            raise forms.ValidationError("That amount is too long.", code="money")
         maximum = self.maximum() if callable(self.maximum) else self.maximum
         try:
             return parse_money(

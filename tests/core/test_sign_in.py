@@ -63,7 +63,21 @@ def test_successful_sign_in_clears_earlier_failures(client, clerk):
 
 def test_session_expires_after_idle_minutes():
     assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_MINUTES * 60 == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_activity_renews_the_session_at_most_once_a_minute(clerk_client):
+    from django.contrib.sessions.models import Session
+
+    clerk_client.get("/")
+    key = clerk_client.cookies["sessionid"].value
+    first_expiry = Session.objects.get(session_key=key).expire_date
+    clerk_client.get("/")  # within the minute: no write
+    assert Session.objects.get(session_key=key).expire_date == first_expiry
+    session = clerk_client.session
+    session["_renewed_at"] -= 61
+    session.save()
+    clerk_client.get("/")
+    assert Session.objects.get(session_key=key).expire_date > first_expiry
 
 
 def test_logout_needs_post_and_signs_out(clerk_client):

@@ -1,4 +1,5 @@
 import re
+import time
 import uuid
 
 from django.contrib import messages
@@ -54,3 +55,25 @@ class HtmxMessagesMiddleware:
         )
         response.content += html.encode()
         return response
+
+
+class IdleSessionMiddleware:
+    """Idle sign-out: the session expires SESSION_COOKIE_AGE after the last request.
+
+    Renewing it writes the session row, so it is renewed at most once a minute rather than on
+    every request (Django's SESSION_SAVE_EVERY_REQUEST): a clerk's screens stay within their
+    query budget and the sessions table is not rewritten on every keystroke's search.
+    """
+
+    RENEW_AFTER_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            now = int(time.time())
+            if now - session.get("_renewed_at", 0) >= self.RENEW_AFTER_SECONDS:
+                session["_renewed_at"] = now
+        return self.get_response(request)

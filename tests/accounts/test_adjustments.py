@@ -1,0 +1,128 @@
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from accounts import queries, services
+from accounts.models import AdjustmentRequest, LedgerEntry
+from accounts.services import AccountError
+from tests.factories import make_account, make_user
+from utilityclerk.core.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def account():
+    return make_account()
+
+
+def test_clerk_posts_a_credit_within_the_limit(account, clerk):
+    entry = services.post_adjustment(
+        account=account,
+        amount=Decimal("-50.00"),
+        reason_code="leak_credit",
+        memo="Leak fixed",
+        by=clerk,
+    )
+    assert isinstance(entry, LedgerEntry)
+    assert entry.kind == "adjustment_credit"
+    assert queries.balance_of(account.pk) == Decimal("-50.00")
+    assert AuditEvent.objects.filter(action="ledger.adjustment", actor=clerk).exists()
+
+
+def test_clerk_above_the_limit_waits_for_a_supervisor(account, clerk, supervisor):
+    request = services.post_adjustment(
+        account=account,
+        amount=Decimal("-50.01"),
+        reason_code="billing_error",
+        memo="Rate error",
+        by=clerk,
+    )
+    assert isinstance(request, AdjustmentRequest)
+    assert request.status == "pending"
+    assert queries.balance_of(account.pk) == Decimal("0.00")
+
+    approved = services.approve_adjustment(request=request, by=supervisor)
+    assert approved.status == "approved"
+    assert approved.ledger_entry.amount == Decimal("-50.01")
+    assert queries.balance_of(account.pk) == Decimal("-50.01")
+    # A second click on Approve changes nothing.
+    services.approve_adjustment(request=request, by=supervisor)
+    assert LedgerEntry.objects.filter(account=account).count() == 1
+
+
+def test_clerk_cannot_approve(account, clerk):
+    request = services.post_adjustment(
+        account=account, amount=Decimal("80.00"), reason_code="unbilled_service", memo="x", by=clerk
+    )
+    with pytest.raises(AccountError, match="Only a supervisor"):
+        services.approve_adjustment(request=request, by=make_user(role="Clerk"))
+
+
+def test_supervisor_posts_above_the_limit_directly(account, supervisor):
+    entry = services.post_adjustment(
+        account=account,
+        amount=Decimal("250.00"),
+        reason_code="unbilled_service",
+        memo="Missed",
+        by=supervisor,
+    )
+    assert isinstance(entry, LedgerEntry)
+    assert entry.kind == "adjustment_debit"
+    assert entry.due_date is not None
+
+
+def test_rejected_request_posts_nothing(account, clerk, supervisor):
+    request = services.post_adjustment(
+        account=account, amount=Decimal("-99.00"), reason_code="other", memo="Courtesy", by=clerk
+    )
+    services.reject_adjustment(request=request, note="Not eligible", by=supervisor)
+    request.refresh_from_db()
+    assert request.status == "rejected"
+    assert not LedgerEntry.objects.filter(account=account).exists()
+
+
+def test_same_idempotency_key_posts_once(account, clerk):
+    key = uuid.uuid4()
+    first = services.post_adjustment(
+        account=account,
+        amount=Decimal("-10.00"),
+        reason_code="fee_waiver",
+        memo="Waive",
+        by=clerk,
+        idempotency_key=key,
+    )
+    second = services.post_adjustment(
+        account=account,
+        amount=Decimal("-10.00"),
+        reason_code="fee_waiver",
+        memo="Waive",
+        by=clerk,
+        idempotency_key=key,
+    )
+    assert first.pk == second.pk
+    assert queries.balance_of(account.pk) == Decimal("-10.00")
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason", "memo", "message"),
+    [
+        ("0.00", "other", "x", "must not be"),
+        ("-5.00", "nonsense", "x", "Choose a reason"),
+        ("-5.00", "other", "  ", "Say why"),
+    ],
+)
+def test_bad_adjustments_are_refused(account, clerk, amount, reason, memo, message):
+    with pytest.raises(AccountError, match=message):
+        services.post_adjustment(
+            account=account, amount=Decimal(amount), reason_code=reason, memo=memo, by=clerk
+        )
+    assert not LedgerEntry.objects.exists()
+
+
+def test_user_without_a_role_cannot_adjust(account):
+    with pytest.raises(AccountError, match="cannot post adjustments"):
+        services.post_adjustment(
+            account=account, amount=Decimal("-5.00"), reason_code="other", memo="x", by=make_user()
+        )

@@ -1,0 +1,93 @@
+import pytest
+
+from accounts import queries
+from tests.factories import make_account, make_customer, make_premise
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def johnson():
+    customer = make_customer(
+        first_name="Robert", last_name="Johnson", phone="2105550123", email="rj@example.com"
+    )
+    return make_account(
+        customer=customer, premise=make_premise(house_number="412", street="N MAIN ST", unit="4B")
+    )
+
+
+@pytest.fixture
+def others():
+    return [
+        make_account(customer=make_customer(first_name="Alice", last_name="Johnston")),
+        make_account(customer=make_customer(first_name="Carl", last_name="Smith")),
+        make_account(customer=make_customer(first_name="Dana", last_name="Garcia")),
+    ]
+
+
+def numbers(outcome):
+    return [r.number for r in outcome.results]
+
+
+def test_misspelled_name_finds_the_customer(johnson, others):
+    outcome = queries.search("Jonson")
+    assert johnson.number in numbers(outcome)
+    assert outcome.results[0].matched == "Name"
+    assert others[2].number not in numbers(outcome)
+
+
+def test_closest_name_ranks_first(johnson, others):
+    assert numbers(queries.search("robert johnson"))[0] == johnson.number
+
+
+@pytest.mark.parametrize("typed", ["{n}", "{dash}", "{n7} {n8}"])
+def test_account_number_with_or_without_separators(johnson, others, typed):
+    n = johnson.number
+    query = typed.format(n=n, dash=f"{n[:7]}-{n[7]}", n7=n[:7], n8=n[7])
+    outcome = queries.search(query)
+    assert numbers(outcome)[0] == n
+    assert outcome.results[0].matched == "Account number"
+
+
+def test_wrong_check_digit_says_so(johnson):
+    n = johnson.number
+    wrong = n[:7] + str((int(n[7]) + 1) % 10)
+    outcome = queries.search(wrong)
+    assert outcome.results == []
+    assert "wrong check digit" in outcome.message
+    assert f"{n[:7]}-{n[7]}" in outcome.message
+
+
+@pytest.mark.parametrize(
+    "typed", ["(210) 555-0123", "210.555.0123", "2105550123", "+1 210 555 0123"]
+)
+def test_phone_in_any_format_comes_first(johnson, others, typed):
+    outcome = queries.search(typed)
+    assert outcome.results[0].number == johnson.number
+    assert outcome.results[0].matched == "Phone"
+
+
+def test_email(johnson):
+    outcome = queries.search("RJ@example.com")
+    assert numbers(outcome) == [johnson.number]
+
+
+@pytest.mark.parametrize(
+    "typed", ["412 N Main", "412 north main st", "412 main", "412 N MAIN ST #4B", "412 Main apt 4b"]
+)
+def test_service_address(johnson, others, typed):
+    outcome = queries.search(typed)
+    assert numbers(outcome)[0] == johnson.number
+    assert outcome.results[0].matched == "Service address"
+
+
+def test_short_or_empty_query_returns_nothing(johnson):
+    assert queries.search("").results == []
+    assert queries.search("j").results == []
+
+
+def test_search_stays_within_its_query_budget(johnson, others, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        queries.search("Jonson")
+    with django_assert_max_num_queries(4):
+        queries.search("412 N Main")

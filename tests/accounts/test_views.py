@@ -1,0 +1,317 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import Account, AdjustmentRequest, Customer, LedgerEntry, Premise
+from tests.factories import (
+    make_account,
+    make_customer,
+    make_premise,
+    make_user,
+    post_bill,
+    post_credit,
+)
+from utilityclerk import business_day
+from utilityclerk.core.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def account():
+    account = make_account(customer=make_customer(first_name="Robert", last_name="Johnson"))
+    today = business_day.today()
+    for months_back in range(14, 0, -1):
+        bill_date = today - timedelta(days=30 * months_back - 20)
+        post_bill(account, "80.00", bill_date=bill_date)
+        if months_back > 3:
+            post_credit(account, "80.00", on=bill_date + timedelta(days=15))
+    return account
+
+
+TABS = ["ledger", "bills", "services", "notes", "history"]
+
+
+def test_account_page_shows_balance_and_past_due(clerk_client, account):
+    response = clerk_client.get(f"/accounts/{account.number}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Robert Johnson" in html
+    assert account.display_number in html
+    assert 'id="account-balance">$240.00<' in html
+    # Three unpaid bills: two past their due date, the newest not yet due.
+    assert 'id="account-past-due">$160.00<' in html
+
+
+def test_account_page_within_query_budget(clerk_client, account, django_assert_max_num_queries):
+    clerk_client.get("/")  # a working clerk's session was renewed within the last minute
+    with django_assert_max_num_queries(10):
+        assert clerk_client.get(f"/accounts/{account.number}/").status_code == 200
+
+
+@pytest.mark.parametrize("tab", TABS)
+def test_each_tab_is_a_fragment_for_htmx_and_a_page_without(
+    clerk_client, account, tab, django_assert_max_num_queries
+):
+    url = f"/accounts/{account.number}/{tab}/"
+    with django_assert_max_num_queries(10):
+        fragment = clerk_client.get(url, headers={"HX-Request": "true", "HX-Target": "tab-panel"})
+    assert fragment.status_code == 200
+    assert b"<html" not in fragment.content
+    with django_assert_max_num_queries(10):
+        page = clerk_client.get(url)
+    assert b"<html" in page.content
+    assert f'id="tab-{tab}"'.encode() in page.content
+
+
+def test_ledger_tab_shows_running_balance(clerk_client, account):
+    html = clerk_client.get(
+        f"/accounts/{account.number}/ledger/",
+        headers={"HX-Request": "true", "HX-Target": "tab-panel"},
+    ).content.decode()
+    assert html.count("<tr>") == LedgerEntry.objects.filter(account=account).count() + 1
+    assert "$240.00" in html
+
+
+def test_bill_is_viewable(clerk_client, account):
+    bill = account.bills.first()
+    response = clerk_client.get(f"/accounts/{account.number}/bills/{bill.number}/")
+    assert response.status_code == 200
+    assert b"Water service" in response.content
+
+
+def test_unknown_account_and_tab_are_404(clerk_client, account):
+    assert clerk_client.get("/accounts/99999999/").status_code == 404
+    assert clerk_client.get(f"/accounts/{account.number}/nonsense/").status_code == 404
+
+
+def test_user_without_a_role_is_refused(client, account):
+    client.force_login(make_user())
+    assert client.get(f"/accounts/{account.number}/").status_code == 403
+    assert client.get("/search/?q=johnson").status_code == 403
+    assert client.get("/accounts/new/").status_code == 403
+
+
+def test_search_fragment_for_htmx(clerk_client, account):
+    response = clerk_client.get("/search/?q=jonson", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert b"<html" not in response.content
+    assert account.display_number.encode() in response.content
+
+
+def test_adjustment_form_posts_and_redirects(clerk_client, account, clerk):
+    response = clerk_client.post(
+        f"/accounts/{account.number}/adjust/",
+        {
+            "direction": "credit",
+            "amount": "$25",
+            "reason_code": "fee_waiver",
+            "memo": "First late fee",
+            "idempotency_key": "8a4f5e7c-0000-4000-8000-000000000001",
+        },
+    )
+    assert response.status_code == 302
+    entry = LedgerEntry.objects.get(kind="adjustment_credit")
+    assert entry.amount == Decimal("-25.00")
+    assert entry.posted_by == clerk
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"amount": "12.345"}, "amount", "at most two digits"),
+        ({"amount": "abc"}, "amount", "dollars and cents"),
+        ({"amount": "-5"}, "amount", "cannot be negative"),
+        ({"amount": "0"}, "amount", "more than $0.00"),
+        ({"reason_code": ""}, "reason_code", "This field is required"),
+        ({"memo": "x" * 201}, "memo", "at most 200 characters"),
+    ],
+)
+def test_bad_adjustment_input_shows_the_error_beside_the_field(
+    clerk_client, account, data, field, message
+):
+    form = {
+        "direction": "credit",
+        "amount": "10",
+        "reason_code": "other",
+        "memo": "m",
+        "idempotency_key": "8a4f5e7c-0000-4000-8000-000000000002",
+        **data,
+    }
+    response = clerk_client.post(f"/accounts/{account.number}/adjust/", form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'id="id_{field}_error"' in html
+    assert message in html
+    assert not LedgerEntry.objects.filter(kind__startswith="adjustment").exists()
+
+
+def test_adjustment_over_the_limit_goes_to_the_supervisor_queue(
+    clerk_client, supervisor_client, account
+):
+    clerk_client.post(
+        f"/accounts/{account.number}/adjust/",
+        {
+            "direction": "credit",
+            "amount": "75.00",
+            "reason_code": "leak_credit",
+            "memo": "Leak",
+            "idempotency_key": "8a4f5e7c-0000-4000-8000-000000000003",
+        },
+    )
+    request = AdjustmentRequest.objects.get()
+    assert clerk_client.get("/accounts/adjustments/").status_code == 403
+    queue = supervisor_client.get("/accounts/adjustments/")
+    assert account.display_number.encode() in queue.content
+    assert supervisor_client.post(f"/accounts/adjustments/{request.pk}/approve/").status_code == 302
+    request.refresh_from_db()
+    assert request.status == "approved"
+
+
+def test_notes_tab_adds_a_note(clerk_client, account):
+    response = clerk_client.post(
+        f"/accounts/{account.number}/notes/add/",
+        {"text": "Customer asked for paperless"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert b"Customer asked for paperless" in response.content
+    assert account.notes.count() == 1
+
+
+NEW_ACCOUNT = {
+    "customer-kind": "person",
+    "customer-customer_class": "residential",
+    "customer-first_name": "Lena",
+    "customer-last_name": "Okafor",
+    "customer-phone": "(210) 555-0177",
+    "customer-email": "lena@example.com",
+    "customer-preferred_contact": "phone",
+    "customer-language": "English",
+    "customer-mail_street": "9 ELM ST",
+    "customer-mail_city": "Cibolo",
+    "customer-mail_state": "tx",
+    "customer-mail_zip": "78108",
+    "premise-house_number": "9",
+    "premise-street": "Elm Street",
+    "premise-city": "Cibolo",
+    "premise-state": "TX",
+    "premise-zip_code": "78108",
+    "premise-premise_type": "single_family",
+}
+
+
+def test_new_customer_and_account_at_a_new_premise(clerk_client, clerk):
+    response = clerk_client.post("/accounts/new/", NEW_ACCOUNT)
+    assert response.status_code == 302
+    account = Account.objects.get(customer__last_name="Okafor")
+    assert response["Location"] == f"/accounts/{account.number}/"
+    assert account.customer.phone == "2105550177"
+    assert account.customer.mail_state == "TX"
+    assert account.premise.street == "ELM ST"
+    assert account.status == "pending"
+    assert AuditEvent.objects.filter(action="account.open", actor=clerk).exists()
+
+
+def test_existing_premise_is_reused(clerk_client):
+    premise = make_premise(house_number="9", street="ELM ST")
+    clerk_client.post("/accounts/new/", NEW_ACCOUNT)
+    assert Premise.objects.count() == 1
+    assert Account.objects.get().premise == premise
+
+
+def test_likely_duplicate_warns_and_saves_nothing_until_confirmed(clerk_client):
+    make_customer(first_name="L", last_name="Okafor", phone="2105550177")
+    response = clerk_client.post("/accounts/new/", NEW_ACCOUNT)
+    assert response.status_code == 200
+    assert b"Possible duplicates" in response.content
+    assert not Account.objects.exists()
+    confirmed = clerk_client.post("/accounts/new/", {**NEW_ACCOUNT, "confirm_duplicates": "on"})
+    assert confirmed.status_code == 302
+    assert Account.objects.count() == 1
+
+
+def test_premise_with_an_active_account_warns(clerk_client):
+    make_account(premise=make_premise(house_number="9", street="ELM ST"))
+    response = clerk_client.post("/accounts/new/", NEW_ACCOUNT)
+    assert b"already has an open account" in response.content
+    assert Account.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("customer-mail_zip", "781", "ZIP code"),
+        ("customer-phone", "555-01", "10-digit US phone"),
+        ("customer-email", "not-an-email", "valid email"),
+        ("customer-mail_state", "ZZ", "two-letter US state"),
+        ("customer-last_name", "", "Enter the last name"),
+        ("premise-house_number", "Elm", "starts with a digit"),
+    ],
+)
+def test_bad_fields_show_errors_beside_them_and_save_nothing(clerk_client, field, value, message):
+    response = clerk_client.post("/accounts/new/", {**NEW_ACCOUNT, field: value})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'id="id_{field}_error"' in html
+    assert message in html
+    assert not Customer.objects.exists()
+    assert not Premise.objects.exists()
+
+
+def test_customer_edit_is_audited_with_before_and_after(clerk_client, clerk, account):
+    customer = account.customer
+    form = {
+        "kind": "person",
+        "customer_class": "residential",
+        "first_name": "Robert",
+        "last_name": "Johnson",
+        "phone": "210-555-0999",
+        "email": "",
+        "preferred_contact": "phone",
+        "language": "Spanish",
+        "mail_street": customer.mail_street,
+        "mail_city": customer.mail_city,
+        "mail_state": "TX",
+        "mail_zip": "78108",
+    }
+    response = clerk_client.post(f"/accounts/customers/{customer.pk}/edit/", form)
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.phone == "2105550999"
+    event = AuditEvent.objects.get(action="customer.update")
+    assert event.actor == clerk
+    assert event.after["phone"] == "2105550999"
+    assert event.after["language"] == "Spanish"
+    assert "first_name" not in event.after
+    history = clerk_client.get(f"/accounts/customers/{customer.pk}/").content.decode()
+    assert "customer.update" in history
+
+
+def test_mailing_address_change_is_audited(clerk_client, account):
+    response = clerk_client.post(
+        f"/accounts/{account.number}/mailing-address/",
+        {
+            "mail_street": "PO BOX 77",
+            "mail_city": "Schertz",
+            "mail_state": "TX",
+            "mail_zip": "78154",
+        },
+    )
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.mail_street == "PO BOX 77"
+    event = AuditEvent.objects.get(action="account.mailing_address")
+    assert event.before["mail_street"] == "120 OAK ST"
+    history = clerk_client.get(f"/accounts/{account.number}/history/").content.decode()
+    assert "PO BOX 77" in history
+
+
+def test_statement_date_range_must_be_in_order(clerk_client, account):
+    today = date.today()
+    response = clerk_client.get(
+        f"/reports/statement/{account.number}/?start={today}&end={today - timedelta(days=5)}"
+    )
+    assert response.status_code == 200
+    assert b"on or after the start date" in response.content
