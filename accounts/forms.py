@@ -8,7 +8,7 @@ from accounts.models import (
 )
 from accounts.models.customer import PremiseType
 from accounts.validation import normalize_phone, normalize_state, normalize_zip
-from utilityclerk.forms import IdempotencyKeyField, MoneyField
+from utilityclerk.forms import AmountInput, IdempotencyKeyField, MoneyField
 
 
 class MailingAddressMixin:
@@ -50,7 +50,11 @@ class CustomerForm(MailingAddressMixin, forms.ModelForm):
             "cash_only_until": forms.DateInput(attrs={"type": "date"}),
             "mail_state": forms.TextInput(attrs={"size": 2, "maxlength": 2}),
         }
-        help_texts = {"identity_checked_how": "Record only the kind of document, never its number."}
+        help_texts = {
+            "identity_checked_how": "Record only the kind of document, never its number.",
+            "phone": "",
+        }
+        labels = {"email": "E-mail"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,7 +131,7 @@ class AdjustmentForm(forms.Form):
         widget=forms.RadioSelect,
         initial="credit",
     )
-    amount = MoneyField(label="Amount")
+    amount = MoneyField(label="Amount", widget=AmountInput(attrs={"data-autofocus": ""}))
     reason_code = forms.ChoiceField(
         choices=[("", "Choose a reason"), *AdjustmentReason.choices], label="Reason"
     )

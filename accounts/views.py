@@ -21,6 +21,8 @@ from accounts.forms import (
 from accounts.models import Account, AdjustmentRequest, AdjustmentRequestStatus, Bill, Customer
 from accounts.services import MAILING_FIELDS, AccountError
 from utilityclerk import audit
+from utilityclerk.core.models import Policy
+from utilityclerk.money import format_money
 
 view_accounts = permission_required("accounts.view_account", raise_exception=True)
 
@@ -152,7 +154,8 @@ def adjust(request, number):
                 messages.success(request, f"Adjustment of ${abs(result.amount):,.2f} posted.")
             return _redirect_to_account(request, account)
     template = "accounts/partials/_adjust_form.html" if request.htmx else "accounts/adjust.html"
-    return render(request, template, {"account": account, "form": form})
+    limit = format_money(Policy.current().clerk_adjustment_limit)
+    return render(request, template, {"account": account, "form": form, "clerk_limit": limit})
 
 
 @permission_required("accounts.approve_adjustment", raise_exception=True)

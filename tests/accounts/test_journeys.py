@@ -1,0 +1,53 @@
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import make_account, make_customer, post_bill, post_credit
+from utilityclerk import business_day
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def johnson():
+    account = make_account(customer=make_customer(first_name="Robert", last_name="Johnson"))
+    make_account(customer=make_customer(first_name="Alice", last_name="Smith"))
+    today = business_day.today()
+    post_bill(account, "120.00", bill_date=today - timedelta(days=70))  # due 50 days ago
+    post_credit(account, "20.00", on=today - timedelta(days=30))
+    post_bill(account, "80.00", bill_date=today - timedelta(days=5))  # not due yet
+    return account
+
+
+def test_clerk_finds_a_misspelled_name_and_reads_the_account(page, sign_in, clerk, johnson):
+    sign_in(clerk)
+    page.keyboard.press("/")
+    page.keyboard.type("Jonson")
+    result = page.locator("#search-results a.result").first
+    expect(result).to_contain_text("Robert Johnson")
+    expect(result).to_have_class(re.compile("active"))
+    page.keyboard.press("ArrowDown")  # one result only: stays on it
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(re.compile(rf"/accounts/{johnson.number}/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Robert Johnson")
+    expect(page.locator("#account-balance")).to_have_text("$180.00")
+    expect(page.locator("#account-past-due")).to_have_text("$100.00")
+
+    page.get_by_role("tab", name="Bills").click()
+    expect(page.locator("#tab-panel")).to_contain_text("$80.00")
+    expect(page).to_have_url(re.compile(r"/bills/$"))
+    page.get_by_role("tab", name="Ledger").click()
+    ledger = page.locator("#tab-panel table")
+    expect(ledger).to_contain_text("Payment")
+    expect(ledger.locator("tbody tr").first).to_contain_text("$180.00")
+
+
+def test_wrong_check_digit_is_explained_in_the_dropdown(page, sign_in, clerk, johnson):
+    sign_in(clerk)
+    wrong = johnson.number[:7] + str((int(johnson.number[7]) + 1) % 10)
+    page.keyboard.press("/")
+    page.keyboard.type(wrong)
+    expect(page.locator("#search-results")).to_contain_text("wrong check digit")
