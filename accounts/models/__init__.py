@@ -6,6 +6,7 @@ from accounts.models.account import (
     ServiceStatus,
     Utility,
 )
+from accounts.models.contact import Contact
 from accounts.models.customer import (
     Customer,
     CustomerClass,
@@ -34,6 +35,7 @@ __all__ = [
     "AdjustmentRequestStatus",
     "Bill",
     "BillLine",
+    "Contact",
     "Customer",
     "CustomerClass",
     "CustomerKind",
