@@ -14,4 +14,5 @@ urlpatterns = [
     path("search/", account_views.search, name="search"),
     path("accounts/", include("accounts.urls")),
     path("reports/", include("reports.urls")),
+    path("payments/", include("payments.urls")),
 ]

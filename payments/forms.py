@@ -1,0 +1,178 @@
+"""Parsing what clerks key into the payment screens."""
+
+import re
+
+from django import forms
+
+from accounts.models import Account
+from payments.models import Channel, Drawer, TenderKind
+from payments.queries import parse_receipt_number
+from payments.tenders import CARD_NUMBER_MESSAGE, TenderInput, looks_like_card_number
+from utilityclerk.forms import AmountInput, IdempotencyKeyField, MoneyField
+
+# Fields never scanned for card numbers: the hidden key and the CSRF token are machine-made.
+_NOT_SCANNED = {"csrfmiddlewaretoken", "idempotency_key"}
+
+
+class CardNumberScrubbingForm(forms.Form):
+    """Drops anything shaped like a full card number before validation, so it is neither
+    passed on, stored, logged in an error report, nor echoed back into the page."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        self.scrubbed: list[str] = []
+        if data is not None:
+            data = data.copy()
+            for key in list(data.keys()):
+                if key not in _NOT_SCANNED and any(
+                    looks_like_card_number(v) for v in data.getlist(key)
+                ):
+                    data[key] = ""
+                    self.scrubbed.append(key)
+        super().__init__(data, *args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        for key in self.scrubbed:
+            self.add_error(key if key in self.fields else None, CARD_NUMBER_MESSAGE)
+        return data
+
+
+class TakePaymentForm(CardNumberScrubbingForm):
+    amount = MoneyField(label="Payment amount", widget=AmountInput({"data-autofocus": True}))
+    channel = forms.ChoiceField(
+        label="Taken",
+        choices=[(Channel.COUNTER.value, "At the counter"), (Channel.PHONE.value, "By phone (card)")],
+        initial=Channel.COUNTER,
+    )
+    cash_tendered = MoneyField(label="Cash tendered", required=False)
+    check_amount = MoneyField(label="Check amount", required=False)
+    check_number = forms.CharField(label="Check number", max_length=20, required=False)
+    money_order_amount = MoneyField(label="Money order amount", required=False)
+    money_order_number = forms.CharField(label="Money order number", max_length=20, required=False)
+    card_amount = MoneyField(label="Card amount", required=False)
+    card_last4 = forms.CharField(
+        label="Card last 4",
+        max_length=4,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 4}),
+    )
+    card_auth_code = forms.CharField(
+        label="Authorisation code",
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    memo = forms.CharField(label="Memo", max_length=200, required=False)
+    idempotency_key = IdempotencyKeyField()
+
+    TENDERS = [
+        (TenderKind.CASH, "cash_tendered", None),
+        (TenderKind.CHECK, "check_amount", "check_number"),
+        (TenderKind.MONEY_ORDER, "money_order_amount", "money_order_number"),
+        (TenderKind.CARD, "card_amount", None),
+    ]
+
+    def clean_card_last4(self):
+        value = self.cleaned_data["card_last4"].strip()
+        if value and not re.fullmatch(r"\d{4}", value):
+            raise forms.ValidationError("Enter exactly the last four digits of the card.")
+        return value
+
+    def clean_card_auth_code(self):
+        value = self.cleaned_data["card_auth_code"].strip().upper()
+        if value and not value.isalnum():
+            raise forms.ValidationError("The authorisation code is letters and digits only.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        for kind, amount_name, number_name in self.TENDERS:
+            if number_name and data.get(number_name) and not data.get(amount_name):
+                if amount_name not in self.errors:
+                    self.add_error(amount_name, f"Enter the {kind.label.lower()} amount.")
+        if (data.get("card_last4") or data.get("card_auth_code")) and not data.get("card_amount"):
+            if "card_amount" not in self.errors:
+                self.add_error("card_amount", "Enter the card amount.")
+        return data
+
+    def tenders(self) -> list[TenderInput]:
+        data = self.cleaned_data
+        tenders = []
+        for kind, amount_name, number_name in self.TENDERS:
+            if data.get(amount_name):
+                tenders.append(
+                    TenderInput(
+                        kind=kind.value,
+                        amount=data[amount_name],
+                        number=data.get(number_name, "") if number_name else "",
+                        card_last4=data.get("card_last4", "") if kind == TenderKind.CARD else "",
+                        card_auth_code=data.get("card_auth_code", "")
+                        if kind == TenderKind.CARD
+                        else "",
+                    )
+                )
+        return tenders
+
+
+class OpenDrawerForm(forms.Form):
+    drawer = forms.ModelChoiceField(
+        queryset=Drawer.objects.filter(active=True),
+        empty_label="Choose a drawer",
+        label="Drawer",
+    )
+    opening_float = MoneyField(label="Opening float counted", allow_zero=True)
+
+
+class ReasonForm(CardNumberScrubbingForm):
+    reason = forms.CharField(
+        label="Reason", max_length=200, widget=forms.TextInput(attrs={"data-autofocus": True})
+    )
+
+
+class ReceiptLookupForm(forms.Form):
+    receipt = forms.CharField(label="Receipt number", max_length=20)
+
+    def clean_receipt(self):
+        number = parse_receipt_number(self.cleaned_data["receipt"])
+        if number is None:
+            raise forms.ValidationError("Enter a receipt number, like R100234.")
+        return number
+
+
+class MailBatchForm(forms.Form):
+    channel = forms.ChoiceField(
+        label="Came by",
+        choices=[(Channel.MAIL.value, "Mail"), (Channel.DROP_BOX.value, "Drop box")],
+    )
+    control_count = forms.IntegerField(label="Control count", min_value=1, max_value=10000)
+    control_total = MoneyField(label="Control total")
+
+
+class BatchControlsForm(forms.Form):
+    control_count = forms.IntegerField(label="Control count", min_value=1, max_value=10000)
+    control_total = MoneyField(label="Control total")
+
+
+class BatchItemForm(CardNumberScrubbingForm):
+    account = forms.CharField(
+        label="Account number",
+        max_length=12,
+        widget=forms.TextInput(attrs={"data-autofocus": True, "inputmode": "numeric"}),
+    )
+    kind = forms.ChoiceField(
+        label="Tender",
+        choices=[(TenderKind.CHECK.value, "Check"), (TenderKind.MONEY_ORDER.value, "Money order")],
+    )
+    amount = MoneyField(label="Amount")
+    number = forms.CharField(label="Check / money order number", max_length=20)
+
+    def clean_account(self):
+        digits = re.sub(r"\D", "", self.cleaned_data["account"])
+        account = (
+            Account.objects.select_related("customer").filter(number=digits).first()
+            if len(digits) == 8
+            else None
+        )
+        if account is None:
+            raise forms.ValidationError("No account has that number; check the stub.")
+        return account

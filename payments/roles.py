@@ -1,0 +1,34 @@
+"""Who may do what with payments. Clerks take payments in their own drawer session and key
+mail batches; supervisors also void and record returned payments; Admin keeps the drawers."""
+
+ROLE_PERMISSIONS = {
+    "Clerk": [
+        "payments.view_drawer",
+        "payments.view_drawersession",
+        "payments.add_drawersession",
+        "payments.view_payment",
+        "payments.add_payment",
+        "payments.view_mailbatch",
+        "payments.add_mailbatch",
+        "payments.change_mailbatch",
+    ],
+    "Supervisor": [
+        "payments.void_payment",
+        "payments.record_returned_payment",
+    ],
+    "Admin": [
+        "payments.view_drawer",
+        "payments.add_drawer",
+        "payments.change_drawer",
+        "payments.view_drawersession",
+        "payments.view_payment",
+        "payments.view_tender",
+        "payments.view_mailbatch",
+    ],
+}
+
+NAVIGATION = [
+    (20, "Drawer", "payments:drawer", "payments.add_drawersession"),
+    (22, "Receipts", "payments:lookup", "payments.view_payment"),
+    (24, "Mail batches", "payments:batches", "payments.add_mailbatch"),
+]

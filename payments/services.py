@@ -1,0 +1,626 @@
+"""Every change to drawers, payments and batches. One function per business action; each
+takes the acting user, runs in one transaction and writes the audit trail in it.
+
+Lock order, everywhere, so concurrent clerks queue instead of deadlocking:
+drawer session row -> account row -> payment row -> customer row.
+"""
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import Account, AccountStatus, Customer, EntryKind, LedgerEntry
+from payments.models import (
+    BatchStatus,
+    Channel,
+    Drawer,
+    DrawerSession,
+    MailBatch,
+    MailBatchItem,
+    Payment,
+    PaymentStatus,
+    SessionStatus,
+    Tender,
+    TenderKind,
+    receipt_label,
+)
+from payments.tenders import (
+    CARD_NUMBER_MESSAGE,
+    PaymentError,
+    TenderInput,
+    allocate,
+    amount_field,
+    looks_like_card_number,
+)
+from utilityclerk import audit, business_day
+from utilityclerk.core.models import Policy
+from utilityclerk.money import ZERO, format_money, quantize_money
+
+# Mail-batch items post with a key derived from the item, so a retried post finds them.
+BATCH_ITEM_KEYS = uuid.UUID("6f1d2c3e-5b7a-4c1e-9a0b-2d4e6f8a0c1e")
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier), clamped to the month's last day."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - 28 always exists
+
+
+def _require(user, perm: str, message: str):
+    if not user.has_perm(perm):
+        raise PaymentError(message)
+
+
+# Drawers -------------------------------------------------------------------------------
+
+
+def open_drawer_session(*, drawer: Drawer, opening_float: Decimal, clerk) -> DrawerSession:
+    """A clerk opens a drawer with the float they counted into it."""
+    _require(clerk, "payments.add_drawersession", "Your role cannot open a drawer.")
+    opening_float = quantize_money(opening_float)
+    if opening_float < ZERO:
+        raise PaymentError("The float cannot be negative.", "opening_float")
+    try:
+        with transaction.atomic():
+            drawer = Drawer.objects.select_for_update().get(pk=drawer.pk)
+            if not drawer.active:
+                raise PaymentError(f"Drawer {drawer.code} is not in use.", "drawer")
+            held = (
+                DrawerSession.objects.filter(drawer=drawer, status=SessionStatus.OPEN)
+                .select_related("opened_by")
+                .first()
+            )
+            if held is not None:
+                raise PaymentError(
+                    f"Drawer {drawer.code} is already open by {held.opened_by}.", "drawer"
+                )
+            if DrawerSession.objects.filter(opened_by=clerk, status=SessionStatus.OPEN).exists():
+                raise PaymentError("You already have a drawer open; close it first.", "drawer")
+            session = DrawerSession.objects.create(
+                drawer=drawer,
+                opened_by=clerk,
+                business_date=business_day.today(),
+                opening_float=opening_float,
+            )
+            audit.record(
+                actor=clerk,
+                action="drawer.open",
+                target=session,
+                after={"drawer": drawer.code, "opening_float": str(opening_float)},
+            )
+    except IntegrityError as error:
+        # Two opens at once: the partial unique indexes let only one through.
+        raise PaymentError("That drawer, or another of yours, was opened just now.", "drawer") from error
+    return session
+
+
+# Payments ------------------------------------------------------------------------------
+
+
+def _refuse_card_numbers(memo: str, tenders: list[TenderInput]):
+    if looks_like_card_number(memo):
+        raise PaymentError(CARD_NUMBER_MESSAGE, "memo")
+    for t in tenders:
+        if looks_like_card_number(t.number):
+            raise PaymentError(CARD_NUMBER_MESSAGE, f"{t.kind}_number")
+        if looks_like_card_number(t.card_last4) or looks_like_card_number(t.card_auth_code):
+            raise PaymentError(CARD_NUMBER_MESSAGE, "card_last4")
+
+
+def _check_tender_details(tenders: list[TenderInput]):
+    for t in tenders:
+        if t.kind in (TenderKind.CHECK, TenderKind.MONEY_ORDER):
+            if not t.number.strip():
+                label = "check" if t.kind == TenderKind.CHECK else "money order"
+                raise PaymentError(f"Enter the {label} number.", f"{t.kind}_number")
+            if len(t.number.strip()) > 20:
+                raise PaymentError("That number is too long.", f"{t.kind}_number")
+        if t.kind == TenderKind.CARD:
+            if not (len(t.card_last4) == 4 and t.card_last4.isdigit()):
+                raise PaymentError("Enter the card's last four digits.", "card_last4")
+            if not (t.card_auth_code.isalnum() and 1 <= len(t.card_auth_code) <= 12):
+                raise PaymentError(
+                    "Enter the authorisation code from the terminal (letters and digits).",
+                    "card_auth_code",
+                )
+
+
+def _next_receipt_number() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('payment_receipt_seq')")
+        return cursor.fetchone()[0]
+
+
+def take_payment(
+    *,
+    account: Account,
+    amount: Decimal,
+    tenders: list[TenderInput],
+    clerk,
+    idempotency_key: uuid.UUID,
+    channel: str = Channel.COUNTER,
+    memo: str = "",
+    mail_batch: MailBatch | None = None,
+) -> Payment:
+    """Post a payment on an account: the tenders, its receipt and its ledger credit.
+
+    Posting the same idempotency key again returns the first payment: a double click, a
+    resubmitted form or two identical requests racing post one payment.
+    """
+    _require(clerk, "payments.add_payment", "Your role cannot take payments.")
+    if idempotency_key is None:
+        raise PaymentError("This form has expired; open it again.")
+    memo = (memo or "").strip()
+    _refuse_card_numbers(memo, tenders)
+    policy = Policy.current()
+    amount = quantize_money(amount)
+    if amount > policy.max_payment_amount:
+        raise PaymentError(
+            f"The largest payment taken is {format_money(policy.max_payment_amount)}.", "amount"
+        )
+    allocation = allocate(amount, tenders)
+    _check_tender_details(tenders)
+    kinds = {line.kind for line in allocation.lines}
+    if channel == Channel.PHONE and kinds != {TenderKind.CARD}:
+        raise PaymentError("Phone payments are taken by card only.", "channel")
+    if channel in (Channel.MAIL, Channel.DROP_BOX) and mail_batch is None:
+        raise PaymentError("Mail and drop-box payments are keyed in a batch.", "channel")
+    if channel not in Channel.values:
+        raise PaymentError("Choose how the payment came in.", "channel")
+    try:
+        with transaction.atomic():
+            session = None
+            if channel == Channel.COUNTER:
+                # The drawer's row lock queues this clerk's payments: the drawer totals and
+                # the idempotency check below see every payment committed before this one.
+                session = (
+                    DrawerSession.objects.select_for_update()
+                    .filter(opened_by=clerk, status=SessionStatus.OPEN)
+                    .first()
+                )
+                if session is None:
+                    raise PaymentError("Open your drawer before taking a counter payment.")
+            account = (
+                Account.objects.select_for_update(of=("self",))
+                .select_related("customer")
+                .get(pk=account.pk)
+            )
+            # Locks held: a request with the same key has committed or will wait for us.
+            existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+            if account.status == AccountStatus.CLOSED:
+                raise PaymentError(
+                    f"Account {account.display_number} is closed and cannot take payments."
+                )
+            today = business_day.today()
+            cash_only = account.customer.cash_only_until
+            if cash_only and cash_only >= today:
+                for kind in (TenderKind.CHECK, TenderKind.MONEY_ORDER):
+                    if kind in kinds:
+                        raise PaymentError(
+                            f"This customer is cash only until {cash_only:%b %d, %Y} after "
+                            f"returned payments: no checks or money orders.",
+                            amount_field(kind),
+                        )
+            number = _next_receipt_number()
+            receipt = receipt_label(number)
+            entry = LedgerEntry.objects.create(
+                account=account,
+                kind=EntryKind.PAYMENT,
+                amount=-amount,
+                business_date=today,
+                posted_by=clerk,
+                reference=receipt,
+                memo=f"{Channel(channel).label} payment",
+            )
+            payment = Payment.objects.create(
+                receipt_number=number,
+                account=account,
+                channel=channel,
+                business_date=today,
+                session=session,
+                mail_batch=mail_batch,
+                idempotency_key=idempotency_key,
+                taken_by=clerk,
+                amount=amount,
+                change_given=allocation.change,
+                memo=memo[:200],
+                ledger_entry=entry,
+            )
+            Tender.objects.bulk_create(
+                Tender(
+                    payment=payment,
+                    kind=line.kind,
+                    amount=line.amount,
+                    amount_tendered=line.amount_tendered,
+                    number=line.number.strip(),
+                    card_last4=line.card_last4,
+                    card_auth_code=line.card_auth_code.upper(),
+                )
+                for line in allocation.lines
+            )
+            audit.record(
+                actor=clerk,
+                action="payment.take",
+                target=account,
+                after={
+                    "receipt": receipt,
+                    "amount": str(amount),
+                    "channel": channel,
+                    "tenders": {line.kind: str(line.amount) for line in allocation.lines},
+                    "change": str(allocation.change),
+                },
+            )
+    except IntegrityError:
+        # Two identical requests without a common lock (e.g. different sessions): the unique
+        # key lets one through; answer the other with it.
+        found = Payment.objects.filter(idempotency_key=idempotency_key).first()
+        if found is None:
+            raise
+        return found
+    return payment
+
+
+def _lock_for_undo(payment: Payment) -> tuple[Account, Payment]:
+    if payment.session_id:
+        DrawerSession.objects.select_for_update().filter(pk=payment.session_id).first()
+    account = (
+        Account.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=payment.account_id)
+    )
+    return account, Payment.objects.select_for_update().get(pk=payment.pk)
+
+
+def _reversal_of(payment: Payment, *, by, memo: str) -> LedgerEntry:
+    today = business_day.today()
+    return LedgerEntry.objects.create(
+        account_id=payment.account_id,
+        kind=EntryKind.REVERSAL,
+        amount=payment.amount,
+        business_date=today,
+        due_date=today,
+        posted_by=by,
+        reference=payment.receipt,
+        memo=memo[:200],
+        reverses_id=payment.ledger_entry_id,
+    )
+
+
+def void_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
+    """Undo a payment taken today: a reversing ledger entry, the receipt marked void, and the
+    drawer's expected totals drop it (they count only payments not voided)."""
+    _require(supervisor, "payments.void_payment", "Only a supervisor can void a payment.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentError("Say why the payment is voided.", "reason")
+    if looks_like_card_number(reason):
+        raise PaymentError(CARD_NUMBER_MESSAGE, "reason")
+    with transaction.atomic():
+        account, payment = _lock_for_undo(payment)
+        if payment.status == PaymentStatus.VOIDED:
+            return payment  # a second click: already done
+        if payment.status != PaymentStatus.POSTED:
+            raise PaymentError("A returned payment cannot be voided.")
+        if payment.business_date != business_day.today():
+            raise PaymentError(
+                "Only a payment taken today can be voided; record it as returned instead."
+            )
+        if payment.session_id and payment.session.status != SessionStatus.OPEN:
+            raise PaymentError("The drawer it was taken in is already closed.")
+        payment.reversal_entry = _reversal_of(payment, by=supervisor, memo=f"Void: {reason}")
+        payment.status = PaymentStatus.VOIDED
+        payment.voided_by = supervisor
+        payment.voided_at = timezone.now()
+        payment.void_reason = reason[:200]
+        payment.save(
+            update_fields=["reversal_entry", "status", "voided_by", "voided_at", "void_reason"]
+        )
+        audit.record(
+            actor=supervisor,
+            action="payment.void",
+            target=account,
+            before={"receipt": payment.receipt, "status": PaymentStatus.POSTED},
+            after={"receipt": payment.receipt, "status": PaymentStatus.VOIDED},
+            reason=reason,
+        )
+    return payment
+
+
+def record_returned_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
+    """A check bounced or a card was charged back: reverse the payment, charge the policy's
+    fee at once, and make the customer cash only after repeated returns."""
+    _require(
+        supervisor,
+        "payments.record_returned_payment",
+        "Only a supervisor can record a returned payment.",
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentError("Say why it came back (NSF, account closed, chargeback...).", "reason")
+    if looks_like_card_number(reason):
+        raise PaymentError(CARD_NUMBER_MESSAGE, "reason")
+    policy = Policy.current()
+    with transaction.atomic():
+        account, payment = _lock_for_undo(payment)
+        if payment.status == PaymentStatus.RETURNED:
+            return payment
+        if payment.status != PaymentStatus.POSTED:
+            raise PaymentError("A voided payment cannot be returned.")
+        if all(t.kind == TenderKind.CASH for t in payment.tenders.all()):
+            raise PaymentError("Cash cannot come back returned; void it on the day instead.")
+        today = business_day.today()
+        payment.reversal_entry = _reversal_of(payment, by=supervisor, memo=f"Returned: {reason}")
+        if policy.returned_payment_fee > ZERO:
+            payment.fee_entry = LedgerEntry.objects.create(
+                account=account,
+                kind=EntryKind.RETURNED_PAYMENT_FEE,
+                amount=policy.returned_payment_fee,
+                business_date=today,
+                due_date=today,
+                posted_by=supervisor,
+                reference=payment.receipt,
+                memo="Returned-payment fee",
+            )
+        payment.status = PaymentStatus.RETURNED
+        payment.returned_by = supervisor
+        payment.returned_on = today
+        payment.return_reason = reason[:200]
+        payment.save(
+            update_fields=[
+                "reversal_entry",
+                "fee_entry",
+                "status",
+                "returned_by",
+                "returned_on",
+                "return_reason",
+            ]
+        )
+        audit.record(
+            actor=supervisor,
+            action="payment.returned",
+            target=account,
+            before={"receipt": payment.receipt, "status": PaymentStatus.POSTED},
+            after={
+                "receipt": payment.receipt,
+                "status": PaymentStatus.RETURNED,
+                "fee": str(policy.returned_payment_fee),
+            },
+            reason=reason,
+        )
+        _maybe_make_cash_only(account.customer_id, today=today, policy=policy, by=supervisor)
+    return payment
+
+
+def _maybe_make_cash_only(customer_id: int, *, today: date, policy: Policy, by):
+    since = add_months(today, -policy.returns_window_months)
+    returns = Payment.objects.filter(
+        account__customer_id=customer_id,
+        status=PaymentStatus.RETURNED,
+        returned_on__gt=since,
+    ).count()
+    if returns < policy.returns_for_cash_only:
+        return
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    until = add_months(today, policy.cash_only_months)
+    if customer.cash_only_until and customer.cash_only_until >= until:
+        return
+    before = audit.snapshot(customer, ["cash_only_until"])
+    customer.cash_only_until = until
+    customer.save(update_fields=["cash_only_until"])
+    audit.record(
+        actor=by,
+        action="customer.cash_only",
+        target=customer,
+        before=before,
+        after=audit.snapshot(customer, ["cash_only_until"]),
+        reason=f"{returns} returned payments within {policy.returns_window_months} months",
+    )
+
+
+def print_receipt(*, payment: Payment, by) -> int:
+    """Count a print of the receipt; the first is the original, later ones are reprints."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE payments_payment SET print_count = print_count + 1 WHERE id = %s "
+                "RETURNING print_count",
+                [payment.pk],
+            )
+            count = cursor.fetchone()[0]
+        if count > 1:
+            audit.record(
+                actor=by,
+                action="payment.reprint",
+                target=payment,
+                after={"receipt": payment.receipt, "copy": count},
+            )
+    payment.print_count = count
+    return count
+
+
+# Mail and drop-box batches -------------------------------------------------------------
+
+
+def open_mail_batch(*, channel: str, control_count: int, control_total: Decimal, clerk) -> MailBatch:
+    _require(clerk, "payments.add_mailbatch", "Your role cannot key mail batches.")
+    if channel not in (Channel.MAIL, Channel.DROP_BOX):
+        raise PaymentError("Choose mail or drop box.", "channel")
+    if control_count <= 0:
+        raise PaymentError("The control count must be at least 1.", "control_count")
+    control_total = quantize_money(control_total)
+    if control_total <= ZERO:
+        raise PaymentError("The control total must be more than $0.00.", "control_total")
+    with transaction.atomic():
+        batch = MailBatch.objects.create(
+            channel=channel,
+            control_count=control_count,
+            control_total=control_total,
+            business_date=business_day.today(),
+            keyed_by=clerk,
+        )
+        audit.record(actor=clerk, action="batch.open", target=batch, after=audit.snapshot(batch))
+    return batch
+
+
+def _locked_open_batch(batch: MailBatch) -> MailBatch:
+    batch = MailBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != BatchStatus.OPEN:
+        raise PaymentError("This batch is posted; it cannot be changed.")
+    return batch
+
+
+def _check_item(account: Account, kind: str, amount: Decimal, number: str):
+    if kind not in (TenderKind.CHECK, TenderKind.MONEY_ORDER):
+        raise PaymentError("Mail and drop-box payments are checks or money orders.", "kind")
+    if quantize_money(amount) <= ZERO:
+        raise PaymentError("The amount must be more than $0.00.", "amount")
+    if looks_like_card_number(number):
+        raise PaymentError(CARD_NUMBER_MESSAGE, "number")
+    if not number.strip():
+        raise PaymentError("Enter the check or money order number.", "number")
+    if account.status == AccountStatus.CLOSED:
+        raise PaymentError(f"Account {account.display_number} is closed.", "account")
+    until = account.customer.cash_only_until
+    if until and until >= business_day.today():
+        raise PaymentError(
+            f"Account {account.display_number} is cash only until {until:%b %d, %Y}: "
+            f"send the check back to the customer.",
+            "account",
+        )
+
+
+def key_batch_item(
+    *, batch: MailBatch, account: Account, kind: str, amount: Decimal, number: str, clerk
+) -> MailBatchItem:
+    _require(clerk, "payments.change_mailbatch", "Your role cannot key mail batches.")
+    _check_item(account, kind, amount, number)
+    with transaction.atomic():
+        batch = _locked_open_batch(batch)
+        item = MailBatchItem.objects.create(
+            batch=batch,
+            account=account,
+            kind=kind,
+            amount=quantize_money(amount),
+            number=number.strip(),
+        )
+        audit.record(
+            actor=clerk,
+            action="batch.key_item",
+            target=batch,
+            after={"item": item.pk, "account": account.number, "amount": str(item.amount)},
+        )
+    return item
+
+
+def correct_batch_item(
+    *, item: MailBatchItem, account: Account, kind: str, amount: Decimal, number: str, clerk
+) -> MailBatchItem:
+    _require(clerk, "payments.change_mailbatch", "Your role cannot key mail batches.")
+    _check_item(account, kind, amount, number)
+    with transaction.atomic():
+        _locked_open_batch(item.batch)
+        item = MailBatchItem.objects.select_for_update().get(pk=item.pk)
+        before = audit.snapshot(item, ["account", "kind", "amount", "number"])
+        item.account, item.kind, item.amount, item.number = (
+            account,
+            kind,
+            quantize_money(amount),
+            number.strip(),
+        )
+        item.save(update_fields=["account", "kind", "amount", "number"])
+        audit.record(
+            actor=clerk,
+            action="batch.correct_item",
+            target=item.batch,
+            before=before,
+            after=audit.snapshot(item, ["account", "kind", "amount", "number"]),
+        )
+    return item
+
+
+def remove_batch_item(*, item: MailBatchItem, clerk):
+    _require(clerk, "payments.change_mailbatch", "Your role cannot key mail batches.")
+    with transaction.atomic():
+        batch = _locked_open_batch(item.batch)
+        before = audit.snapshot(item, ["account", "kind", "amount", "number"])
+        MailBatchItem.objects.filter(pk=item.pk).delete()
+        audit.record(actor=clerk, action="batch.remove_item", target=batch, before=before)
+
+
+def correct_batch_controls(*, batch: MailBatch, control_count: int, control_total: Decimal, clerk):
+    _require(clerk, "payments.change_mailbatch", "Your role cannot key mail batches.")
+    if control_count <= 0:
+        raise PaymentError("The control count must be at least 1.", "control_count")
+    if quantize_money(control_total) <= ZERO:
+        raise PaymentError("The control total must be more than $0.00.", "control_total")
+    with transaction.atomic():
+        batch = _locked_open_batch(batch)
+        before = audit.snapshot(batch, ["control_count", "control_total"])
+        batch.control_count, batch.control_total = control_count, quantize_money(control_total)
+        batch.save(update_fields=["control_count", "control_total"])
+        audit.record(
+            actor=clerk,
+            action="batch.controls",
+            target=batch,
+            before=before,
+            after=audit.snapshot(batch, ["control_count", "control_total"]),
+        )
+    return batch
+
+
+def post_mail_batch(*, batch: MailBatch, clerk) -> MailBatch:
+    """Post every keyed item as a payment, only when the count and total match the controls.
+    After this the batch and its items are immutable (database trigger)."""
+    _require(clerk, "payments.change_mailbatch", "Your role cannot post mail batches.")
+    with transaction.atomic():
+        batch = MailBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status == BatchStatus.POSTED:
+            return batch  # posted already: a second click changes nothing
+        items = list(batch.items.select_related("account").order_by("id"))
+        keyed_total = quantize_money(sum((i.amount for i in items), ZERO))
+        if len(items) != batch.control_count or keyed_total != batch.control_total:
+            raise PaymentError(
+                f"The batch does not balance: {len(items)} payments for "
+                f"{format_money(keyed_total)} keyed, control is {batch.control_count} for "
+                f"{format_money(batch.control_total)}. Correct it before posting."
+            )
+        for position, item in enumerate(items, start=1):
+            try:
+                payment = take_payment(
+                    account=item.account,
+                    amount=item.amount,
+                    tenders=[TenderInput(kind=item.kind, amount=item.amount, number=item.number)],
+                    clerk=clerk,
+                    idempotency_key=uuid.uuid5(BATCH_ITEM_KEYS, str(item.pk)),
+                    channel=batch.channel,
+                    mail_batch=batch,
+                )
+            except PaymentError as error:
+                raise PaymentError(
+                    f"Item {position} (account {item.account.display_number}): {error}"
+                ) from error
+            item.payment = payment
+            item.save(update_fields=["payment"])
+        batch.status = BatchStatus.POSTED
+        batch.posted_by = clerk
+        batch.posted_at = timezone.now()
+        batch.save(update_fields=["status", "posted_by", "posted_at"])
+        audit.record(
+            actor=clerk,
+            action="batch.post",
+            target=batch,
+            after={"payments": len(items), "total": str(keyed_total)},
+        )
+    return batch
