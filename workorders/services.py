@@ -1,0 +1,377 @@
+"""Every change to work orders: raise, schedule, dispatch, send back, cancel, complete.
+
+All status changes go through `_move`, which checks the transitions table, writes the history
+row and the audit record. Completion locks the order so its effects apply exactly once.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import Account, Premise, Service, ServicePoint
+from utilityclerk import audit, business_day
+from workorders.models import (
+    METERED_UTILITIES,
+    Crew,
+    MeterRead,
+    Priority,
+    Vendor,
+    WorkOrder,
+    WorkOrderKind,
+    WorkOrderStatus,
+    WorkOrderStatusChange,
+    WorkOrderType,
+    can_transition,
+)
+
+S = WorkOrderStatus
+
+
+class WorkOrderError(Exception):
+    """A rule a clerk or crew member broke; the message is for them. `field` names the field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+STATUS_WORDS = {
+    S.OPEN: "open",
+    S.SCHEDULED: "scheduled",
+    S.DISPATCHED: "dispatched",
+    S.COMPLETED: "completed",
+    S.CANCELLED: "cancelled",
+}
+
+
+# Due dates -----------------------------------------------------------------------------
+
+
+def due_date_for(
+    order_type: WorkOrderType, *, raised_at: datetime | None = None, requested_for: date | None = None
+) -> date:
+    """The type's turnaround in business days from when it was raised, but never before the
+    date the customer asked for (a start next month is due next month). Weekends and city
+    holidays are skipped. A type with a same-day cut-off raised before it is due that day."""
+    raised_at = timezone.localtime(raised_at or timezone.now())
+    days = order_type.turnaround_days
+    if order_type.same_day_before is not None and raised_at.time() < order_type.same_day_before:
+        days = 0
+    due = business_day.add_business_days(raised_at.date(), days)
+    if requested_for is not None and requested_for > due:
+        due = business_day.add_business_days(requested_for, 0)
+    return due
+
+
+# Raising -------------------------------------------------------------------------------
+
+
+def _next_number() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('work_order_number_seq')")
+        return f"WO-{cursor.fetchone()[0]}"
+
+
+def metered_service(services) -> Service | None:
+    """The service a crew reads: water first, then electric, then gas."""
+    by_utility = {s.utility: s for s in services}
+    return next((by_utility[u] for u in METERED_UTILITIES if u in by_utility), None)
+
+
+def raise_work_order(
+    *,
+    kind: str,
+    premise: Premise,
+    by,
+    account: Account | None = None,
+    service: Service | None = None,
+    requested_for: date | None = None,
+    priority: str | None = None,
+    instructions: str = "",
+    transfer_to: Account | None = None,
+    idempotency_key: uuid.UUID | None = None,
+) -> WorkOrder:
+    order_type = WorkOrderType.objects.get(code=kind)
+    now = timezone.now()
+    with transaction.atomic():
+        order = WorkOrder.objects.create(
+            number=_next_number(),
+            type=order_type,
+            premise=premise,
+            account=account,
+            service=service,
+            priority=priority or order_type.default_priority,
+            requested_for=requested_for,
+            due_date=due_date_for(order_type, raised_at=now, requested_for=requested_for),
+            instructions=instructions[:300],
+            transfer_to=transfer_to,
+            raised_on=timezone.localdate(now),
+            raised_at=now,
+            raised_by=by,
+            idempotency_key=idempotency_key,
+        )
+        WorkOrderStatusChange.objects.create(order=order, to_status=S.OPEN, by=by, at=now)
+        audit.record(actor=by, action="workorder.raise", target=order, after=audit.snapshot(order))
+    return order
+
+
+# Status changes ------------------------------------------------------------------------
+
+
+def _lock(order: WorkOrder) -> WorkOrder:
+    return WorkOrder.objects.select_for_update().get(pk=order.pk)
+
+
+def _move(order: WorkOrder, to_status: str, *, by, note: str = "", **changes) -> WorkOrder:
+    """The one transition function: order must be locked by the caller."""
+    if not can_transition(order.status, to_status):
+        raise WorkOrderError(
+            f"Work order {order.number} is {STATUS_WORDS[order.status]}; "
+            f"it cannot be {STATUS_WORDS[to_status]}."
+        )
+    before = audit.snapshot(order)
+    from_status = order.status
+    order.status = to_status
+    for field, value in changes.items():
+        setattr(order, field, value)
+    order.save()
+    WorkOrderStatusChange.objects.create(
+        order=order, from_status=from_status, to_status=to_status, by=by, note=note[:200]
+    )
+    audit.record(
+        actor=by,
+        action=f"workorder.{to_status}",
+        target=order,
+        before=before,
+        after=audit.snapshot(order),
+        reason=note,
+    )
+    return order
+
+
+def _check_assignee(crew: Crew | None, vendor: Vendor | None):
+    if crew and vendor:
+        raise WorkOrderError("Assign the order to a crew or a vendor, not both.", field="crew")
+    if vendor is not None and not vendor.active:
+        raise WorkOrderError(
+            f"{vendor.name} is not an active vendor; choose another vendor or a crew.",
+            field="vendor",
+        )
+    if crew is not None and not crew.active:
+        raise WorkOrderError(f"{crew.name} is not an active crew.", field="crew")
+
+
+def schedule_work_order(
+    *, order: WorkOrder, by, crew: Crew | None = None, vendor: Vendor | None = None, on: date | None = None
+) -> WorkOrder:
+    """Assign to a crew or vendor for a day. An order already scheduled is re-assigned."""
+    _check_assignee(crew, vendor)
+    with transaction.atomic():
+        order = _lock(order)
+        if crew is None and vendor is None:  # keep the order's own assignee
+            crew, vendor = order.crew, order.vendor
+        if crew is None and vendor is None:
+            raise WorkOrderError("Choose a crew or a vendor to schedule the order to.", field="crew")
+        _check_assignee(crew, vendor)
+        on = on or business_day.today()
+        if order.status == S.SCHEDULED:
+            before = audit.snapshot(order)
+            order.crew, order.vendor, order.scheduled_for = crew, vendor, on
+            order.save(update_fields=["crew", "vendor", "scheduled_for"])
+            audit.record(
+                actor=by, action="workorder.assign", target=order, before=before, after=audit.snapshot(order)
+            )
+            return order
+        return _move(order, S.SCHEDULED, by=by, crew=crew, vendor=vendor, scheduled_for=on)
+
+
+def dispatch_work_order(*, order: WorkOrder, by) -> WorkOrder:
+    with transaction.atomic():
+        order = _lock(order)
+        if order.status == S.DISPATCHED:
+            return order
+        return _move(order, S.DISPATCHED, by=by)
+
+
+def unschedule_work_order(*, order: WorkOrder, by, note: str = "") -> WorkOrder:
+    """Back to open: the assignment is taken away."""
+    with transaction.atomic():
+        order = _lock(order)
+        return _move(order, S.OPEN, by=by, note=note, crew=None, vendor=None, scheduled_for=None)
+
+
+def send_back_work_order(*, order: WorkOrder, by, note: str) -> WorkOrder:
+    """A crew could not do a dispatched order (no access, dog): back to scheduled."""
+    if not note.strip():
+        raise WorkOrderError("Say why the order could not be done.", field="note")
+    with transaction.atomic():
+        order = _lock(order)
+        return _move(order, S.SCHEDULED, by=by, note=note.strip())
+
+
+def cancel_work_order(*, order: WorkOrder, reason: str, by) -> WorkOrder:
+    if not reason.strip():
+        raise WorkOrderError("Say why the order is cancelled.", field="reason")
+    with transaction.atomic():
+        order = _lock(order)
+        if order.status == S.CANCELLED:
+            return order
+        return _move(order, S.CANCELLED, by=by, note=reason.strip(), cancel_reason=reason.strip()[:200])
+
+
+@dataclass
+class BulkOutcome:
+    done: list[str]
+    skipped: list[tuple[str, str]]  # (number, why)
+
+
+def _bulk(order_ids, action) -> BulkOutcome:
+    outcome = BulkOutcome([], [])
+    # Locked in id order so two clerks' bulk runs never deadlock on each other.
+    for order in WorkOrder.objects.filter(pk__in=list(order_ids)).order_by("pk"):
+        try:
+            with transaction.atomic():
+                action(order)
+        except WorkOrderError as error:
+            outcome.skipped.append((order.number, str(error)))
+        else:
+            outcome.done.append(order.number)
+    return outcome
+
+
+def bulk_schedule(
+    *, order_ids, by, crew: Crew | None = None, vendor: Vendor | None = None, on: date | None = None
+) -> BulkOutcome:
+    _check_assignee(crew, vendor)
+    return _bulk(
+        order_ids, lambda o: schedule_work_order(order=o, by=by, crew=crew, vendor=vendor, on=on)
+    )
+
+
+def bulk_dispatch(*, order_ids, by, crew: Crew | None = None, vendor: Vendor | None = None) -> BulkOutcome:
+    """Dispatch each order; an open one is scheduled for today first when an assignee is given
+    (or it already has one), so both steps stay in its history."""
+    _check_assignee(crew, vendor)
+
+    def dispatch(order):
+        if order.status == S.OPEN:
+            schedule_work_order(order=order, by=by, crew=crew, vendor=vendor)
+        dispatch_work_order(order=order, by=by)
+
+    return _bulk(order_ids, dispatch)
+
+
+# Completion ----------------------------------------------------------------------------
+
+
+def service_point_for(order: WorkOrder) -> ServicePoint | None:
+    if order.service_id is None:
+        return None
+    utility = order.service.utility
+    if utility not in METERED_UTILITIES:
+        return None
+    return ServicePoint.objects.filter(premise_id=order.premise_id, utility=utility).first()
+
+
+def last_read(service_point: ServicePoint) -> MeterRead | None:
+    return service_point.reads.order_by("-read_on", "-id").first()
+
+
+def _record_read(*, order, service_point, value, rollover, read_on, by) -> MeterRead:
+    if value < 0:
+        raise WorkOrderError("A meter read cannot be negative.", field="read")
+    previous = last_read(service_point)
+    if previous is not None and value < previous.value and not rollover:
+        raise WorkOrderError(
+            f"The read {value:,} is lower than the last read {previous.value:,} on "
+            f"{previous.read_on:%m/%d/%Y}. Check the dials, or tick “meter rolled over”.",
+            field="read",
+        )
+    read = MeterRead.objects.create(
+        service_point=service_point,
+        value=value,
+        read_on=read_on,
+        rollover=rollover,
+        work_order=order,
+        taken_by=by,
+    )
+    audit.record(
+        actor=by,
+        action="meter.read",
+        target=service_point,
+        after={"read": str(value), "on": read_on.isoformat(), "rollover": rollover, "order": order.number},
+    )
+    return read
+
+
+def complete_work_order(
+    *,
+    order: WorkOrder,
+    by,
+    read: Decimal | None = None,
+    rollover: bool = False,
+    notes: str = "",
+    cost: Decimal | None = None,
+    done_on: date | None = None,
+) -> WorkOrder:
+    """Record the read, notes, who and when, and apply the order's effects on the account's
+    services, all in one transaction. Two crew tablets submitting at once: the row lock queues
+    the second, which finds the order completed and returns it without applying anything."""
+    from accounts import service_changes
+
+    today = business_day.today()
+    done_on = done_on or today
+    if done_on > today:
+        raise WorkOrderError("The work cannot be done in the future.", field="done_on")
+    if cost is not None and cost < 0:
+        raise WorkOrderError("The cost cannot be negative.", field="cost")
+    try:
+        with transaction.atomic():
+            order = _lock(order)
+            if order.status == S.COMPLETED:
+                return order
+            if order.status == S.CANCELLED:
+                raise WorkOrderError(
+                    f"Work order {order.number} was cancelled; a cancelled order cannot be completed."
+                )
+            if order.status == S.OPEN:
+                raise WorkOrderError(
+                    f"Work order {order.number} is not scheduled yet; assign it to a crew or vendor first."
+                )
+            if done_on < order.raised_on:
+                raise WorkOrderError("The work cannot be done before the order was raised.", field="done_on")
+            order_type = order.type
+            service_point = service_point_for(order)
+            if service_point is not None and order_type.requires_read and read is None:
+                raise WorkOrderError(
+                    f"Enter the {order.service.get_utility_display().lower()} meter read.",
+                    field="read",
+                )
+            if read is not None and service_point is not None:
+                _record_read(
+                    order=order, service_point=service_point, value=read, rollover=rollover, read_on=done_on, by=by
+                )
+            _move(
+                order,
+                S.COMPLETED,
+                by=by,
+                completed_on=done_on,
+                completed_at=timezone.now(),
+                completed_by=by,
+                completion_notes=notes.strip()[:2000],
+                cost=cost,
+            )
+            service_changes.apply_work_order_effects(order=order, by=by)
+    except IntegrityError as error:
+        # The partial unique index: the utility went active on another account meanwhile.
+        if "one_active_service_per_utility_per_premise" in str(error):
+            raise WorkOrderError(
+                "A service on this order is already active at the premise on another account; "
+                "stop that service first."
+            ) from error
+        raise
+    return order
