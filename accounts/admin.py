@@ -123,3 +123,6 @@ class AdjustmentRequestAdmin(ReadOnlyModelAdmin):
     list_filter = ["status", "reason_code"]
     search_fields = ["account__number", "memo"]
     list_select_related = ["account__customer", "requested_by", "decided_by"]
+
+
+from accounts import admin_contacts  # noqa: E402, F401

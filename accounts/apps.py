@@ -9,3 +9,6 @@ class AccountsConfig(AppConfig):
         from accounts import tabs
 
         tabs.register()
+        from accounts.contacts import tabs as contact_tabs
+
+        contact_tabs.register()

@@ -36,3 +36,21 @@ NAVIGATION = [
     (10, "New account", "accounts:new", "accounts.add_account"),
     (60, "Adjustments", "accounts:adjustment_queue", "accounts.approve_adjustment"),
 ]
+
+# Contact log and follow-ups (issue #7) -------------------------------------------------
+# Clerks log contacts and close their own follow-ups; supervisors see every open follow-up
+# by owner, reassign and close any of them, and run the contact report.
+ROLE_PERMISSIONS["Clerk"] += [
+    "accounts.view_contact",
+    "accounts.add_contact",
+    "accounts.close_own_follow_up",
+]
+ROLE_PERMISSIONS["Supervisor"] += [
+    "accounts.manage_follow_ups",
+    "accounts.view_contact_report",
+]
+ROLE_PERMISSIONS["Admin"] += ["accounts.view_contact"]
+NAVIGATION += [
+    (45, "Contacts", "contacts:search", "accounts.view_contact"),
+    (65, "Follow-ups", "contacts:board", "accounts.manage_follow_ups"),
+]

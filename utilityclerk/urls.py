@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("search/", account_views.search, name="search"),
     path("accounts/", include("accounts.urls")),
+    path("contacts/", include("accounts.contacts.urls")),
     path("reports/", include("reports.urls")),
     path("payments/", include("payments.urls")),
 ]

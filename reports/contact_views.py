@@ -1,0 +1,37 @@
+from datetime import timedelta
+
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from accounts.contacts.forms import ContactReportForm
+from reports.contacts import contact_report as build_report
+from reports.contacts import report_csv, report_pdf
+from reports.pdf import pdf_response
+from utilityclerk import business_day
+
+
+@permission_required("accounts.view_contact_report", raise_exception=True)
+def contact_report(request):
+    """Without dates: the form (the last 30 days by default). With dates: the figures on
+    screen; with format=pdf or format=csv, the document."""
+    today = business_day.today()
+    form = ContactReportForm(
+        request.GET or None, initial={"start": today - timedelta(days=30), "end": today}
+    )
+    report = None
+    if form.is_bound and form.is_valid():
+        report = build_report(form.cleaned_data["start"], form.cleaned_data["end"])
+        stem = f"contacts-{report.start:%Y%m%d}-{report.end:%Y%m%d}"
+        match request.GET.get("format"):
+            case "pdf":
+                return pdf_response(report_pdf(report, generated_by=request.user), f"{stem}.pdf")
+            case "csv":
+                response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+                response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+                return response
+    return render(
+        request,
+        "accounts/contacts/report.html",
+        {"form": form, "report": report, "query": request.GET.urlencode()},
+    )
