@@ -242,7 +242,7 @@ def post_bill(
 
 def _post_adjustment_entry(*, account, amount, reason_code, memo, by, key=None) -> LedgerEntry:
     kind = EntryKind.ADJUSTMENT_DEBIT if amount > 0 else EntryKind.ADJUSTMENT_CREDIT
-    today = business_day.today()
+    today = business_day.posting_date()
     entry = LedgerEntry.objects.create(
         account=account,
         kind=kind,
@@ -396,7 +396,7 @@ def reverse_entry(*, entry: LedgerEntry, memo: str, by) -> LedgerEntry:
         _lock_account(entry.account)
         if LedgerEntry.objects.filter(reverses=entry).exists():
             raise AccountError("This entry has already been reversed.")
-        today = business_day.today()
+        today = business_day.posting_date()
         reversal = LedgerEntry.objects.create(
             account_id=entry.account_id,
             kind=EntryKind.REVERSAL,

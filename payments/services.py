@@ -89,7 +89,7 @@ def open_drawer_session(*, drawer: Drawer, opening_float: Decimal, clerk) -> Dra
             session = DrawerSession.objects.create(
                 drawer=drawer,
                 opened_by=clerk,
-                business_date=business_day.today(),
+                business_date=business_day.posting_date(),
                 opening_float=opening_float,
             )
             audit.record(
@@ -203,7 +203,9 @@ def take_payment(
                 raise PaymentError(
                     f"Account {account.display_number} is closed and cannot take payments."
                 )
-            today = business_day.today()
+            # Dated to the open business day, holding its share lock until commit: a day
+            # being closed waits for this payment, or this payment goes to the next day.
+            today = business_day.posting_date()
             cash_only = account.customer.cash_only_until
             if cash_only and cash_only >= today:
                 for kind in (TenderKind.CHECK, TenderKind.MONEY_ORDER):
@@ -284,7 +286,7 @@ def _lock_for_undo(payment: Payment) -> tuple[Account, Payment]:
 
 
 def _reversal_of(payment: Payment, *, by, memo: str) -> LedgerEntry:
-    today = business_day.today()
+    today = business_day.posting_date()
     return LedgerEntry.objects.create(
         account_id=payment.account_id,
         kind=EntryKind.REVERSAL,
@@ -313,7 +315,7 @@ def void_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
             return payment  # a second click: already done
         if payment.status != PaymentStatus.POSTED:
             raise PaymentError("A returned payment cannot be voided.")
-        if payment.business_date != business_day.today():
+        if payment.business_date != business_day.posting_date():
             raise PaymentError(
                 "Only a payment taken today can be voided; record it as returned instead."
             )
@@ -360,7 +362,7 @@ def record_returned_payment(*, payment: Payment, reason: str, supervisor) -> Pay
             raise PaymentError("A voided payment cannot be returned.")
         if all(t.kind == TenderKind.CASH for t in payment.tenders.all()):
             raise PaymentError("Cash cannot come back returned; void it on the day instead.")
-        today = business_day.today()
+        today = business_day.posting_date()
         payment.reversal_entry = _reversal_of(payment, by=supervisor, memo=f"Returned: {reason}")
         if policy.returned_payment_fee > ZERO:
             payment.fee_entry = LedgerEntry.objects.create(
@@ -467,7 +469,7 @@ def open_mail_batch(*, channel: str, control_count: int, control_total: Decimal,
             channel=channel,
             control_count=control_count,
             control_total=control_total,
-            business_date=business_day.today(),
+            business_date=business_day.posting_date(),
             keyed_by=clerk,
         )
         audit.record(actor=clerk, action="batch.open", target=batch, after=audit.snapshot(batch))

@@ -40,3 +40,38 @@ def add_business_days(start: date, days: int) -> date:
         if is_business_day(day, holidays):
             remaining -= 1
     return day
+
+
+def _next_business_day(day: date) -> date:
+    return add_business_days(day + timedelta(days=1), 0)
+
+
+def posting_date() -> date:
+    """The business date a new money posting is dated to: today, or, once today is closed,
+    the next business day that is still open.
+
+    Call it inside the posting's transaction: it holds a share lock on that day's row until
+    commit, so a supervisor closing the day waits for postings already under way, and any
+    posting that starts after the close sees it closed and moves on. Postings share the
+    lock, so they never wait for each other.
+    """
+    from django.db import connection
+
+    day = today()
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "INSERT INTO core_businessday (date, status) VALUES (%s, 'open') "
+                "ON CONFLICT (date) DO NOTHING",
+                [day],
+            )
+            cursor.execute("SELECT status FROM core_businessday WHERE date = %s FOR SHARE", [day])
+            if cursor.fetchone()[0] == "open":
+                return day
+            day = _next_business_day(day)
+
+
+def is_closed(day: date) -> bool:
+    from utilityclerk.core.models import BusinessDay
+
+    return BusinessDay.objects.filter(date=day, status="closed").exists()

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "utilityclerk.core",
     "accounts",
     "payments",
+    "payments.closeout",
     "permits",
     "collections_app",
     "workorders",

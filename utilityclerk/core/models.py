@@ -98,6 +98,46 @@ class Holiday(models.Model):
         return f"{self.name} ({self.date:%b %d, %Y})"
 
 
+class BusinessDayStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class BusinessDay(models.Model):
+    """A business date's state. A closed day takes no posting dated to it: postings after
+    the close go to the next business day (utilityclerk.business_day.posting_date)."""
+
+    date = models.DateField(unique=True)
+    status = models.CharField(
+        max_length=8, choices=BusinessDayStatus, default=BusinessDayStatus.OPEN
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=BusinessDayStatus.values),
+                name="business_day_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open") | models.Q(closed_by__isnull=False),
+                name="closed_day_has_closer",
+            ),
+        ]
+        permissions = [("reopen_business_day", "Can reopen a closed business day")]
+
+    def __str__(self):
+        return f"{self.date:%m/%d/%Y} ({self.get_status_display()})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == BusinessDayStatus.CLOSED
+
+
 class Policy(models.Model):
     """The utility's policy values: one row, edited by an Admin, audited when changed.
 

@@ -1,0 +1,113 @@
+from django import forms
+from django.contrib.auth import authenticate
+
+from payments.closeout.models import DENOMINATIONS
+from payments.closeout.services import CountInput
+from utilityclerk.forms import IdempotencyKeyField, MoneyField
+
+
+def denomination_field_name(value) -> str:
+    return f"qty_{int(value * 100)}"
+
+
+class CountForm(forms.Form):
+    """A blind count: quantity of each bill and coin, then checks, money orders and cards.
+    Whole numbers only; the live total is shown by static/js/closeout.js, the server counts."""
+
+    check_count = forms.IntegerField(label="Checks: how many", min_value=0, initial=0)
+    check_total = MoneyField(label="Checks: total", allow_zero=True, initial="0.00")
+    money_order_count = forms.IntegerField(label="Money orders: how many", min_value=0, initial=0)
+    money_order_total = MoneyField(label="Money orders: total", allow_zero=True, initial="0.00")
+    card_slip_count = forms.IntegerField(label="Card slips: how many", min_value=0, initial=0)
+    card_total = MoneyField(label="Card slips: total", allow_zero=True, initial="0.00")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        denominations = {}
+        for value, label in DENOMINATIONS:
+            denominations[denomination_field_name(value)] = forms.IntegerField(
+                label=label,
+                min_value=0,
+                max_value=100_000,
+                initial=0,
+                widget=forms.NumberInput(
+                    attrs={
+                        "inputmode": "numeric",
+                        "class": "qty",
+                        "data-value": f"{value:.2f}",
+                        "min": 0,
+                        "step": 1,
+                    }
+                ),
+                error_messages={"invalid": "Count whole bills or coins, like 12."},
+            )
+        # Denominations first, in Tab order, then the non-cash totals.
+        self.fields = {**denominations, **self.fields}
+
+    @property
+    def denomination_fields(self):
+        return [self[denomination_field_name(value)] for value, _ in DENOMINATIONS]
+
+    @property
+    def other_fields(self):
+        return [self[name] for name in self.fields if not name.startswith("qty_")]
+
+    def to_input(self) -> CountInput:
+        data = self.cleaned_data
+        return CountInput(
+            denominations={
+                value: data[denomination_field_name(value)] or 0 for value, _ in DENOMINATIONS
+            },
+            check_count=data["check_count"] or 0,
+            check_total=data["check_total"],
+            money_order_count=data["money_order_count"] or 0,
+            money_order_total=data["money_order_total"],
+            card_slip_count=data["card_slip_count"] or 0,
+            card_total=data["card_total"],
+        )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Why is the drawer over or short?", max_length=300)
+
+
+class VerifyForm(forms.Form):
+    note = forms.CharField(label="Supervisor's note", max_length=300, required=False)
+    recounted = forms.BooleanField(
+        label="I recounted the drawer myself (enter my count below)", required=False
+    )
+
+
+class CashDropForm(forms.Form):
+    amount = MoneyField(label="Cash dropped to the safe")
+    witness_username = forms.CharField(label="Witnessing supervisor's username", max_length=150)
+    witness_password = forms.CharField(
+        label="Witness's password", widget=forms.PasswordInput(render_value=False), max_length=128
+    )
+    idempotency_key = IdempotencyKeyField()
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        username, password = data.get("witness_username"), data.get("witness_password")
+        if username and password:
+            witness = authenticate(self.request, username=username, password=password)
+            if witness is None:
+                self.add_error(
+                    "witness_password", "The witness's username or password is not right."
+                )
+            data["witness"] = witness
+        return data
+
+
+class DepositForm(forms.Form):
+    bag_number = forms.CharField(label="Bag number", max_length=30)
+    cash_total = MoneyField(label="Cash in the bag", allow_zero=True)
+    check_total = MoneyField(label="Checks and money orders in the bag", allow_zero=True)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label="Why reopen the day?", max_length=300)

@@ -1,0 +1,27 @@
+ROLE_PERMISSIONS = {
+    "Clerk": [
+        "closeout.add_drawercount",
+        "closeout.add_cashdrop",
+    ],
+    "Supervisor": [
+        "closeout.verify_drawer",
+        "closeout.witness_cash_drop",
+        "closeout.close_business_day",
+        "closeout.view_drawercount",
+        "closeout.view_bankdeposit",
+    ],
+    "Admin": [
+        "core.reopen_business_day",
+        "core.view_businessday",
+        "closeout.view_drawercount",
+        "closeout.view_bankdeposit",
+        "closeout.view_cashdrop",
+        "closeout.view_changefundmovement",
+        "closeout.add_changefundmovement",
+    ],
+}
+
+NAVIGATION = [
+    (35, "Close drawer", "closeout:my_drawer", "closeout.add_drawercount"),
+    (50, "Day board", "closeout:today", "closeout.close_business_day"),
+]

@@ -1,0 +1,311 @@
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from payments.closeout import queries, reports, services
+from payments.closeout.forms import (
+    CashDropForm,
+    CountForm,
+    DepositForm,
+    ReasonForm,
+    ReopenForm,
+    VerifyForm,
+)
+from payments.closeout.models import BankDeposit, CountKind
+from payments.closeout.services import CloseoutError
+from payments.models import DrawerSession, SessionStatus
+from reports.pdf import pdf_response
+from utilityclerk import business_day
+
+
+def _apply(form, error: CloseoutError):
+    form.add_error(error.field if error.field in form.fields else None, str(error))
+
+
+def _may_supervise(user) -> bool:
+    return user.has_perm("closeout.close_business_day") or user.has_perm("core.reopen_business_day")
+
+
+def _session_for(request, pk) -> DrawerSession:
+    """The clerk sees their own sessions; supervisors see every session."""
+    session = get_object_or_404(DrawerSession.objects.select_related("drawer", "opened_by"), pk=pk)
+    if session.opened_by_id != request.user.pk and not request.user.has_perm(
+        "closeout.verify_drawer"
+    ):
+        raise PermissionDenied
+    return session
+
+
+def _parse_date(value: str | None) -> date:
+    if not value:
+        return business_day.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise Http404("Not a date") from error
+
+
+# The clerk's close ---------------------------------------------------------------------
+
+
+@permission_required("closeout.add_drawercount", raise_exception=True)
+def my_drawer(request):
+    session = (
+        DrawerSession.objects.filter(opened_by=request.user)
+        .exclude(status=SessionStatus.VERIFIED)
+        .order_by("-opened_at")
+        .first()
+    )
+    if session is None:
+        messages.info(request, "You have no drawer to close.")
+        return redirect("home")
+    if session.status == SessionStatus.OPEN:
+        return redirect("closeout:count", pk=session.pk)
+    return redirect("closeout:session", pk=session.pk)
+
+
+@permission_required("closeout.add_drawercount", raise_exception=True)
+def count(request, pk):
+    session = _session_for(request, pk)
+    form = CountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.count_drawer(session=session, counted=form.to_input(), by=request.user)
+        except CloseoutError as error:
+            _apply(form, error)
+        else:
+            messages.success(
+                request, "Count saved. Here is how it compares with what the drawer should hold."
+            )
+            return redirect("closeout:session", pk=session.pk)
+    recount = session.status == SessionStatus.CLOSED
+    return render(
+        request, "closeout/count.html", {"session": session, "form": form, "recount": recount}
+    )
+
+
+def _session_context(request, session, **extra):
+    line = next(
+        line
+        for line in queries.sessions_of_day(session.business_date)
+        if line.session.pk == session.pk
+    )
+    clerk_counts = [c for c in line.counts if c.kind != CountKind.VERIFICATION]
+    latest = clerk_counts[-1] if clerk_counts else None
+    return {
+        "session": session,
+        "line": line,
+        "latest": latest,
+        "needs_reason": latest is not None
+        and services.needs_reason(latest)
+        and not hasattr(latest, "explanation"),
+        "can_recount": (
+            session.status == SessionStatus.CLOSED
+            and session.opened_by_id == request.user.pk
+            and not any(c.kind == CountKind.RECOUNT for c in clerk_counts)
+        ),
+        "can_verify": (
+            session.status == SessionStatus.CLOSED
+            and request.user.has_perm("closeout.verify_drawer")
+            and request.user.pk != session.opened_by_id
+        ),
+        "reason_form": ReasonForm(),
+        **extra,
+    }
+
+
+def session_detail(request, pk):
+    session = _session_for(request, pk)
+    if session.status == SessionStatus.OPEN and session.opened_by_id == request.user.pk:
+        # Blind count: nothing about what is expected is shown before the clerk has counted.
+        return redirect("closeout:count", pk=session.pk)
+    return render(request, "closeout/session.html", _session_context(request, session))
+
+
+@require_POST
+def explain(request, pk):
+    session = _session_for(request, pk)
+    form = ReasonForm(request.POST)
+    latest = (
+        session.counts.exclude(kind=CountKind.VERIFICATION).order_by("-counted_at", "-id").first()
+    )
+    if latest is None:
+        raise Http404("No count")
+    if form.is_valid():
+        try:
+            services.explain_over_short(
+                count=latest, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except CloseoutError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, "Reason recorded. A supervisor will verify the drawer.")
+            return redirect("closeout:session", pk=session.pk)
+    return render(
+        request, "closeout/session.html", _session_context(request, session, reason_form=form)
+    )
+
+
+@permission_required("closeout.add_cashdrop", raise_exception=True)
+def cash_drop(request, pk):
+    session = _session_for(request, pk)
+    form = CashDropForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            drop = services.record_cash_drop(
+                session=session,
+                amount=form.cleaned_data["amount"],
+                witness=form.cleaned_data.get("witness"),
+                by=request.user,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except CloseoutError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, f"Cash drop of ${drop.amount:,.2f} to the safe recorded.")
+            return redirect("home")
+    return render(request, "closeout/cash_drop.html", {"session": session, "form": form})
+
+
+# The supervisor ------------------------------------------------------------------------
+
+
+@permission_required("closeout.verify_drawer", raise_exception=True)
+def verify(request, pk):
+    session = _session_for(request, pk)
+    form = VerifyForm(request.POST or None)
+    recount_form = CountForm(request.POST or None, prefix="recount")
+    if request.method == "POST" and form.is_valid():
+        recounted = form.cleaned_data["recounted"]
+        if not recounted or recount_form.is_valid():
+            try:
+                services.verify_session(
+                    session=session,
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                    recount=recount_form.to_input() if recounted else None,
+                )
+            except CloseoutError as error:
+                _apply(form, error)
+            else:
+                messages.success(request, f"Drawer {session.drawer.code} verified.")
+                return redirect("closeout:day", day=session.business_date.isoformat())
+    context = _session_context(request, session, verify_form=form, recount_form=recount_form)
+    return render(request, "closeout/verify.html", context)
+
+
+def day_board(request, day=None):
+    if not _may_supervise(request.user):
+        raise PermissionDenied
+    business_date = _parse_date(day or request.GET.get("day"))
+    board = queries.day_board(business_date)
+    due = board.deposit_due
+    deposit_form = DepositForm(initial={"cash_total": None, "check_total": None})
+    return render(
+        request,
+        "closeout/day_board.html",
+        {"board": board, "deposit_form": deposit_form, "reopen_form": ReopenForm(), "due": due},
+    )
+
+
+@permission_required("closeout.close_business_day", raise_exception=True)
+@require_POST
+def prepare_deposit(request, day):
+    business_date = _parse_date(day)
+    form = DepositForm(request.POST)
+    if form.is_valid():
+        try:
+            services.prepare_deposit(
+                business_date=business_date, by=request.user, **form.cleaned_data
+            )
+        except CloseoutError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, "Deposit prepared. Another supervisor verifies it.")
+            return redirect("closeout:day", day=day)
+    board = queries.day_board(business_date)
+    return render(
+        request,
+        "closeout/day_board.html",
+        {
+            "board": board,
+            "deposit_form": form,
+            "reopen_form": ReopenForm(),
+            "due": board.deposit_due,
+        },
+    )
+
+
+@permission_required("closeout.close_business_day", raise_exception=True)
+@require_POST
+def verify_deposit(request, pk):
+    deposit = get_object_or_404(BankDeposit, pk=pk)
+    try:
+        services.verify_deposit(deposit=deposit, by=request.user)
+        messages.success(request, f"Deposit bag {deposit.bag_number} verified.")
+    except CloseoutError as error:
+        messages.error(request, str(error))
+    return redirect("closeout:day", day=deposit.business_date.isoformat())
+
+
+@permission_required("closeout.close_business_day", raise_exception=True)
+@require_POST
+def close(request, day):
+    try:
+        services.close_day(business_date=_parse_date(day), by=request.user)
+        messages.success(request, "Business day closed. New postings go to the next business day.")
+    except CloseoutError as error:
+        messages.error(request, str(error))
+    return redirect("closeout:day", day=day)
+
+
+@permission_required("core.reopen_business_day", raise_exception=True)
+@require_POST
+def reopen(request, day):
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the day is reopened.")
+        return redirect("closeout:day", day=day)
+    try:
+        services.reopen_day(
+            business_date=_parse_date(day), reason=form.cleaned_data["reason"], by=request.user
+        )
+        messages.success(request, "Business day reopened.")
+    except CloseoutError as error:
+        messages.error(request, str(error))
+    return redirect("closeout:day", day=day)
+
+
+# Reports -------------------------------------------------------------------------------
+
+
+def session_report(request, pk):
+    session = _session_for(request, pk)
+    if session.status == SessionStatus.OPEN:
+        raise Http404("Count the drawer first")
+    return pdf_response(
+        reports.drawer_closeout_pdf(session, by=request.user), f"drawer-{session.pk}.pdf"
+    )
+
+
+def daily_report(request, day):
+    if not _may_supervise(request.user):
+        raise PermissionDenied
+    business_date = _parse_date(day)
+    return pdf_response(
+        reports.daily_cash_pdf(business_date, by=request.user), f"daily-cash-{business_date}.pdf"
+    )
+
+
+def deposit_slip(request, day):
+    if not _may_supervise(request.user):
+        raise PermissionDenied
+    deposit = get_object_or_404(BankDeposit, business_date=_parse_date(day))
+    return pdf_response(
+        reports.deposit_slip_pdf(deposit, by=request.user), f"deposit-{deposit.bag_number}.pdf"
+    )

@@ -1,0 +1,185 @@
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from pypdf import PdfReader
+
+from payments.closeout import queries, services
+from payments.closeout.models import DrawerCount
+from tests.closeout.conftest import card, cash, check
+from tests.closeout.test_services import counted
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def pdf_text(response) -> str:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def money_after(label, text):
+    match = re.search(re.escape(label) + r"\s*(-?\$[\d,]+\.\d{2})", text)
+    assert match, f"{label!r} not in PDF"
+    return D(match.group(1).replace("$", "").replace(",", ""))
+
+
+@pytest.fixture
+def busy_session(session, clerk, pay):
+    pay(clerk, "40.00", cash("50.00"))
+    pay(clerk, "25.00", check("25.00"))
+    pay(clerk, "30.00", card("30.00"))
+    return session
+
+
+def count_post(**overrides):
+    data = {f"qty_{c}": "0" for c in (10000, 5000, 2000, 1000, 500, 200, 100, 50, 25, 10, 5, 1)}
+    data.update(
+        {
+            "check_count": "1",
+            "check_total": "25.00",
+            "money_order_count": "0",
+            "money_order_total": "0",
+            "card_slip_count": "1",
+            "card_total": "30.00",
+        }
+    )
+    data.update(overrides)
+    return data
+
+
+def test_count_page_is_blind(clerk_client, busy_session):
+    html = clerk_client.get(f"/closeout/sessions/{busy_session.pk}/count/").content.decode()
+    assert "$100 bills" in html
+    assert "140.00" not in html  # what the drawer should hold is not shown before the count
+    # Asking for the result before counting sends the clerk back to the count.
+    assert clerk_client.get(f"/closeout/sessions/{busy_session.pk}/")["Location"].endswith(
+        "/count/"
+    )
+
+
+def test_count_then_the_comparison_appears(clerk_client, busy_session):
+    response = clerk_client.post(
+        f"/closeout/sessions/{busy_session.pk}/count/",
+        count_post(qty_2000="6", qty_1000="1", qty_500="1"),
+    )
+    assert response.status_code == 302
+    html = clerk_client.get(response["Location"]).content.decode()
+    assert 'id="total-over-short">-$5.00<' in html
+    assert "The drawer is over or short" in html
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), [("-1", "greater than or equal to 0"), ("1.5", "whole bills or coins")]
+)
+def test_negative_or_fractional_quantities_are_refused_beside_the_field(
+    clerk_client, busy_session, value, message
+):
+    response = clerk_client.post(
+        f"/closeout/sessions/{busy_session.pk}/count/", count_post(qty_2000=value)
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_qty_2000_error"' in html
+    assert message in html
+    assert not DrawerCount.objects.exists()
+
+
+def test_clerk_cannot_see_the_day_board_or_verify(clerk_client, busy_session):
+    assert clerk_client.get("/closeout/day/").status_code == 403
+    assert clerk_client.get(f"/closeout/sessions/{busy_session.pk}/verify/").status_code == 403
+
+
+def test_another_clerk_cannot_see_a_drawer(busy_session):
+    from tests.factories import make_user
+
+    other = Client()
+    other.force_login(make_user(role="Clerk"))
+    assert other.get(f"/closeout/sessions/{busy_session.pk}/count/").status_code == 403
+
+
+def test_day_board_within_query_budget(
+    supervisor_client, busy_session, clerk, django_assert_max_num_queries
+):
+    services.count_drawer(
+        session=busy_session, counted=counted("140.00", ("25.00", 1), cards=("30.00", 1)), by=clerk
+    )
+    supervisor_client.get("/")
+    with django_assert_max_num_queries(25):
+        response = supervisor_client.get("/closeout/day/")
+    assert response.status_code == 200
+    assert b"Verify" in response.content
+
+
+def _close_the_day(busy_session, clerk, supervisor, other_supervisor):
+    services.count_drawer(
+        session=busy_session, counted=counted("135.00", ("25.00", 1), cards=("30.00", 1)), by=clerk
+    )
+    count = DrawerCount.objects.get()
+    services.explain_over_short(count=count, reason="Short $5 in change", by=clerk)
+    services.verify_session(session=busy_session, by=supervisor)
+    day = busy_session.business_date
+    deposit = services.prepare_deposit(
+        business_date=day,
+        bag_number="BAG-42",
+        cash_total=D("35.00"),
+        check_total=D("25.00"),
+        by=supervisor,
+    )
+    services.verify_deposit(deposit=deposit, by=other_supervisor)
+    return day
+
+
+def test_reports_agree_with_the_database_and_stay_the_same_after_close(
+    supervisor_client, busy_session, clerk, supervisor, other_supervisor
+):
+    day = _close_the_day(busy_session, clerk, supervisor, other_supervisor)
+    before = pdf_text(supervisor_client.get(f"/closeout/day/{day}/report.pdf"))
+    board = queries.day_board(day)
+    assert money_after("Taken (all tenders)", before) == sum(board.tenders.values()) == D("95.00")
+    assert money_after("Over / short", before) == D("-5.00")
+    assert money_after("Cash due to the bank (counted cash less floats, plus drops)", before) == D(
+        "35.00"
+    )
+    assert "BAG-42" in before
+    assert re.search(r"Page 1 of \d+", before)
+    services.close_day(business_date=day, by=supervisor)
+    after = pdf_text(supervisor_client.get(f"/closeout/day/{day}/report.pdf"))
+    amounts = re.compile(r"-?\$[\d,]+\.\d{2}")
+    assert amounts.findall(before) == amounts.findall(after)
+    assert len(amounts.findall(after)) > 20
+
+
+def test_drawer_closeout_pdf(clerk_client, busy_session, clerk, supervisor, other_supervisor):
+    _close_the_day(busy_session, clerk, supervisor, other_supervisor)
+    text = pdf_text(clerk_client.get(f"/closeout/sessions/{busy_session.pk}/closeout.pdf"))
+    assert money_after("Opening float", text) == D("100.00")
+    assert money_after("Cash counted", text) == D("135.00")
+    assert "Short $5 in change" in text
+    assert text.count(" R1") >= 3  # the three receipts are listed
+
+
+def test_deposit_slip_pdf(supervisor_client, busy_session, clerk, supervisor, other_supervisor):
+    day = _close_the_day(busy_session, clerk, supervisor, other_supervisor)
+    text = pdf_text(supervisor_client.get(f"/closeout/day/{day}/deposit-slip.pdf"))
+    assert money_after("Currency and coin", text) == D("35.00")
+    assert money_after("Total deposit", text) == D("60.00")
+    assert "BAG-42" in text
+
+
+def test_deposit_form_shows_the_disagreement(supervisor_client, busy_session, clerk, supervisor):
+    services.count_drawer(
+        session=busy_session, counted=counted("140.00", ("25.00", 1), cards=("30.00", 1)), by=clerk
+    )
+    Client().force_login(supervisor)
+    services.verify_session(session=busy_session, by=supervisor)
+    response = supervisor_client.post(
+        f"/closeout/day/{busy_session.business_date}/deposit/",
+        {"bag_number": "B9", "cash_total": "41.00", "check_total": "25.00"},
+    )
+    assert response.status_code == 200
+    assert b"does not agree with the verified counts" in response.content
