@@ -74,7 +74,7 @@ class ContactForm(forms.Form):
         label="Notes",
         required=False,
         max_length=_limit("notes"),
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2}),
         error_messages=_length("notes", "notes"),
     )
     outcome = forms.CharField(
@@ -96,7 +96,7 @@ class ContactForm(forms.Form):
         label="Follow up on",
         required=False,
         widget=DATE,
-        help_text="Leave empty when it was settled during the contact.",
+        help_text="Empty when settled during the contact.",
         error_messages={"invalid": "Enter the follow-up date as a date, like 2026-03-15."},
     )
     follow_up_owner = OwnerChoiceField(
@@ -110,7 +110,7 @@ class ContactForm(forms.Form):
         label="When",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Leave as is for a contact now; change it for a letter or a message left earlier.",
+        help_text="Change it for a letter or a message left earlier.",
         error_messages={"invalid": "Enter when as a date and time."},
     )
 

@@ -164,9 +164,9 @@ def log_contact(
                 logged_by=by,
                 idempotency_key=idempotency_key,
             )
-            audit.record(
-                actor=by, action="contact.log", target=contact, after=audit.snapshot(contact)
-            )
+            # Only what was filled in: an empty referral or note says nothing in the trail.
+            logged = {k: v for k, v in audit.snapshot(contact).items() if v not in ("", None)}
+            audit.record(actor=by, action="contact.log", target=contact, after=logged)
             return contact
     except IntegrityError:
         # Two submits of the same form at once: the unique key lets one through.
