@@ -114,29 +114,35 @@ def _check_start_date(start_date: date, *, field: str = "start_date") -> None:
         )
 
 
+def _names(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
 def _check_utilities_free(premise: Premise, utilities: list[str]) -> None:
-    taken = (
+    taken = list(
         Service.objects.filter(
             premise=premise,
             utility__in=utilities,
             status__in=[ServiceStatus.ACTIVE, ServiceStatus.PENDING],
-        )
-        .select_related("account")
-        .order_by("utility")
+        ).select_related("account")
     )
-    for service in taken:
-        label = Utility(service.utility).label
-        if service.status == ServiceStatus.ACTIVE:
+    order = list(Utility.values)
+    taken.sort(key=lambda s: order.index(s.utility))
+    for status, words in (
+        (ServiceStatus.ACTIVE, "active"),
+        (ServiceStatus.PENDING, "being started"),
+    ):
+        clash = [s for s in taken if s.status == status]
+        if clash:
+            labels = [Utility(s.utility).label for s in clash]
+            accounts = sorted({s.account.display_number for s in clash})
+            verb = "is" if len(labels) == 1 else "are"
+            advice = " Stop or transfer it first." if status == ServiceStatus.ACTIVE else ""
             raise ServiceChangeError(
-                f"{label} is already active at {premise.address_line} on account "
-                f"{service.account.display_number}. Stop or transfer it first.",
+                f"{_names(labels)} {verb} already {words} at {premise.address_line} on account "
+                f"{_names(accounts)}.{advice}",
                 field="utilities",
             )
-        raise ServiceChangeError(
-            f"{label} is already being started at {premise.address_line} on account "
-            f"{service.account.display_number}.",
-            field="utilities",
-        )
 
 
 def _existing_start(key) -> StartedService | None:
@@ -180,7 +186,9 @@ def _start(
             status=ServiceStatus.PENDING,
         )
         started.append(service)
-        audit.record(actor=by, action="service.start", target=account, after=audit.snapshot(service))
+        audit.record(
+            actor=by, action="service.start", target=account, after=audit.snapshot(service)
+        )
     order = work_orders.raise_work_order(
         kind=WorkOrderKind.TURN_ON,
         premise=premise,
@@ -222,7 +230,9 @@ def start_service(
     if not utilities:
         raise ServiceChangeError("Choose at least one utility.", field="utilities")
     if unknown := set(utilities) - set(Utility.values):
-        raise ServiceChangeError(f"Unknown utility: {', '.join(sorted(unknown))}.", field="utilities")
+        raise ServiceChangeError(
+            f"Unknown utility: {', '.join(sorted(unknown))}.", field="utilities"
+        )
     _check_start_date(start_date)
     with transaction.atomic():
         if existing := _existing_start(idempotency_key):
@@ -345,12 +355,16 @@ def transfer_service(
             started = StartedService(new, turn_on, new.deposit_requirement)
             return Transfer(existing.account, existing, started)
         account = (
-            Account.objects.select_for_update().select_related("premise", "customer").get(pk=account.pk)
+            Account.objects.select_for_update()
+            .select_related("premise", "customer")
+            .get(pk=account.pk)
         )
         _check_stoppable(account)
         if utilities is None:
             utilities = list(
-                account.services.filter(status=ServiceStatus.ACTIVE).values_list("utility", flat=True)
+                account.services.filter(status=ServiceStatus.ACTIVE).values_list(
+                    "utility", flat=True
+                )
             )
         if premise is None:
             premise, _ = services.find_or_create_premise(**(address or {}), by=by)
@@ -382,7 +396,11 @@ def transfer_service(
             actor=by,
             action="service.transfer",
             target=account,
-            after={"to_account": started.account.number, "stop_order": stop_order.number, "start_order": started.order.number},
+            after={
+                "to_account": started.account.number,
+                "stop_order": stop_order.number,
+                "start_order": started.order.number,
+            },
         )
     return Transfer(account, stop_order, started)
 
@@ -396,7 +414,11 @@ def _set_service(service: Service, *, by, action: str, **changes) -> None:
         setattr(service, field, value)
     service.save(update_fields=list(changes))
     audit.record(
-        actor=by, action=action, target=service.account, before=before, after=audit.snapshot(service)
+        actor=by,
+        action=action,
+        target=service.account,
+        before=before,
+        after=audit.snapshot(service),
     )
 
 
@@ -410,7 +432,9 @@ def _set_account_status(account: Account, status: str, *, by, action: str) -> No
 
 
 def _services_of(order: WorkOrder, status: str):
-    services_ = Service.objects.select_for_update().filter(account_id=order.account_id, status=status)
+    services_ = Service.objects.select_for_update().filter(
+        account_id=order.account_id, status=status
+    )
     return services_.order_by("utility")
 
 
@@ -502,7 +526,11 @@ def reconnect_services(*, order: WorkOrder, by) -> None:
     for service in services_:
         with transaction.atomic():
             _set_service(
-                service, by=by, action="service.reconnect", status=ServiceStatus.ACTIVE, end_date=None
+                service,
+                by=by,
+                action="service.reconnect",
+                status=ServiceStatus.ACTIVE,
+                end_date=None,
             )
 
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("contacts/", include("accounts.contacts.urls")),
     path("reports/", include("reports.urls")),
+    path("workorders/", include("workorders.urls")),
     path("payments/", include("payments.urls")),
 ]

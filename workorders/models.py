@@ -331,7 +331,9 @@ class DepositRequirement(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="deposit_requirement_not_negative")
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="deposit_requirement_not_negative"
+            )
         ]
 
     def __str__(self):

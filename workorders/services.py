@@ -18,10 +18,8 @@ from workorders.models import (
     METERED_UTILITIES,
     Crew,
     MeterRead,
-    Priority,
     Vendor,
     WorkOrder,
-    WorkOrderKind,
     WorkOrderStatus,
     WorkOrderStatusChange,
     WorkOrderType,
@@ -52,7 +50,10 @@ STATUS_WORDS = {
 
 
 def due_date_for(
-    order_type: WorkOrderType, *, raised_at: datetime | None = None, requested_for: date | None = None
+    order_type: WorkOrderType,
+    *,
+    raised_at: datetime | None = None,
+    requested_for: date | None = None,
 ) -> date:
     """The type's turnaround in business days from when it was raised, but never before the
     date the customer asked for (a start next month is due next month). Weekends and city
@@ -166,7 +167,12 @@ def _check_assignee(crew: Crew | None, vendor: Vendor | None):
 
 
 def schedule_work_order(
-    *, order: WorkOrder, by, crew: Crew | None = None, vendor: Vendor | None = None, on: date | None = None
+    *,
+    order: WorkOrder,
+    by,
+    crew: Crew | None = None,
+    vendor: Vendor | None = None,
+    on: date | None = None,
 ) -> WorkOrder:
     """Assign to a crew or vendor for a day. An order already scheduled is re-assigned."""
     _check_assignee(crew, vendor)
@@ -175,7 +181,9 @@ def schedule_work_order(
         if crew is None and vendor is None:  # keep the order's own assignee
             crew, vendor = order.crew, order.vendor
         if crew is None and vendor is None:
-            raise WorkOrderError("Choose a crew or a vendor to schedule the order to.", field="crew")
+            raise WorkOrderError(
+                "Choose a crew or a vendor to schedule the order to.", field="crew"
+            )
         _check_assignee(crew, vendor)
         on = on or business_day.today()
         if order.status == S.SCHEDULED:
@@ -183,7 +191,11 @@ def schedule_work_order(
             order.crew, order.vendor, order.scheduled_for = crew, vendor, on
             order.save(update_fields=["crew", "vendor", "scheduled_for"])
             audit.record(
-                actor=by, action="workorder.assign", target=order, before=before, after=audit.snapshot(order)
+                actor=by,
+                action="workorder.assign",
+                target=order,
+                before=before,
+                after=audit.snapshot(order),
             )
             return order
         return _move(order, S.SCHEDULED, by=by, crew=crew, vendor=vendor, scheduled_for=on)
@@ -210,6 +222,10 @@ def send_back_work_order(*, order: WorkOrder, by, note: str) -> WorkOrder:
         raise WorkOrderError("Say why the order could not be done.", field="note")
     with transaction.atomic():
         order = _lock(order)
+        if order.status != S.DISPATCHED:
+            raise WorkOrderError(
+                f"Work order {order.number} is not out with a crew; nothing to send back."
+            )
         return _move(order, S.SCHEDULED, by=by, note=note.strip())
 
 
@@ -220,7 +236,9 @@ def cancel_work_order(*, order: WorkOrder, reason: str, by) -> WorkOrder:
         order = _lock(order)
         if order.status == S.CANCELLED:
             return order
-        return _move(order, S.CANCELLED, by=by, note=reason.strip(), cancel_reason=reason.strip()[:200])
+        return _move(
+            order, S.CANCELLED, by=by, note=reason.strip(), cancel_reason=reason.strip()[:200]
+        )
 
 
 @dataclass
@@ -252,7 +270,9 @@ def bulk_schedule(
     )
 
 
-def bulk_dispatch(*, order_ids, by, crew: Crew | None = None, vendor: Vendor | None = None) -> BulkOutcome:
+def bulk_dispatch(
+    *, order_ids, by, crew: Crew | None = None, vendor: Vendor | None = None
+) -> BulkOutcome:
     """Dispatch each order; an open one is scheduled for today first when an assignee is given
     (or it already has one), so both steps stay in its history."""
     _check_assignee(crew, vendor)
@@ -303,7 +323,12 @@ def _record_read(*, order, service_point, value, rollover, read_on, by) -> Meter
         actor=by,
         action="meter.read",
         target=service_point,
-        after={"read": str(value), "on": read_on.isoformat(), "rollover": rollover, "order": order.number},
+        after={
+            "read": str(value),
+            "on": read_on.isoformat(),
+            "rollover": rollover,
+            "order": order.number,
+        },
     )
     return read
 
@@ -343,7 +368,9 @@ def complete_work_order(
                     f"Work order {order.number} is not scheduled yet; assign it to a crew or vendor first."
                 )
             if done_on < order.raised_on:
-                raise WorkOrderError("The work cannot be done before the order was raised.", field="done_on")
+                raise WorkOrderError(
+                    "The work cannot be done before the order was raised.", field="done_on"
+                )
             order_type = order.type
             service_point = service_point_for(order)
             if service_point is not None and order_type.requires_read and read is None:
@@ -353,7 +380,12 @@ def complete_work_order(
                 )
             if read is not None and service_point is not None:
                 _record_read(
-                    order=order, service_point=service_point, value=read, rollover=rollover, read_on=done_on, by=by
+                    order=order,
+                    service_point=service_point,
+                    value=read,
+                    rollover=rollover,
+                    read_on=done_on,
+                    by=by,
                 )
             _move(
                 order,

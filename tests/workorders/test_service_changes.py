@@ -1,0 +1,354 @@
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from accounts import service_changes
+from accounts.models import Account, EntryKind, LedgerEntry, Service
+from accounts.queries import balance_of
+from accounts.service_changes import ServiceChangeError
+from tests.factories import make_customer, make_premise, post_bill
+from tests.workorders.helpers import active_account, complete, start
+from utilityclerk import business_day
+from utilityclerk.core.models import AuditEvent, Policy
+from workorders import services
+from workorders.models import DepositRequirement, MeterRead, WorkOrder
+from workorders.services import WorkOrderError
+
+pytestmark = pytest.mark.django_db
+ADDRESS = {
+    "house_number": "77",
+    "street": "Pecan Dr",
+    "unit": "",
+    "city": "Cibolo",
+    "state": "TX",
+    "zip_code": "78108",
+}
+
+
+def test_start_for_a_new_customer_at_a_new_address(clerk):
+    started = service_changes.start_service(
+        new_customer={
+            "first_name": "Ana",
+            "last_name": "Reyes",
+            "phone": "2105550199",
+            "mail_street": "77 PECAN DR",
+            "mail_city": "CIBOLO",
+            "mail_state": "TX",
+            "mail_zip": "78108",
+        },
+        address=ADDRESS,
+        utilities=["water", "trash"],
+        start_date=business_day.today(),
+        by=clerk,
+    )
+    account = started.account
+    assert account.status == "pending"
+    assert account.customer.display_name == "Ana Reyes"
+    assert account.premise.street == "PECAN DR"
+    assert sorted(account.services.values_list("utility", "status")) == [
+        ("trash", "pending"),
+        ("water", "pending"),
+    ]
+    assert started.order.type_id == "turn_on"
+    assert started.order.service.utility == "water"
+    assert started.deposit.amount == Decimal("100.00")  # renter, no history: the minimum
+    assert AuditEvent.objects.filter(
+        action="workorder.raise", target_id=str(started.order.pk)
+    ).exists()
+
+
+def test_completing_the_turn_on_activates_services_and_account(clerk, crew):
+    account = active_account(clerk, crew)
+    assert account.status == "active"
+    assert set(account.services.values_list("status", flat=True)) == {"active"}
+    assert MeterRead.objects.get().value == Decimal("100")
+
+
+def test_start_is_idempotent_on_its_form_key(clerk):
+    key = uuid.uuid4()
+    customer, premise = make_customer(), make_premise()
+    first = start(clerk, customer=customer, premise=premise, idempotency_key=key)
+    second = start(clerk, customer=customer, premise=premise, idempotency_key=key)
+    assert first.account.pk == second.account.pk
+    assert WorkOrder.objects.count() == 1
+
+
+def test_start_date_too_far_in_the_past_is_refused(clerk):
+    days = Policy.current().service_start_backdate_days
+    with pytest.raises(ServiceChangeError, match="at most 3 days in the past") as caught:
+        start(clerk, start_date=business_day.today() - timedelta(days=days + 1))
+    assert caught.value.field == "start_date"
+    assert not Account.objects.exists()
+
+
+def test_start_date_within_the_policy_is_accepted(clerk):
+    start(clerk, start_date=business_day.today() - timedelta(days=3))
+
+
+def test_starting_a_utility_already_active_at_the_premise_is_refused(clerk, crew):
+    account = active_account(clerk, crew)
+    with pytest.raises(ServiceChangeError, match="Water is already active") as caught:
+        start(clerk, premise=account.premise, utilities=["water"])
+    assert caught.value.field == "utilities"
+    assert Account.objects.count() == 1
+    assert WorkOrder.objects.count() == 1
+
+
+def test_starting_a_utility_already_being_started_is_refused(clerk):
+    first = start(clerk)
+    with pytest.raises(ServiceChangeError, match="already being started"):
+        start(clerk, premise=first.account.premise, utilities=["sewer"])
+
+
+# Deposits --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("customer_class", "owner", "average", "expected"),
+    [
+        ("residential", True, "90.00", "0.00"),
+        ("residential", False, None, "100.00"),
+        ("residential", False, "40.00", "100.00"),
+        ("residential", False, "80.00", "160.00"),
+        ("commercial", False, None, "150.00"),
+        ("commercial", False, "300.00", "600.00"),
+        ("government", False, "300.00", "0.00"),
+    ],
+)
+def test_required_deposit_by_class(clerk, customer_class, owner, average, expected):
+    premise = make_premise()
+    if average:
+        previous = start(clerk, premise=premise).account
+        today = business_day.today()
+        for months in (1, 2, 3):
+            post_bill(previous, average, bill_date=today - timedelta(days=30 * months))
+    customer = make_customer(customer_class=customer_class)
+    rule = service_changes.required_deposit(customer, premise, owner_with_proof=owner)
+    assert rule.amount == Decimal(expected)
+
+
+def test_the_deposit_is_recorded_on_the_account(clerk):
+    started = start(clerk, customer=make_customer(customer_class="commercial"))
+    requirement = DepositRequirement.objects.get(account=started.account)
+    assert requirement.amount == Decimal("150.00")
+    assert requirement.work_order == started.order
+    assert "Commercial" in requirement.rule
+
+
+# Stop ------------------------------------------------------------------------------------
+
+
+def test_stop_raises_a_final_read_due_on_the_stop_date(clerk, crew):
+    account = active_account(clerk, crew)
+    stop_date = business_day.add_business_days(business_day.today(), 5)
+    order = service_changes.stop_service(account=account, stop_date=stop_date, by=clerk)
+    assert order.type_id == "final_read"
+    assert order.due_date == stop_date
+    assert order.requested_for == stop_date
+
+
+def test_completing_the_final_read_stops_services_and_finals_the_account(clerk, crew):
+    account = active_account(clerk, crew)
+    order = service_changes.stop_service(account=account, stop_date=business_day.today(), by=clerk)
+    complete(order, clerk, crew=crew, read="180")
+    account.refresh_from_db()
+    assert account.status == "final"
+    assert set(account.services.values_list("status", flat=True)) == {"stopped"}
+    assert set(account.services.values_list("end_date", flat=True)) == {business_day.today()}
+    assert MeterRead.objects.filter(work_order=order).get().value == Decimal("180")
+
+
+def test_a_second_stop_while_one_is_on_order_is_refused(clerk, crew):
+    account = active_account(clerk, crew)
+    first = service_changes.stop_service(account=account, stop_date=business_day.today(), by=clerk)
+    with pytest.raises(ServiceChangeError, match=f"already on order: {first.number}"):
+        service_changes.stop_service(account=account, stop_date=business_day.today(), by=clerk)
+
+
+def test_stopping_a_pending_account_is_refused(clerk):
+    started = start(clerk)
+    with pytest.raises(ServiceChangeError, match="cancel its turn-on"):
+        service_changes.stop_service(
+            account=started.account, stop_date=business_day.today(), by=clerk
+        )
+
+
+# Transfer --------------------------------------------------------------------------------
+
+
+def test_transfer_raises_both_orders_and_carries_the_balance(clerk, crew):
+    old = active_account(clerk, crew)
+    post_bill(old, "64.10", bill_date=business_day.today() - timedelta(days=5))
+    moved = service_changes.transfer_service(
+        account=old, move_date=business_day.today(), address=ADDRESS, by=clerk
+    )
+    new = moved.started.account
+    assert new.customer_id == old.customer_id
+    assert new.premise.street == "PECAN DR"
+    assert sorted(new.services.values_list("utility", flat=True)) == ["sewer", "trash", "water"]
+    assert moved.stop_order.transfer_to == new
+    assert moved.started.order.type_id == "turn_on"
+    # Nothing moves until the final read is in.
+    assert balance_of(new.pk) == 0
+    complete(moved.stop_order, clerk, crew=crew, read="150")
+    old.refresh_from_db()
+    assert old.status == "final"
+    assert balance_of(old.pk) == 0
+    assert balance_of(new.pk) == Decimal("64.10")
+    out = LedgerEntry.objects.get(account=old, kind=EntryKind.TRANSFER_OUT)
+    into = LedgerEntry.objects.get(account=new, kind=EntryKind.TRANSFER_IN)
+    assert (out.amount, into.amount) == (Decimal("-64.10"), Decimal("64.10"))
+    assert into.due_date == business_day.today()
+    assert out.reference == into.reference == moved.stop_order.number
+
+
+def test_transfer_with_nothing_owed_posts_no_entries(clerk, crew):
+    old = active_account(clerk, crew)
+    moved = service_changes.transfer_service(
+        account=old, move_date=business_day.today(), address=ADDRESS, by=clerk
+    )
+    complete(moved.stop_order, clerk, crew=crew, read="150")
+    assert not LedgerEntry.objects.filter(kind__in=["transfer_in", "transfer_out"]).exists()
+
+
+def test_transfer_to_the_same_address_is_refused(clerk, crew):
+    old = active_account(clerk, crew)
+    p = old.premise
+    same = {
+        "house_number": p.house_number,
+        "street": p.street,
+        "unit": p.unit,
+        "city": p.city,
+        "state": p.state,
+        "zip_code": p.zip_code,
+    }
+    with pytest.raises(ServiceChangeError, match="same as the old one"):
+        service_changes.transfer_service(
+            account=old, move_date=business_day.today(), address=same, by=clerk
+        )
+    assert WorkOrder.objects.count() == 1
+
+
+def test_transfer_is_idempotent_on_its_form_key(clerk, crew):
+    old = active_account(clerk, crew)
+    key = uuid.uuid4()
+    for _ in range(2):
+        moved = service_changes.transfer_service(
+            account=old,
+            move_date=business_day.today(),
+            address=ADDRESS,
+            by=clerk,
+            idempotency_key=key,
+        )
+    assert Account.objects.count() == 2
+    assert WorkOrder.objects.filter(type_id="final_read").count() == 1
+    assert moved.started.order.type_id == "turn_on"
+
+
+# Completion rules ------------------------------------------------------------------------
+
+
+def test_completing_without_a_required_read_is_refused(clerk, crew):
+    order = start(clerk).order
+    services.schedule_work_order(order=order, crew=crew, by=clerk)
+    with pytest.raises(WorkOrderError, match="Enter the water meter read") as caught:
+        services.complete_work_order(order=order, by=clerk)
+    assert caught.value.field == "read"
+    order.refresh_from_db()
+    assert order.status == "scheduled"
+    assert not MeterRead.objects.exists()
+
+
+def test_a_read_lower_than_the_last_needs_the_rollover_flag(clerk, crew):
+    account = active_account(clerk, crew)  # first read 100
+    order = service_changes.stop_service(account=account, stop_date=business_day.today(), by=clerk)
+    services.schedule_work_order(order=order, crew=crew, by=clerk)
+    with pytest.raises(WorkOrderError, match="lower than the last read 100") as caught:
+        services.complete_work_order(order=order, read=Decimal("42"), by=clerk)
+    assert caught.value.field == "read"
+    order.refresh_from_db()
+    account.refresh_from_db()
+    assert (order.status, account.status) == ("scheduled", "active")
+    assert MeterRead.objects.count() == 1
+    services.complete_work_order(order=order, read=Decimal("42"), rollover=True, by=clerk)
+    assert MeterRead.objects.get(work_order=order).rollover
+
+
+def test_completing_a_cancelled_order_is_refused(clerk, crew):
+    order = start(clerk).order
+    services.cancel_work_order(order=order, reason="Customer moved elsewhere", by=clerk)
+    with pytest.raises(WorkOrderError, match="cancelled order cannot be completed"):
+        services.complete_work_order(order=order, read=Decimal("5"), by=clerk)
+    assert set(Service.objects.values_list("status", flat=True)) == {"pending"}
+
+
+def test_completing_an_unscheduled_order_is_refused(clerk):
+    order = start(clerk).order
+    with pytest.raises(WorkOrderError, match="not scheduled yet"):
+        services.complete_work_order(order=order, read=Decimal("5"), by=clerk)
+
+
+def test_assigning_to_an_inactive_vendor_is_refused(clerk, vendor):
+    vendor.active = False
+    vendor.save()
+    order = start(clerk).order
+    with pytest.raises(WorkOrderError, match="not an active vendor") as caught:
+        services.schedule_work_order(order=order, vendor=vendor, by=clerk)
+    assert caught.value.field == "vendor"
+    order.refresh_from_db()
+    assert (order.status, order.vendor_id) == ("open", None)
+
+
+def test_work_done_in_the_future_is_refused(clerk, crew):
+    order = start(clerk).order
+    services.schedule_work_order(order=order, crew=crew, by=clerk)
+    with pytest.raises(WorkOrderError, match="future"):
+        services.complete_work_order(
+            order=order,
+            read=Decimal("5"),
+            done_on=business_day.today() + timedelta(days=1),
+            by=clerk,
+        )
+
+
+def test_turn_on_cannot_activate_a_utility_taken_meanwhile(clerk, crew):
+    from tests.factories import make_account
+
+    started = start(clerk, utilities=["water"])
+    services.schedule_work_order(order=started.order, crew=crew, by=clerk)
+    # Water went active on another account at the premise behind this order's back (admin).
+    other = make_account(premise=started.account.premise)
+    Service.objects.create(
+        account=other,
+        premise=other.premise,
+        utility="water",
+        rate_code="W-RES",
+        start_date=other.opened_on,
+        status="active",
+    )
+    with pytest.raises(WorkOrderError, match="already active at the premise on another account"):
+        services.complete_work_order(order=started.order, read=Decimal("5"), by=clerk)
+    started.order.refresh_from_db()
+    assert started.order.status == "scheduled"
+    assert Service.objects.get(account=started.account).status == "pending"
+    assert not MeterRead.objects.exists()
+
+
+def test_disconnect_and_reconnect_switch_the_service(clerk, crew):
+    account = active_account(clerk, crew)
+    water = account.services.get(utility="water")
+    cut = services.raise_work_order(
+        kind="disconnect", premise=account.premise, account=account, service=water, by=clerk
+    )
+    complete(cut, clerk, crew=crew, read="120")
+    water.refresh_from_db()
+    assert water.status == "stopped"
+    assert account.services.get(utility="sewer").status == "active"
+    back = services.raise_work_order(
+        kind="reconnect", premise=account.premise, account=account, service=water, by=clerk
+    )
+    complete(back, clerk, crew=crew, read="120")
+    water.refresh_from_db()
+    assert (water.status, water.end_date) == ("active", None)

@@ -1,0 +1,414 @@
+import io
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from accounts.models import Account, Customer
+from tests.factories import make_premise, make_user
+from tests.workorders.helpers import active_account, start
+from utilityclerk import business_day
+from workorders import services
+from workorders.models import Crew, MeterRead, Vendor, WorkOrder
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(response) -> str:
+    assert response["Content-Type"] == "application/pdf"
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+@pytest.fixture
+def orders(clerk, crew):
+    """Sixty orders: some overdue, some scheduled to the crew."""
+    account = start(clerk).account
+    made = [
+        services.raise_work_order(
+            kind="turn_on", premise=account.premise, account=account, by=clerk
+        )
+        for _ in range(60)
+    ]
+    overdue = made[:5]
+    WorkOrder.objects.filter(pk__in=[o.pk for o in overdue]).update(
+        raised_on=business_day.today() - timedelta(days=20),
+        due_date=business_day.today() - timedelta(days=10),
+    )
+    for order in made[5:10]:
+        services.schedule_work_order(order=order, crew=crew, by=clerk)
+    return made
+
+
+# Board -----------------------------------------------------------------------------------
+
+
+def test_board_within_query_budget(clerk_client, orders, django_assert_max_num_queries):
+    clerk_client.get("/")
+    with django_assert_max_num_queries(10):
+        response = clerk_client.get("/workorders/?status=todo&type=turn_on&page=2")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "page 2 of 2" in html
+    assert html.count('name="orders"') == 11  # 61 orders: the start's turn-on and 60 more
+
+
+def test_board_fragment_for_htmx_within_budget(
+    clerk_client, orders, crew, django_assert_max_num_queries
+):
+    clerk_client.get("/")
+    with django_assert_max_num_queries(10):
+        response = clerk_client.get(
+            f"/workorders/?crew={crew.pk}",
+            headers={"HX-Request": "true", "HX-Target": "board-results"},
+        )
+    assert b"<html" not in response.content
+    assert response.content.decode().count('name="orders"') == 5
+
+
+def test_overdue_rows_stand_out_and_filter(clerk_client, orders):
+    html = clerk_client.get("/workorders/?overdue=on").content.decode()
+    assert html.count('class="overdue"') == 5
+    assert "5 orders" in html
+    for order in orders[:5]:
+        assert order.number in html
+
+
+def test_due_by_filter(clerk_client, orders):
+    due_by = (business_day.today() - timedelta(days=1)).isoformat()
+    html = clerk_client.get(f"/workorders/?due_by={due_by}").content.decode()
+    assert "5 orders" in html
+
+
+def test_bulk_schedule_then_dispatch(clerk_client, orders, crew):
+    ids = [o.pk for o in orders[10:13]]
+    response = clerk_client.post(
+        "/workorders/bulk/", {"orders": ids, "action": "schedule", "crew": crew.pk}
+    )
+    assert response.status_code == 302
+    assert set(WorkOrder.objects.filter(pk__in=ids).values_list("status", "crew")) == {
+        ("scheduled", crew.pk)
+    }
+    clerk_client.post("/workorders/bulk/", {"orders": ids, "action": "dispatch"})
+    assert set(WorkOrder.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+        "dispatched"
+    }
+
+
+def test_bulk_dispatch_of_open_orders_schedules_them_first(clerk_client, orders, crew):
+    ids = [o.pk for o in orders[10:12]]
+    clerk_client.post("/workorders/bulk/", {"orders": ids, "action": "dispatch", "crew": crew.pk})
+    for order in WorkOrder.objects.filter(pk__in=ids):
+        assert order.status == "dispatched"
+        assert list(order.status_changes.values_list("to_status", flat=True)) == [
+            "open",
+            "scheduled",
+            "dispatched",
+        ]
+
+
+def test_bulk_without_an_assignee_skips_with_a_message(clerk_client, orders):
+    ids = [o.pk for o in orders[10:12]]
+    response = clerk_client.post(
+        "/workorders/bulk/", {"orders": ids, "action": "schedule"}, follow=True
+    )
+    assert "skipped: Choose a crew or a vendor" in response.content.decode()
+    assert set(WorkOrder.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"open"}
+
+
+def test_bulk_to_an_inactive_vendor_is_refused(clerk_client, orders, vendor):
+    vendor.active = False
+    vendor.save()
+    ids = [o.pk for o in orders[10:12]]
+    response = clerk_client.post(
+        "/workorders/bulk/", {"orders": ids, "action": "schedule", "vendor": vendor.pk}, follow=True
+    )
+    assert "not an active vendor" in response.content.decode()
+    assert set(WorkOrder.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"open"}
+
+
+def test_bulk_with_nothing_ticked_says_so(clerk_client, orders, crew):
+    response = clerk_client.post(
+        "/workorders/bulk/", {"action": "schedule", "crew": crew.pk}, follow=True
+    )
+    assert "Tick the orders to act on first." in response.content.decode()
+
+
+# One order -------------------------------------------------------------------------------
+
+
+def test_order_page_and_complete_form_errors_beside_the_field(clerk_client, clerk, crew):
+    order = start(clerk).order
+    services.schedule_work_order(order=order, crew=crew, by=clerk)
+    assert clerk_client.get(f"/workorders/{order.number}/").status_code == 200
+    response = clerk_client.post(
+        f"/workorders/{order.number}/complete/",
+        {"read": "", "done_on": business_day.today().isoformat()},
+    )
+    assert response.status_code == 200
+    assert 'id="id_read_error">Enter the water meter read.' in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == "scheduled"
+
+
+def test_complete_a_cancelled_order_via_the_form(clerk_client, clerk, crew):
+    order = start(clerk).order
+    services.cancel_work_order(order=order, reason="Duplicate", by=clerk)
+    response = clerk_client.post(
+        f"/workorders/{order.number}/complete/",
+        {"read": "5", "done_on": business_day.today().isoformat()},
+    )
+    assert "a cancelled order cannot be completed" in response.content.decode()
+    assert not MeterRead.objects.exists()
+
+
+def test_garbage_read_is_refused_beside_the_field(clerk_client, clerk, crew):
+    order = start(clerk).order
+    services.schedule_work_order(order=order, crew=crew, by=clerk)
+    response = clerk_client.post(
+        f"/workorders/{order.number}/complete/",
+        {"read": "12o4", "done_on": business_day.today().isoformat()},
+    )
+    assert "Enter the read as digits" in response.content.decode()
+
+
+def test_assign_to_inactive_vendor_shows_the_error(clerk_client, clerk, vendor):
+    vendor.active = False
+    vendor.save()
+    order = start(clerk).order
+    response = clerk_client.post(f"/workorders/{order.number}/assign/", {"vendor": vendor.pk})
+    assert (
+        'id="id_vendor_error">Alamo Meter Co is not an active vendor' in response.content.decode()
+    )
+    order.refresh_from_db()
+    assert order.status == "open"
+
+
+def test_work_order_sheet_pdf(clerk_client, clerk, crew):
+    account = active_account(clerk, crew)
+    from accounts import service_changes
+
+    order = service_changes.stop_service(account=account, stop_date=business_day.today(), by=clerk)
+    text = pdf_text(clerk_client.get(f"/workorders/{order.number}/sheet.pdf"))
+    assert order.number in text
+    assert "Final read" in text
+    assert account.premise.address_line in text
+    assert f"{MeterRead.objects.get().value} on" in text  # the last read, from the database
+    assert order.due_date.strftime("%m/%d/%Y") in text
+    assert "Page 1 of 1" in text
+
+
+def test_search_finds_a_work_order_by_number(clerk_client, clerk):
+    order = start(clerk).order
+    response = clerk_client.get(
+        f"/search/?q={order.number.lower()}", headers={"HX-Request": "true"}
+    )
+    assert f"/workorders/{order.number}/" in response.content.decode()
+
+
+def test_account_page_lists_its_work_orders(clerk_client, clerk, django_assert_max_num_queries):
+    started = start(clerk)
+    clerk_client.get("/")
+    with django_assert_max_num_queries(10):
+        response = clerk_client.get(f"/accounts/{started.account.number}/workorders/")
+    html = response.content.decode()
+    assert started.order.number in html
+    assert "Start service" in html and "Stop service" in html and "Transfer service" in html
+
+
+# Start, stop, transfer -------------------------------------------------------------------
+
+
+def start_post(**overrides):
+    data = {
+        "customer-kind": "person",
+        "customer-customer_class": "residential",
+        "customer-first_name": "Ana",
+        "customer-last_name": "Reyes",
+        "customer-phone": "(210) 555-0199",
+        "customer-preferred_contact": "phone",
+        "customer-language": "English",
+        "customer-mail_street": "77 Pecan Dr",
+        "customer-mail_city": "Cibolo",
+        "customer-mail_state": "TX",
+        "customer-mail_zip": "78108",
+        "premise-house_number": "77",
+        "premise-street": "Pecan Dr",
+        "premise-city": "Cibolo",
+        "premise-state": "TX",
+        "premise-zip_code": "78108",
+        "premise-premise_type": "single_family",
+        "utilities": ["water", "sewer", "trash"],
+        "start_date": business_day.today().isoformat(),
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_start_service_page_opens_the_account(clerk_client):
+    data = start_post()
+    response = clerk_client.post("/workorders/service/start/", data)
+    account = Account.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/{account.number}/"
+    # A double click posts once.
+    clerk_client.post("/workorders/service/start/", data)
+    assert Account.objects.count() == 1 and Customer.objects.count() == 1
+
+
+def test_start_date_in_the_past_is_refused_beside_the_field(clerk_client):
+    old = (business_day.today() - timedelta(days=30)).isoformat()
+    response = clerk_client.post("/workorders/service/start/", start_post(start_date=old))
+    assert (
+        'id="id_start_date_error">The start date can be at most 3 days in the past'
+        in response.content.decode()
+    )
+    assert not Account.objects.exists() and not Customer.objects.exists()
+
+
+def test_start_of_an_active_utility_is_refused_beside_the_field(clerk_client, clerk, crew):
+    account = active_account(
+        clerk, crew, premise=make_premise(house_number="77", street="PECAN DR")
+    )
+    response = clerk_client.post("/workorders/service/start/", start_post())
+    assert (
+        'id="id_utilities_error">Water, Sewer and Trash are already active at 77 PECAN DR'
+        in response.content.decode()
+    )
+    assert Account.objects.count() == 1
+    assert account.customer.pk == Customer.objects.get().pk
+
+
+def test_stop_dialog_is_a_fragment_and_raises_the_final_read(clerk_client, clerk, crew):
+    account = active_account(clerk, crew)
+    fragment = clerk_client.get(
+        f"/workorders/service/{account.number}/stop/", headers={"HX-Request": "true"}
+    )
+    assert b"<html" not in fragment.content
+    response = clerk_client.post(
+        f"/workorders/service/{account.number}/stop/",
+        {"stop_date": business_day.today().isoformat(), "idempotency_key": str(uuid.uuid4())},
+        headers={"HX-Request": "true"},
+    )
+    assert response["HX-Redirect"] == f"/accounts/{account.number}/"
+    assert WorkOrder.objects.filter(account=account, type_id="final_read").exists()
+
+
+def test_transfer_page_raises_both_orders(clerk_client, clerk, crew):
+    account = active_account(clerk, crew)
+    response = clerk_client.post(
+        f"/workorders/service/{account.number}/transfer/",
+        {
+            "premise-house_number": "9",
+            "premise-street": "Elm St",
+            "premise-city": "Cibolo",
+            "premise-state": "TX",
+            "premise-zip_code": "78108",
+            "premise-premise_type": "single_family",
+            "utilities": ["water", "trash"],
+            "move_date": business_day.today().isoformat(),
+            "idempotency_key": str(uuid.uuid4()),
+        },
+    )
+    new = Account.objects.exclude(pk=account.pk).get()
+    assert response["Location"] == f"/accounts/{new.number}/"
+    assert WorkOrder.objects.filter(account=account, type_id="final_read", transfer_to=new).exists()
+    assert WorkOrder.objects.filter(account=new, type_id="turn_on").exists()
+
+
+# Vendors ---------------------------------------------------------------------------------
+
+
+def test_scorecard_page_and_pdf_match_the_database(supervisor_client, clerk, vendor):
+    order = services.raise_work_order(kind="meter_test", premise=make_premise(), by=clerk)
+    services.schedule_work_order(order=order, vendor=vendor, by=clerk)
+    services.complete_work_order(order=order, by=clerk, cost=Decimal("245.50"))
+    month = business_day.today().strftime("%Y-%m")
+    page = supervisor_client.get(f"/workorders/vendors/?month={month}").content.decode()
+    assert "Alamo Meter Co" in page and "$245.50" in page
+    text = pdf_text(supervisor_client.get(f"/workorders/vendors/scorecard.pdf?month={month}"))
+    assert "Vendor scorecard" in text
+    # Name and trade wrap inside their cells; the row reads in order once joined up.
+    assert "Alamo Meter Co Meter testing 5 1 100.0% 0.0 0 $245.50" in " ".join(text.split())
+
+
+# Permissions -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/workorders/",
+        "/workorders/vendors/",
+        "/workorders/service/start/",
+        "/accounts/new/",
+        "/search/?q=ab",
+    ],
+)
+def test_field_user_sees_nothing_but_their_crew(field_client, url):
+    assert field_client.get(url).status_code == 403
+
+
+def test_clerk_cannot_see_the_scorecard_or_the_field_screen(clerk_client):
+    assert clerk_client.get("/workorders/vendors/").status_code == 403
+    assert clerk_client.get("/workorders/field/").status_code == 403
+
+
+def test_user_without_a_role_is_refused(client, clerk):
+    order = start(clerk).order
+    client.force_login(make_user())
+    for url in [
+        "/workorders/",
+        f"/workorders/{order.number}/",
+        f"/workorders/{order.number}/sheet.pdf",
+    ]:
+        assert client.get(url).status_code == 403
+    assert client.post(f"/workorders/{order.number}/complete/", {}).status_code == 403
+    assert client.post("/workorders/bulk/", {}).status_code == 403
+
+
+def test_field_user_completes_their_crews_order(field_client, clerk, crew):
+    started = start(clerk)
+    services.schedule_work_order(order=started.order, crew=crew, by=clerk)
+    listing = field_client.get("/workorders/field/").content.decode()
+    assert started.order.number in listing
+    assert field_client.get(f"/workorders/field/{started.order.number}/").status_code == 200
+    response = field_client.post(
+        f"/workorders/{started.order.number}/complete/",
+        {"read": "1042", "done_on": business_day.today().isoformat(), "notes": "Meter behind gate"},
+    )
+    assert response["Location"] == "/workorders/field/"
+    started.account.refresh_from_db()
+    assert started.account.status == "active"
+
+
+def test_field_user_cannot_touch_another_crews_order(field_client, clerk):
+    other = Crew.objects.create(name="South crew")
+    started = start(clerk)
+    services.schedule_work_order(order=started.order, crew=other, by=clerk)
+    assert field_client.get(f"/workorders/field/{started.order.number}/").status_code == 403
+    response = field_client.post(
+        f"/workorders/{started.order.number}/complete/",
+        {"read": "5", "done_on": business_day.today().isoformat()},
+    )
+    assert response.status_code == 403
+    started.order.refresh_from_db()
+    assert started.order.status == "scheduled"
+
+
+def test_field_role_holds_exactly_its_permission(db):
+    from django.contrib.auth.models import Group
+
+    held = {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Group.objects.get(name="Field").permissions.all()
+    }
+    assert held == {"workorders.complete_own_crew_orders"}
+
+
+def test_vendor_admin_is_for_admins(admin_user, client):
+    client.force_login(admin_user)
+    assert client.get("/admin/workorders/vendor/add/").status_code == 200
+    assert Vendor.objects.count() == 0
