@@ -74,4 +74,3 @@ def register():
         dialog=True,
     )
     search_provider(search_receipts_and_payable_accounts)
-

@@ -41,7 +41,10 @@ class TakePaymentForm(CardNumberScrubbingForm):
     amount = MoneyField(label="Payment amount", widget=AmountInput({"data-autofocus": True}))
     channel = forms.ChoiceField(
         label="Taken",
-        choices=[(Channel.COUNTER.value, "At the counter"), (Channel.PHONE.value, "By phone (card)")],
+        choices=[
+            (Channel.COUNTER.value, "At the counter"),
+            (Channel.PHONE.value, "By phone (card)"),
+        ],
         initial=Channel.COUNTER,
     )
     cash_tendered = MoneyField(label="Cash tendered", required=False)
@@ -86,13 +89,15 @@ class TakePaymentForm(CardNumberScrubbingForm):
 
     def clean(self):
         data = super().clean()
+        # A number keyed without its amount: say which amount is missing, unless that field
+        # already has its own error.
         for kind, amount_name, number_name in self.TENDERS:
-            if number_name and data.get(number_name) and not data.get(amount_name):
-                if amount_name not in self.errors:
-                    self.add_error(amount_name, f"Enter the {kind.label.lower()} amount.")
-        if (data.get("card_last4") or data.get("card_auth_code")) and not data.get("card_amount"):
-            if "card_amount" not in self.errors:
-                self.add_error("card_amount", "Enter the card amount.")
+            missing = number_name and data.get(number_name) and not data.get(amount_name)
+            if missing and amount_name not in self.errors:
+                self.add_error(amount_name, f"Enter the {kind.label.lower()} amount.")
+        card_details = data.get("card_last4") or data.get("card_auth_code")
+        if card_details and not data.get("card_amount") and "card_amount" not in self.errors:
+            self.add_error("card_amount", "Enter the card amount.")
         return data
 
     def tenders(self) -> list[TenderInput]:
@@ -164,7 +169,7 @@ class BatchItemForm(CardNumberScrubbingForm):
         choices=[(TenderKind.CHECK.value, "Check"), (TenderKind.MONEY_ORDER.value, "Money order")],
     )
     amount = MoneyField(label="Amount")
-    number = forms.CharField(label="Check / money order number", max_length=20)
+    number = forms.CharField(label="Check / MO number", max_length=20)
 
     def clean_account(self):
         digits = re.sub(r"\D", "", self.cleaned_data["account"])

@@ -156,7 +156,9 @@ class Payment(models.Model):
     )
     status = models.CharField(max_length=10, choices=PaymentStatus, default=PaymentStatus.POSTED)
     idempotency_key = models.UUIDField(unique=True, editable=False)
-    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     taken_at = models.DateTimeField(default=timezone.now)
     amount = money()
     change_given = money(default=ZERO)
@@ -217,8 +219,7 @@ class Payment(models.Model):
                 name="posted_payment_not_reversed",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["voided", "returned"])
-                | Q(reversal_entry__isnull=False),
+                condition=~Q(status__in=["voided", "returned"]) | Q(reversal_entry__isnull=False),
                 name="undone_payment_has_reversal",
             ),
             models.CheckConstraint(
@@ -256,9 +257,7 @@ class Tender(models.Model):
     # What this tender pays of the payment; for cash, what was kept after change.
     amount = money()
     amount_tendered = money(null=True, blank=True, help_text="Cash handed over.")
-    number = models.CharField(
-        "check or money order number", max_length=20, blank=True, default=""
-    )
+    number = models.CharField("check or money order number", max_length=20, blank=True, default="")
     card_last4 = models.CharField(max_length=4, blank=True, default="")
     card_auth_code = models.CharField(max_length=12, blank=True, default="")
 
@@ -312,7 +311,9 @@ class MailBatch(models.Model):
     control_total = money()
     business_date = models.DateField()
     status = models.CharField(max_length=10, choices=BatchStatus, default=BatchStatus.OPEN)
-    keyed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    keyed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

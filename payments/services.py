@@ -100,7 +100,9 @@ def open_drawer_session(*, drawer: Drawer, opening_float: Decimal, clerk) -> Dra
             )
     except IntegrityError as error:
         # Two opens at once: the partial unique indexes let only one through.
-        raise PaymentError("That drawer, or another of yours, was opened just now.", "drawer") from error
+        raise PaymentError(
+            "That drawer, or another of yours, was opened just now.", "drawer"
+        ) from error
     return session
 
 
@@ -455,7 +457,9 @@ def print_receipt(*, payment: Payment, by) -> int:
 # Mail and drop-box batches -------------------------------------------------------------
 
 
-def open_mail_batch(*, channel: str, control_count: int, control_total: Decimal, clerk) -> MailBatch:
+def open_mail_batch(
+    *, channel: str, control_count: int, control_total: Decimal, clerk
+) -> MailBatch:
     _require(clerk, "payments.add_mailbatch", "Your role cannot key mail batches.")
     if channel not in (Channel.MAIL, Channel.DROP_BOX):
         raise PaymentError("Choose mail or drop box.", "channel")

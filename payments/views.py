@@ -1,5 +1,6 @@
 """Thin views: permission, form, one service call, render or redirect."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
@@ -124,6 +125,10 @@ def take(request, number):
         "aging": aging,
         "session": queries.open_session_for(request.user),
         "cash_only_until": cash_only if cash_only and cash_only >= today else None,
+        # The full page swaps its own panel; the account page's dialog swaps #dialog-body.
+        "hx_target": "#take-panel"
+        if request.htmx and request.htmx.target == "take-panel"
+        else None,
     }
     template = "payments/partials/_take_form.html" if request.htmx else "payments/take.html"
     return render(request, template, context)
@@ -182,7 +187,11 @@ def receipt_page(request, receipt):
     the first is the original, later ones say REPRINT."""
     payment = _payment_or_404(receipt)
     services.print_receipt(payment=payment, by=request.user)
-    return render(request, "payments/receipt.html", {"payment": payment})
+    return render(
+        request,
+        "payments/receipt.html",
+        {"payment": payment, "utility_address": settings.UTILITY_ADDRESS},
+    )
 
 
 @permission_required("payments.view_payment", raise_exception=True)
@@ -317,9 +326,7 @@ def batch_controls(request, pk):
             _apply_error(form, error)
         else:
             return redirect("payments:batch", pk=batch.pk)
-    return render(
-        request, "payments/batch_detail.html", _batch_context(batch, controls_form=form)
-    )
+    return render(request, "payments/batch_detail.html", _batch_context(batch, controls_form=form))
 
 
 @permission_required("payments.change_mailbatch", raise_exception=True)

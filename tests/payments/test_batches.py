@@ -16,11 +16,20 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def batch(clerk):
-    return services.open_mail_batch(channel="mail", control_count=2, control_total=Decimal("150.00"), clerk=clerk)
+    return services.open_mail_batch(
+        channel="mail", control_count=2, control_total=Decimal("150.00"), clerk=clerk
+    )
 
 
 def key(batch, account, amount, clerk, number="501"):
-    return services.key_batch_item(batch=batch, account=account, kind="check", amount=Decimal(amount), number=number, clerk=clerk)
+    return services.key_batch_item(
+        batch=batch,
+        account=account,
+        kind="check",
+        amount=Decimal(amount),
+        number=number,
+        clerk=clerk,
+    )
 
 
 def test_batch_posts_when_count_and_total_match(batch, account, clerk):
@@ -38,7 +47,10 @@ def test_batch_posts_when_count_and_total_match(batch, account, clerk):
     assert all(item.payment_id for item in batch.items.all())
 
 
-@pytest.mark.parametrize(("amounts", "message"), [(["100.00"], "1 payments for $100.00"), (["100.00", "49.99"], "2 payments for $149.99")])
+@pytest.mark.parametrize(
+    ("amounts", "message"),
+    [(["100.00"], "1 payments for $100.00"), (["100.00", "49.99"], "2 payments for $149.99")],
+)
 def test_batch_that_does_not_balance_does_not_post(batch, account, clerk, amounts, message):
     for i, amount in enumerate(amounts):
         key(batch, account, amount, clerk, str(600 + i))
@@ -52,8 +64,17 @@ def test_batch_that_does_not_balance_does_not_post(batch, account, clerk, amount
 
 def test_open_batch_can_be_corrected(batch, account, clerk):
     item = key(batch, account, "100.00", clerk)
-    services.correct_batch_item(item=item, account=account, kind="money_order", amount=Decimal("150.00"), number="9001", clerk=clerk)
-    services.correct_batch_controls(batch=batch, control_count=1, control_total=Decimal("150.00"), clerk=clerk)
+    services.correct_batch_item(
+        item=item,
+        account=account,
+        kind="money_order",
+        amount=Decimal("150.00"),
+        number="9001",
+        clerk=clerk,
+    )
+    services.correct_batch_controls(
+        batch=batch, control_count=1, control_total=Decimal("150.00"), clerk=clerk
+    )
     services.post_mail_batch(batch=batch, clerk=clerk)
     assert Payment.objects.get().tenders.get().kind == "money_order"
 
@@ -83,19 +104,30 @@ def test_posting_twice_posts_once(batch, account, clerk):
 def test_cash_only_account_check_is_refused_when_keyed(batch, clerk):
     from datetime import timedelta
 
-    account = make_account(customer=make_customer(cash_only_until=business_day.today() + timedelta(days=10)))
+    account = make_account(
+        customer=make_customer(cash_only_until=business_day.today() + timedelta(days=10))
+    )
     with pytest.raises(PaymentError, match="cash only") as error:
         key(batch, account, "10.00", clerk)
     assert error.value.field == "account"
 
 
 def test_batch_keying_through_the_screens(clerk_client, account):
-    response = clerk_client.post("/payments/batches/", {"channel": "drop_box", "control_count": "1", "control_total": "75.00"})
+    response = clerk_client.post(
+        "/payments/batches/",
+        {"channel": "drop_box", "control_count": "1", "control_total": "75.00"},
+    )
     batch = MailBatch.objects.get()
     assert response["Location"] == f"/payments/batches/{batch.pk}/"
-    bad = clerk_client.post(f"/payments/batches/{batch.pk}/items/", {"account": "99999999", "kind": "check", "amount": "75", "number": "1"})
+    bad = clerk_client.post(
+        f"/payments/batches/{batch.pk}/items/",
+        {"account": "99999999", "kind": "check", "amount": "75", "number": "1"},
+    )
     assert b'id="id_account_error"' in bad.content
-    clerk_client.post(f"/payments/batches/{batch.pk}/items/", {"account": account.display_number, "kind": "check", "amount": "75", "number": "3321"})
+    clerk_client.post(
+        f"/payments/batches/{batch.pk}/items/",
+        {"account": account.display_number, "kind": "check", "amount": "75", "number": "3321"},
+    )
     page = clerk_client.get(f"/payments/batches/{batch.pk}/").content.decode()
     assert "The batch balances" in page
     clerk_client.post(f"/payments/batches/{batch.pk}/post/")
@@ -103,7 +135,10 @@ def test_batch_keying_through_the_screens(clerk_client, account):
 
 
 def test_card_number_keyed_as_a_check_number_is_refused(clerk_client, batch, account):
-    response = clerk_client.post(f"/payments/batches/{batch.pk}/items/", {"account": account.number, "kind": "check", "amount": "75", "number": "4111111111111111"})
+    response = clerk_client.post(
+        f"/payments/batches/{batch.pk}/items/",
+        {"account": account.number, "kind": "check", "amount": "75", "number": "4111111111111111"},
+    )
     assert b'id="id_number_error"' in response.content
     assert b"4111111111111111" not in response.content
     assert not MailBatchItem.objects.exists()

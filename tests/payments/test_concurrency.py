@@ -43,7 +43,13 @@ def test_two_identical_submissions_post_once(session, account, clerk):
     key = uuid.uuid4()
 
     def submit():
-        return services.take_payment(account=account, amount=Decimal("55.00"), tenders=[cash("60.00")], clerk=clerk, idempotency_key=key).pk
+        return services.take_payment(
+            account=account,
+            amount=Decimal("55.00"),
+            tenders=[cash("60.00")],
+            clerk=clerk,
+            idempotency_key=key,
+        ).pk
 
     results = run_at_once([submit, submit])
     assert results[0] == results[1]
@@ -56,9 +62,15 @@ def test_ten_different_payments_on_one_drawer_all_post_with_exact_totals(session
     accounts = [make_account() for _ in range(5)]
 
     def payer(i):
-        return lambda: services.take_payment(
-            account=accounts[i % 5], amount=Decimal(f"{10 + i}.{i:02d}"), tenders=[cash("100.00")], clerk=clerk, idempotency_key=uuid.uuid4()
-        ).receipt_number
+        return lambda: (
+            services.take_payment(
+                account=accounts[i % 5],
+                amount=Decimal(f"{10 + i}.{i:02d}"),
+                tenders=[cash("100.00")],
+                clerk=clerk,
+                idempotency_key=uuid.uuid4(),
+            ).receipt_number
+        )
 
     receipts = run_at_once([payer(i) for i in range(10)])
     assert len(set(receipts)) == 10
@@ -78,10 +90,22 @@ def test_concurrent_payments_on_one_account_from_two_drawers(drawer, clerk, acco
 
     other = make_user("clerk2", role="Clerk")
     services.open_drawer_session(drawer=drawer, opening_float=Decimal("0"), clerk=clerk)
-    services.open_drawer_session(drawer=Drawer.objects.create(code="D2", name="Window 2"), opening_float=Decimal("0"), clerk=other)
+    services.open_drawer_session(
+        drawer=Drawer.objects.create(code="D2", name="Window 2"),
+        opening_float=Decimal("0"),
+        clerk=other,
+    )
 
     def payer(who):
-        return lambda: services.take_payment(account=account, amount=Decimal("20.00"), tenders=[cash("20.00")], clerk=who, idempotency_key=uuid.uuid4()).pk
+        return lambda: (
+            services.take_payment(
+                account=account,
+                amount=Decimal("20.00"),
+                tenders=[cash("20.00")],
+                clerk=who,
+                idempotency_key=uuid.uuid4(),
+            ).pk
+        )
 
     run_at_once([payer(clerk), payer(other)] * 3)
     assert Payment.objects.count() == 6

@@ -19,14 +19,20 @@ pytestmark = pytest.mark.django_db
 
 
 def nothing_posted():
-    return not Payment.objects.exists() and not Tender.objects.exists() and not LedgerEntry.objects.filter(kind="payment").exists()
+    return (
+        not Payment.objects.exists()
+        and not Tender.objects.exists()
+        and not LedgerEntry.objects.filter(kind="payment").exists()
+    )
 
 
 # Drawer sessions -----------------------------------------------------------------------
 
 
 def test_clerk_opens_a_drawer_with_a_counted_float(drawer, clerk):
-    session = services.open_drawer_session(drawer=drawer, opening_float=Decimal("150.00"), clerk=clerk)
+    session = services.open_drawer_session(
+        drawer=drawer, opening_float=Decimal("150.00"), clerk=clerk
+    )
     assert session.status == "open"
     assert session.business_date == business_day.today()
     assert session.expected_by_tender()["cash"] == Decimal("150.00")
@@ -50,7 +56,12 @@ def test_the_database_holds_one_open_session_per_drawer(session, drawer):
     from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        DrawerSession.objects.create(drawer=drawer, opened_by=make_user("x", role="Clerk"), business_date=business_day.today(), opening_float=0)
+        DrawerSession.objects.create(
+            drawer=drawer,
+            opened_by=make_user("x", role="Clerk"),
+            business_date=business_day.today(),
+            opening_float=0,
+        )
 
 
 def test_inactive_drawer_cannot_be_opened(clerk):
@@ -67,9 +78,17 @@ def test_cash_payment_with_change(session, account, pay, clerk):
     assert payment.amount == Decimal("120.00")
     assert payment.change_given == Decimal("20.00")
     tender = payment.tenders.get()
-    assert (tender.kind, tender.amount, tender.amount_tendered) == ("cash", Decimal("120.00"), Decimal("140.00"))
+    assert (tender.kind, tender.amount, tender.amount_tendered) == (
+        "cash",
+        Decimal("120.00"),
+        Decimal("140.00"),
+    )
     entry = payment.ledger_entry
-    assert (entry.kind, entry.amount, entry.reference) == ("payment", Decimal("-120.00"), payment.receipt)
+    assert (entry.kind, entry.amount, entry.reference) == (
+        "payment",
+        Decimal("-120.00"),
+        payment.receipt,
+    )
     assert entry.business_date == business_day.today()
     assert balance_of(account.pk) == Decimal("0.00")
     assert payment.session == session
@@ -95,7 +114,10 @@ def test_split_tender_cash_check_and_card(session, account, pay):
     by_kind = {t.kind: t for t in payment.tenders.all()}
     assert by_kind["check"].amount == Decimal("50.00")
     assert by_kind["card"].amount == Decimal("30.00")
-    assert (by_kind["cash"].amount, by_kind["cash"].amount_tendered) == (Decimal("40.00"), Decimal("50.00"))
+    assert (by_kind["cash"].amount, by_kind["cash"].amount_tendered) == (
+        Decimal("40.00"),
+        Decimal("50.00"),
+    )
     assert payment.change_given == Decimal("10.00")
     assert sum(t.amount for t in by_kind.values()) == payment.amount
 
@@ -150,7 +172,9 @@ def test_cash_only_customer_cannot_pay_by_check_or_money_order(session, pay, ten
 
 
 def test_cash_only_that_has_expired_accepts_checks(session, pay):
-    account = make_account(customer=make_customer(cash_only_until=business_day.today() - timedelta(days=1)))
+    account = make_account(
+        customer=make_customer(cash_only_until=business_day.today() - timedelta(days=1))
+    )
     assert pay(account, "10.00", [check("10.00")]).status == "posted"
 
 
@@ -173,7 +197,9 @@ def test_amount_over_the_policy_maximum_is_refused(session, account, pay):
         ([], "cash_tendered", "Enter how the customer pays"),
     ],
 )
-def test_tenders_that_do_not_pay_the_amount_are_refused(session, account, pay, tenders, field, message):
+def test_tenders_that_do_not_pay_the_amount_are_refused(
+    session, account, pay, tenders, field, message
+):
     with pytest.raises(PaymentError, match=message) as error:
         pay(account, "50.00", tenders)
     assert error.value.field == field
@@ -251,14 +277,22 @@ def test_expected_by_tender_sums_the_sessions_payments(session, account, pay):
 
 def test_supervisor_voids_a_payment_taken_today(session, account, pay, supervisor):
     payment = pay(account, "40.00", [check("40.00")])
-    voided = services.void_payment(payment=payment, reason="Keyed on the wrong account", supervisor=supervisor)
+    voided = services.void_payment(
+        payment=payment, reason="Keyed on the wrong account", supervisor=supervisor
+    )
     assert voided.status == "voided"
     assert voided.voided_by == supervisor
     reversal = voided.reversal_entry
-    assert (reversal.kind, reversal.amount, reversal.reverses_id) == ("reversal", Decimal("40.00"), payment.ledger_entry_id)
+    assert (reversal.kind, reversal.amount, reversal.reverses_id) == (
+        "reversal",
+        Decimal("40.00"),
+        payment.ledger_entry_id,
+    )
     assert balance_of(account.pk) == Decimal("120.00")
     assert session.expected_by_tender()["check"] == Decimal("0.00")
-    assert AuditEvent.objects.filter(action="payment.void", actor=supervisor, reason="Keyed on the wrong account").exists()
+    assert AuditEvent.objects.filter(
+        action="payment.void", actor=supervisor, reason="Keyed on the wrong account"
+    ).exists()
 
 
 def test_void_twice_changes_nothing_more(session, account, pay, supervisor):
@@ -283,7 +317,9 @@ def test_void_needs_a_reason(session, account, pay, supervisor):
 
 def test_yesterdays_payment_cannot_be_voided(session, account, pay, supervisor):
     payment = pay(account, "40.00")
-    Payment.objects.filter(pk=payment.pk).update(business_date=business_day.today() - timedelta(days=1))
+    Payment.objects.filter(pk=payment.pk).update(
+        business_date=business_day.today() - timedelta(days=1)
+    )
     with pytest.raises(PaymentError, match="Only a payment taken today"):
         services.void_payment(payment=payment, reason="Late", supervisor=supervisor)
     assert not LedgerEntry.objects.filter(kind="reversal").exists()
@@ -293,19 +329,27 @@ def test_yesterdays_payment_cannot_be_voided(session, account, pay, supervisor):
 
 
 def _taken_days_ago(payment, days):
-    Payment.objects.filter(pk=payment.pk).update(business_date=business_day.today() - timedelta(days=days))
+    Payment.objects.filter(pk=payment.pk).update(
+        business_date=business_day.today() - timedelta(days=days)
+    )
     payment.refresh_from_db()
     return payment
 
 
 def test_returned_check_reverses_and_charges_the_fee(session, account, pay, supervisor):
     payment = _taken_days_ago(pay(account, "120.00", [check("120.00")]), 6)
-    returned = services.record_returned_payment(payment=payment, reason="NSF", supervisor=supervisor)
+    returned = services.record_returned_payment(
+        payment=payment, reason="NSF", supervisor=supervisor
+    )
     assert returned.status == "returned"
     assert returned.returned_on == business_day.today()
     assert returned.reversal_entry.amount == Decimal("120.00")
     fee = returned.fee_entry
-    assert (fee.kind, fee.amount, fee.due_date) == ("returned_payment_fee", Decimal("30.00"), business_day.today())
+    assert (fee.kind, fee.amount, fee.due_date) == (
+        "returned_payment_fee",
+        Decimal("30.00"),
+        business_day.today(),
+    )
     assert balance_of(account.pk) == Decimal("150.00")
     account.customer.refresh_from_db()
     assert account.customer.cash_only_until is None
@@ -319,10 +363,14 @@ def test_fee_follows_the_policy(session, account, pay, supervisor):
     assert LedgerEntry.objects.get(kind="returned_payment_fee").amount == Decimal("25.00")
 
 
-def test_second_return_in_twelve_months_makes_the_customer_cash_only(session, account, pay, supervisor):
+def test_second_return_in_twelve_months_makes_the_customer_cash_only(
+    session, account, pay, supervisor
+):
     first = _taken_days_ago(pay(account, "20.00", [check("20.00", "1")]), 200)
     services.record_returned_payment(payment=first, reason="NSF", supervisor=supervisor)
-    Payment.objects.filter(pk=first.pk).update(returned_on=business_day.today() - timedelta(days=190))
+    Payment.objects.filter(pk=first.pk).update(
+        returned_on=business_day.today() - timedelta(days=190)
+    )
     second = pay(account, "20.00", [check("20.00", "2")])
     services.record_returned_payment(payment=second, reason="NSF", supervisor=supervisor)
     account.customer.refresh_from_db()
@@ -333,10 +381,14 @@ def test_second_return_in_twelve_months_makes_the_customer_cash_only(session, ac
         pay(account, "10.00", [check("10.00", "3")])
 
 
-def test_returns_more_than_twelve_months_apart_do_not_make_cash_only(session, account, pay, supervisor):
+def test_returns_more_than_twelve_months_apart_do_not_make_cash_only(
+    session, account, pay, supervisor
+):
     first = pay(account, "20.00", [check("20.00", "1")])
     services.record_returned_payment(payment=first, reason="NSF", supervisor=supervisor)
-    Payment.objects.filter(pk=first.pk).update(returned_on=business_day.today() - timedelta(days=400))
+    Payment.objects.filter(pk=first.pk).update(
+        returned_on=business_day.today() - timedelta(days=400)
+    )
     second = pay(account, "20.00", [check("20.00", "2")])
     services.record_returned_payment(payment=second, reason="NSF", supervisor=supervisor)
     account.customer.refresh_from_db()
@@ -381,7 +433,11 @@ def test_tenders_cannot_be_changed_in_the_database(session, account, pay):
     from django.db import DatabaseError, transaction
 
     payment = pay(account, "20.00")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("UPDATE payments_tender SET amount = 1 WHERE payment_id = %s", [payment.pk])
 
 

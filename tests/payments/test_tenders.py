@@ -11,7 +11,11 @@ cents = st.integers(min_value=1, max_value=10_000_000).map(lambda c: Decimal(c) 
 
 @given(
     amount=cents,
-    others=st.lists(st.tuples(st.sampled_from(["check", "money_order", "card"]), cents), max_size=3, unique_by=lambda t: t[0]),
+    others=st.lists(
+        st.tuples(st.sampled_from(["check", "money_order", "card"]), cents),
+        max_size=3,
+        unique_by=lambda t: t[0],
+    ),
     cash=st.one_of(st.none(), cents),
 )
 def test_an_accepted_split_pays_exactly_the_amount_and_only_cash_gives_change(amount, others, cash):
@@ -41,14 +45,18 @@ def test_an_accepted_split_pays_exactly_the_amount_and_only_cash_gives_change(am
         assert result.change == 0
 
 
-@given(amount=cents, extra=st.integers(min_value=0, max_value=100_000).map(lambda c: Decimal(c) / 100))
+@given(
+    amount=cents, extra=st.integers(min_value=0, max_value=100_000).map(lambda c: Decimal(c) / 100)
+)
 def test_cash_alone_gives_back_exactly_what_was_over_tendered(amount, extra):
     result = allocate(amount, [TenderInput(kind="cash", amount=amount + extra)])
     assert result.change == extra
     assert result.lines[0].amount == amount
 
 
-@given(amount=cents, over=st.integers(min_value=1, max_value=100_000).map(lambda c: Decimal(c) / 100))
+@given(
+    amount=cents, over=st.integers(min_value=1, max_value=100_000).map(lambda c: Decimal(c) / 100)
+)
 def test_a_check_for_more_than_the_payment_is_refused(amount, over):
     with pytest.raises(PaymentError, match="give no change"):
         allocate(amount, [TenderInput(kind="check", amount=amount + over, number="1")])
@@ -56,13 +64,21 @@ def test_a_check_for_more_than_the_payment_is_refused(amount, over):
 
 @pytest.mark.parametrize(
     "text",
-    ["4111111111111111", "4111 1111 1111 1111", "5500-0000-0000-0004", "note 378282246310005 amex", "4222222222222"],
+    [
+        "4111111111111111",
+        "4111 1111 1111 1111",
+        "5500-0000-0000-0004",
+        "note 378282246310005 amex",
+        "4222222222222",
+    ],
 )
 def test_card_number_shapes_are_recognised(text):
     assert looks_like_card_number(text)
 
 
-@pytest.mark.parametrize("text", ["", "4242", "A1B2C3", "10442", "210-555-0100", "123456789012", None])
+@pytest.mark.parametrize(
+    "text", ["", "4242", "A1B2C3", "10442", "210-555-0100", "123456789012", None]
+)
 def test_ordinary_numbers_are_not_card_numbers(text):
     assert not looks_like_card_number(text)
 
@@ -74,4 +90,10 @@ def test_zero_payment_is_refused():
 
 def test_each_kind_of_tender_once():
     with pytest.raises(PaymentError, match="once"):
-        allocate(Decimal("10"), [TenderInput(kind="check", amount=Decimal("5"), number="1"), TenderInput(kind="check", amount=Decimal("5"), number="2")])
+        allocate(
+            Decimal("10"),
+            [
+                TenderInput(kind="check", amount=Decimal("5"), number="1"),
+                TenderInput(kind="check", amount=Decimal("5"), number="2"),
+            ],
+        )

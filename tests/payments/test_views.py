@@ -19,7 +19,12 @@ HX = {"HX-Request": "true"}
 
 
 def form(**overrides):
-    data = {"amount": "120.00", "channel": "counter", "cash_tendered": "140", "idempotency_key": str(uuid.uuid4())}
+    data = {
+        "amount": "120.00",
+        "channel": "counter",
+        "cash_tendered": "140",
+        "idempotency_key": str(uuid.uuid4()),
+    }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -27,7 +32,9 @@ def form(**overrides):
 # Take-payment dialog ---------------------------------------------------------------------
 
 
-def test_dialog_defaults_to_the_balance_and_shows_past_due(clerk_client, session, account, django_assert_max_num_queries):
+def test_dialog_defaults_to_the_balance_and_shows_past_due(
+    clerk_client, session, account, django_assert_max_num_queries
+):
     clerk_client.get("/")
     with django_assert_max_num_queries(10):
         response = clerk_client.get(f"/payments/take/{account.number}/", headers=HX)
@@ -45,15 +52,25 @@ def test_take_payment_page_without_htmx(clerk_client, session, account):
     assert b"Post payment" in response.content
 
 
-def test_account_page_offers_take_payment_on_p_and_a_payments_tab(clerk_client, account, session, django_assert_max_num_queries):
-    services.take_payment(account=account, amount=Decimal("10"), tenders=[cash("10")], clerk=session.opened_by, idempotency_key=uuid.uuid4())
+def test_account_page_offers_take_payment_on_p_and_a_payments_tab(
+    clerk_client, account, session, django_assert_max_num_queries
+):
+    services.take_payment(
+        account=account,
+        amount=Decimal("10"),
+        tenders=[cash("10")],
+        clerk=session.opened_by,
+        idempotency_key=uuid.uuid4(),
+    )
     clerk_client.get("/")
     with django_assert_max_num_queries(10):
         html = clerk_client.get(f"/accounts/{account.number}/").content.decode()
     assert re.search(r'hx-target="#dialog-body" data-shortcut="p"[^>]*>Take payment', html)
     assert 'id="tab-payments"' in html
     with django_assert_max_num_queries(10):
-        tab = clerk_client.get(f"/accounts/{account.number}/payments/", headers={**HX, "HX-Target": "tab-panel"})
+        tab = clerk_client.get(
+            f"/accounts/{account.number}/payments/", headers={**HX, "HX-Target": "tab-panel"}
+        )
     assert Payment.objects.get().receipt.encode() in tab.content
 
 
@@ -76,7 +93,15 @@ def test_post_without_htmx_redirects_to_the_payment(clerk_client, session, accou
 def test_split_tender_through_the_form(clerk_client, session, account):
     clerk_client.post(
         f"/payments/take/{account.number}/",
-        form(amount="120", cash_tendered="30", check_amount="50", check_number="2231", card_amount="50", card_last4="4242", card_auth_code="ok123"),
+        form(
+            amount="120",
+            cash_tendered="30",
+            check_amount="50",
+            check_number="2231",
+            card_amount="50",
+            card_last4="4242",
+            card_auth_code="ok123",
+        ),
     )
     tenders = {t.kind: t for t in Tender.objects.all()}
     assert tenders["cash"].amount == Decimal("20.00")
@@ -101,16 +126,44 @@ def test_resubmitting_the_same_form_posts_once(clerk_client, session, account):
         ({"amount": "ten"}, "amount", "dollars and cents"),
         ({"amount": "100000.01", "cash_tendered": "100000.01"}, "amount", "largest payment taken"),
         ({"cash_tendered": "100"}, "cash_tendered", "less than the $120.00 due in cash"),
-        ({"cash_tendered": None, "check_amount": "100", "check_number": "1"}, "check_amount", "add up to $100.00"),
-        ({"cash_tendered": None, "check_amount": "130", "check_number": "1"}, "check_amount", "give no change"),
+        (
+            {"cash_tendered": None, "check_amount": "100", "check_number": "1"},
+            "check_amount",
+            "add up to $100.00",
+        ),
+        (
+            {"cash_tendered": None, "check_amount": "130", "check_number": "1"},
+            "check_amount",
+            "give no change",
+        ),
         ({"cash_tendered": None}, "cash_tendered", "Enter how the customer pays"),
         ({"check_number": "55"}, "check_amount", "Enter the check amount"),
-        ({"cash_tendered": None, "card_amount": "120", "card_last4": "42", "card_auth_code": "X1"}, "card_last4", "last four digits"),
+        (
+            {
+                "cash_tendered": None,
+                "card_amount": "120",
+                "card_last4": "42",
+                "card_auth_code": "X1",
+            },
+            "card_last4",
+            "last four digits",
+        ),
         ({"memo": "4111 1111 1111 1111"}, "memo", "full card number"),
-        ({"cash_tendered": None, "card_amount": "120", "card_last4": "4111111111111111", "card_auth_code": "X1"}, "card_last4", "full card number"),
+        (
+            {
+                "cash_tendered": None,
+                "card_amount": "120",
+                "card_last4": "4111111111111111",
+                "card_auth_code": "X1",
+            },
+            "card_last4",
+            "full card number",
+        ),
     ],
 )
-def test_bad_input_shows_the_message_beside_the_field_and_posts_nothing(clerk_client, session, account, data, field, message):
+def test_bad_input_shows_the_message_beside_the_field_and_posts_nothing(
+    clerk_client, session, account, data, field, message
+):
     response = clerk_client.post(f"/payments/take/{account.number}/", form(**data), headers=HX)
     assert response.status_code == 200
     html = response.content.decode()
@@ -121,7 +174,11 @@ def test_bad_input_shows_the_message_beside_the_field_and_posts_nothing(clerk_cl
 
 
 def test_a_card_number_is_not_echoed_back(clerk_client, session, account):
-    response = clerk_client.post(f"/payments/take/{account.number}/", form(memo="4111-1111-1111-1111", check_number="5500 0000 0000 0004"), headers=HX)
+    response = clerk_client.post(
+        f"/payments/take/{account.number}/",
+        form(memo="4111-1111-1111-1111", check_number="5500 0000 0000 0004"),
+        headers=HX,
+    )
     html = response.content.decode()
     assert "4111" not in html and "5500 0000" not in html
 
@@ -135,7 +192,9 @@ def test_no_open_session_is_a_clear_message(clerk_client, account):
 
 def test_closed_account_is_a_clear_message(clerk_client, session):
     closed = make_account(status="closed")
-    response = clerk_client.post(f"/payments/take/{closed.number}/", form(amount="10", cash_tendered="10"), headers=HX)
+    response = clerk_client.post(
+        f"/payments/take/{closed.number}/", form(amount="10", cash_tendered="10"), headers=HX
+    )
     assert b"is closed and cannot take payments" in response.content
     assert not Payment.objects.exists()
 
@@ -147,7 +206,11 @@ def test_cash_only_account_refuses_a_check_beside_the_field(clerk_client, sessio
 
     account.customer.cash_only_until = business_day.today() + timedelta(days=90)
     account.customer.save()
-    response = clerk_client.post(f"/payments/take/{account.number}/", form(cash_tendered=None, check_amount="120", check_number="9"), headers=HX)
+    response = clerk_client.post(
+        f"/payments/take/{account.number}/",
+        form(cash_tendered=None, check_amount="120", check_number="9"),
+        headers=HX,
+    )
     html = response.content.decode()
     assert 'id="id_check_amount_error"' in html
     assert "cash only until" in html
@@ -157,7 +220,9 @@ def test_cash_only_account_refuses_a_check_beside_the_field(clerk_client, sessio
 def test_change_due_is_computed_as_the_clerk_types(clerk_client):
     html = clerk_client.get("/payments/change-due/?amount=42.50&cash_tendered=50").content.decode()
     assert "$7.50" in html
-    html = clerk_client.get("/payments/change-due/?amount=42.50&cash_tendered=20&check_amount=10").content.decode()
+    html = clerk_client.get(
+        "/payments/change-due/?amount=42.50&cash_tendered=20&check_amount=10"
+    ).content.decode()
     assert "less than" in html
     assert clerk_client.get("/payments/change-due/?amount=4").content.strip() == b""
 
@@ -167,17 +232,39 @@ def test_change_due_is_computed_as_the_clerk_types(clerk_client):
 
 def test_user_without_a_role_is_refused_everywhere(client, account):
     client.force_login(make_user("nobody"))
-    for url in [f"/payments/take/{account.number}/", "/payments/drawer/", "/payments/receipts/", "/payments/batches/", "/payments/change-due/"]:
+    for url in [
+        f"/payments/take/{account.number}/",
+        "/payments/drawer/",
+        "/payments/receipts/",
+        "/payments/batches/",
+        "/payments/change-due/",
+    ]:
         assert client.get(url).status_code == 403, url
     assert client.post(f"/payments/take/{account.number}/", form()).status_code == 403
     assert not Payment.objects.exists()
 
 
 def test_clerk_cannot_void_or_record_a_return(clerk_client, session, account, clerk):
-    payment = services.take_payment(account=account, amount=Decimal("10"), tenders=[check("10")], clerk=clerk, idempotency_key=uuid.uuid4())
+    payment = services.take_payment(
+        account=account,
+        amount=Decimal("10"),
+        tenders=[check("10")],
+        clerk=clerk,
+        idempotency_key=uuid.uuid4(),
+    )
     assert clerk_client.get(f"/payments/receipts/{payment.receipt}/void/").status_code == 403
-    assert clerk_client.post(f"/payments/receipts/{payment.receipt}/void/", {"reason": "x"}).status_code == 403
-    assert clerk_client.post(f"/payments/receipts/{payment.receipt}/returned/", {"reason": "x"}).status_code == 403
+    assert (
+        clerk_client.post(
+            f"/payments/receipts/{payment.receipt}/void/", {"reason": "x"}
+        ).status_code
+        == 403
+    )
+    assert (
+        clerk_client.post(
+            f"/payments/receipts/{payment.receipt}/returned/", {"reason": "x"}
+        ).status_code
+        == 403
+    )
     payment.refresh_from_db()
     assert payment.status == "posted"
 
@@ -194,7 +281,9 @@ def test_signed_out_user_is_sent_to_login(client, account):
 def test_clerk_opens_a_drawer_from_the_drawer_page(clerk_client, drawer, clerk):
     page = clerk_client.get("/payments/drawer/")
     assert b"Open a drawer" in page.content
-    response = clerk_client.post("/payments/drawer/", {"drawer": drawer.pk, "opening_float": "150.00"})
+    response = clerk_client.post(
+        "/payments/drawer/", {"drawer": drawer.pk, "opening_float": "150.00"}
+    )
     assert response.status_code == 302
     assert DrawerSession.objects.get().opened_by == clerk
 
@@ -206,16 +295,32 @@ def test_drawer_page_bad_float_beside_the_field(clerk_client, drawer):
 
 
 def test_drawer_already_open_by_someone_else(clerk_client, drawer):
-    services.open_drawer_session(drawer=drawer, opening_float=Decimal("0"), clerk=make_user("other", role="Clerk"))
+    services.open_drawer_session(
+        drawer=drawer, opening_float=Decimal("0"), clerk=make_user("other", role="Clerk")
+    )
     response = clerk_client.post("/payments/drawer/", {"drawer": drawer.pk, "opening_float": "10"})
     assert b'id="id_drawer_error"' in response.content
     assert b"already open by other" in response.content
 
 
-def test_drawer_page_shows_expected_totals_within_budget(clerk_client, session, account, clerk, django_assert_max_num_queries):
+def test_drawer_page_shows_expected_totals_within_budget(
+    clerk_client, session, account, clerk, django_assert_max_num_queries
+):
     for i in range(5):
-        services.take_payment(account=account, amount=Decimal("10"), tenders=[cash("10")], clerk=clerk, idempotency_key=uuid.uuid4())
-    services.take_payment(account=account, amount=Decimal("25"), tenders=[check("25")], clerk=clerk, idempotency_key=uuid.uuid4())
+        services.take_payment(
+            account=account,
+            amount=Decimal("10"),
+            tenders=[cash("10")],
+            clerk=clerk,
+            idempotency_key=uuid.uuid4(),
+        )
+    services.take_payment(
+        account=account,
+        amount=Decimal("25"),
+        tenders=[check("25")],
+        clerk=clerk,
+        idempotency_key=uuid.uuid4(),
+    )
     clerk_client.get("/")
     with django_assert_max_num_queries(10):
         html = clerk_client.get("/payments/drawer/").content.decode()
@@ -234,7 +339,13 @@ def test_navigation_offers_the_drawer_to_clerks(clerk_client):
 
 @pytest.fixture
 def payment(session, account, clerk):
-    return services.take_payment(account=account, amount=Decimal("120.00"), tenders=[check("50.00", "7781"), cash("100.00")], clerk=clerk, idempotency_key=uuid.uuid4())
+    return services.take_payment(
+        account=account,
+        amount=Decimal("120.00"),
+        tenders=[check("50.00", "7781"), cash("100.00")],
+        clerk=clerk,
+        idempotency_key=uuid.uuid4(),
+    )
 
 
 def test_receipt_page_original_then_reprint(clerk_client, payment, django_assert_max_num_queries):
@@ -285,9 +396,13 @@ def test_receipt_lookup(clerk_client, payment):
 def test_supervisor_voids_through_the_dialog(supervisor_client, payment, session):
     detail = supervisor_client.get(f"/payments/receipts/{payment.receipt}/").content.decode()
     assert f'href="/payments/receipts/{payment.receipt}/void/"' in detail
-    empty = supervisor_client.post(f"/payments/receipts/{payment.receipt}/void/", {"reason": ""}, headers=HX)
+    empty = supervisor_client.post(
+        f"/payments/receipts/{payment.receipt}/void/", {"reason": ""}, headers=HX
+    )
     assert b'id="id_reason_error"' in empty.content
-    response = supervisor_client.post(f"/payments/receipts/{payment.receipt}/void/", {"reason": "Wrong account"}, headers=HX)
+    response = supervisor_client.post(
+        f"/payments/receipts/{payment.receipt}/void/", {"reason": "Wrong account"}, headers=HX
+    )
     assert response["HX-Redirect"] == f"/payments/receipts/{payment.receipt}/"
     payment.refresh_from_db()
     assert payment.status == "voided"
@@ -297,11 +412,16 @@ def test_supervisor_voids_through_the_dialog(supervisor_client, payment, session
 
 
 def test_supervisor_records_a_returned_check(supervisor_client, payment):
-    response = supervisor_client.post(f"/payments/receipts/{payment.receipt}/returned/", {"reason": "NSF"})
+    response = supervisor_client.post(
+        f"/payments/receipts/{payment.receipt}/returned/", {"reason": "NSF"}
+    )
     assert response.status_code == 302
     payment.refresh_from_db()
     assert payment.status == "returned"
-    assert LedgerEntry.objects.get(kind="returned_payment_fee").amount == Policy.current().returned_payment_fee
+    assert (
+        LedgerEntry.objects.get(kind="returned_payment_fee").amount
+        == Policy.current().returned_payment_fee
+    )
 
 
 def test_unknown_receipt_is_404(clerk_client, db):
@@ -311,6 +431,19 @@ def test_unknown_receipt_is_404(clerk_client, db):
 
 def test_admin_manages_drawers(client, admin_user):
     client.force_login(admin_user)
-    response = client.post("/admin/payments/drawer/add/", {"code": "D7", "name": "Drive-up", "active": "on"})
+    response = client.post(
+        "/admin/payments/drawer/add/", {"code": "D7", "name": "Drive-up", "active": "on"}
+    )
     assert response.status_code == 302
     assert Drawer.objects.filter(code="D7").exists()
+
+
+def test_full_page_form_swaps_its_own_panel(clerk_client, session, account):
+    page = clerk_client.get(f"/payments/take/{account.number}/").content.decode()
+    assert 'id="take-panel"' in page and 'hx-target="#take-panel"' in page
+    again = clerk_client.post(
+        f"/payments/take/{account.number}/",
+        form(amount="0"),
+        headers={**HX, "HX-Target": "take-panel"},
+    )
+    assert b'hx-target="#take-panel"' in again.content
