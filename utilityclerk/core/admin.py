@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from utilityclerk.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
-from utilityclerk.core.models import AuditEvent, Holiday, LoginFailure, Policy
+from utilityclerk.core.models import AuditEvent, BusinessDay, Holiday, LoginFailure, Policy
 
 
 @admin.register(AuditEvent)
@@ -40,3 +40,12 @@ class HolidayAdmin(AuditedModelAdmin):
     list_display = ["date", "name"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+
+@admin.register(BusinessDay)
+class BusinessDayAdmin(ReadOnlyModelAdmin):
+    # Days are closed on the supervisor's day board and reopened there by an Admin, with a
+    # reason in the audit trail; the admin only shows them.
+    list_display = ["date", "status", "closed_by", "closed_at"]
+    list_filter = ["status"]
+    date_hierarchy = "date"
