@@ -17,4 +17,5 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("workorders/", include("workorders.urls")),
     path("payments/", include("payments.urls")),
+    path("closeout/", include("payments.closeout.urls")),
 ]
