@@ -264,7 +264,11 @@ def search(request):
 def customer_contacts(request, pk):
     """The contact history of one customer across all their accounts (and none)."""
     customer = get_object_or_404(Customer, pk=pk)
-    context = {"customer": customer, "contacts": queries.contacts_for_customer(customer.pk)}
+    context = {
+        "customer": customer,
+        "contacts": queries.contacts_for_customer(customer.pk),
+        "show_account": True,
+    }
     if request.htmx:
         return render(request, "accounts/contacts/partials/_contact_list.html", context)
     return render(request, "accounts/contacts/customer_contacts.html", context)

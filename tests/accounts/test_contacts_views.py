@@ -384,6 +384,9 @@ def test_customer_contact_history_spans_their_accounts(clerk_client, clerk, acco
     html = clerk_client.get(f"/contacts/customer/{account.customer_id}/").content.decode()
     assert "First" in html and "Second" in html
     assert second.display_number in html
+    fragment = clerk_client.get(f"/contacts/customer/{account.customer_id}/", headers=HTMX)
+    assert b"<html" not in fragment.content
+    assert second.display_number.encode() in fragment.content
 
 
 def test_contact_search_page_filters_and_stays_within_budget(
