@@ -24,6 +24,9 @@ def take_payment(page, fields):
     page.get_by_label("Payment amount").press("Enter")
     expect(dialog.get_by_role("heading", name="Payment posted")).to_be_visible()
     dialog.get_by_role("link", name="Done").click()
+    # Done reloads the account page; its keyboard shortcuts work once the page has loaded.
+    page.wait_for_load_state("load")
+    expect(page.locator("#dialog")).not_to_be_visible()
 
 
 def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(page, sign_in, clerk, supervisor):
