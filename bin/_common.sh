@@ -12,6 +12,12 @@ find_python() {
     local candidates=()
     [ -n "${PYTHON:-}" ] && candidates+=("$PYTHON")
     if command -v pyenv >/dev/null 2>&1; then
+        # The version .python-version names first, then any other 3.12+ pyenv holds.
+        local wanted=""
+        [ -f "$ROOT/.python-version" ] && wanted="$(head -n1 "$ROOT/.python-version")"
+        for v in $(pyenv versions --bare 2>/dev/null | sort -rV); do
+            case "$v" in "$wanted"|"$wanted".*) candidates+=("$(pyenv root)/versions/$v/bin/python") ;; esac
+        done
         for v in $(pyenv versions --bare 2>/dev/null | sort -rV); do
             candidates+=("$(pyenv root)/versions/$v/bin/python")
         done
