@@ -29,7 +29,9 @@ def take_payment(page, fields):
     expect(page.locator("#dialog")).not_to_be_visible()
 
 
-def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(page, sign_in, clerk, supervisor):
+def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(
+    page, sign_in, clerk, supervisor
+):
     second_supervisor = make_user("supervisor2", role="Supervisor")
     Drawer.objects.create(code="D1", name="Window 1")
     account = make_account(customer=make_customer(first_name="Ana", last_name="Reyes"))
@@ -45,7 +47,15 @@ def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(page, sign
     page.goto(f"/accounts/{account.number}/")
     take_payment(page, {"Payment amount": "40.00", "Cash tendered": "50"})
     take_payment(page, {"Payment amount": "25.00", "Check amount": "25", "Check number": "1001"})
-    take_payment(page, {"Payment amount": "30.00", "Card amount": "30", "Card last 4": "4242", "Authorisation code": "OK7"})
+    take_payment(
+        page,
+        {
+            "Payment amount": "30.00",
+            "Card amount": "30",
+            "Card last 4": "4242",
+            "Authorisation code": "OK7",
+        },
+    )
 
     # Evening: a blind count, $5 short in cash.
     page.get_by_role("link", name="Close drawer").click()
@@ -61,7 +71,9 @@ def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(page, sign
     page.get_by_label("Card slips: total").fill("30")
     page.get_by_role("button", name="Submit count").click()
     expect(page.locator("#total-over-short")).to_have_text("-$5.00")
-    page.get_by_label("Why is the drawer over or short?").fill("Gave $5 too much change on a $50 bill")
+    page.get_by_label("Why is the drawer over or short?").fill(
+        "Gave $5 too much change on a $50 bill"
+    )
     page.get_by_role("button", name="Record reason").click()
     expect(page.locator("#messages")).to_contain_text("Reason recorded")
     page.get_by_role("button", name="Sign out").click()
@@ -89,7 +101,11 @@ def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(page, sign
     page.get_by_role("button", name="Close business day").click()
     expect(page.locator("#messages")).to_contain_text("Business day closed")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Closed")
-    report = page.request.get(page.get_by_role("link", name=re.compile("Daily cash and vault report")).get_attribute("href"))
+    report = page.request.get(
+        page.get_by_role("link", name=re.compile("Daily cash and vault report")).get_attribute(
+            "href"
+        )
+    )
     assert report.ok and report.headers["content-type"] == "application/pdf"
     assert BusinessDay.objects.get(date=today).is_closed
 
@@ -97,7 +113,9 @@ def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(page, sign
     later = payment_services.take_payment(
         account=account,
         amount=Decimal("5.00"),
-        tenders=[TenderInput(kind="card", amount=Decimal("5.00"), card_last4="1111", card_auth_code="Z9")],
+        tenders=[
+            TenderInput(kind="card", amount=Decimal("5.00"), card_last4="1111", card_auth_code="Z9")
+        ],
         clerk=clerk,
         idempotency_key=uuid.uuid4(),
         channel="phone",
