@@ -110,7 +110,7 @@ def take(request, number):
                     return render(
                         request, "payments/partials/_take_done.html", {"payment": payment}
                     )
-                messages.success(request, f"Payment posted: receipt {payment.receipt}.")
+                # The payment's page is the confirmation: it heads with the receipt and status.
                 return redirect("payments:payment", receipt=payment.receipt)
         aging = aging_for_account(account.pk)
     else:
