@@ -8,7 +8,7 @@ returned). Drawer totals are derived from the tender rows in SQL, never kept as 
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -97,23 +97,12 @@ class DrawerSession(models.Model):
         return self.status == SessionStatus.OPEN
 
     def expected_by_tender(self) -> dict[str, Decimal]:
-        """What the drawer should hold for each tender, from its payments (voided ones out),
-        in one query. Cash includes the opening float. The close-out count compares to this."""
-        totals = dict.fromkeys(TenderKind.values, ZERO)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT t.kind, SUM(t.amount)
-                FROM payments_tender t JOIN payments_payment p ON p.id = t.payment_id
-                WHERE p.session_id = %s AND p.status <> 'voided'
-                GROUP BY t.kind
-                """,
-                [self.pk],
-            )
-            for kind, total in cursor.fetchall():
-                totals[kind] = total
-        totals[TenderKind.CASH] += self.opening_float
-        return totals
+        """What the drawer should hold for each tender: its payments (voided ones out), the
+        opening float in cash, less cash dropped to the safe. One query, kept in one place
+        (the close-out queries) so the drawer page, the count and the reports agree."""
+        from payments.closeout.queries import expected_for
+
+        return expected_for(self)
 
 
 class Channel(models.TextChoices):

@@ -72,11 +72,8 @@ def drawer(request):
                 return redirect("payments:drawer")
     context = {"session": session, "form": form}
     if session is not None:
-        expected = session.expected_by_tender()
-        context.update(
-            expected=expected,
-            payments=queries.session_payments(session),
-        )
+        # No expected totals here: the drawer is counted blind at close.
+        context.update(payments=queries.session_payments(session))
     return render(request, "payments/drawer.html", context)
 
 

@@ -90,6 +90,16 @@
     }
   });
 
+  // A tab loaded in place becomes the selected tab.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "tab-panel") { return; }
+    var path = event.detail.pathInfo && event.detail.pathInfo.requestPath;
+    var loaded = path ? path.split("?")[0] : "";
+    document.querySelectorAll('.tabs [role="tab"]').forEach(function (tab) {
+      tab.setAttribute("aria-selected", tab.getAttribute("hx-get") === loaded ? "true" : "false");
+    });
+  });
+
   // Elements with data-autofocus take focus when they arrive, in a page or an HTMX swap.
   function autofocus(root) {
     var el = (root || document).querySelector("[data-autofocus]");

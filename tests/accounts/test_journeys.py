@@ -38,6 +38,8 @@ def test_clerk_finds_a_misspelled_name_and_reads_the_account(page, sign_in, cler
 
     page.get_by_role("tab", name="Bills").click()
     expect(page.locator("#tab-panel")).to_contain_text("$80.00")
+    expect(page.get_by_role("tab", name="Bills")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tab", name="Ledger")).to_have_attribute("aria-selected", "false")
     expect(page).to_have_url(re.compile(r"/bills/$"))
     page.get_by_role("tab", name="Ledger").click()
     ledger = page.locator("#tab-panel table")

@@ -324,8 +324,10 @@ def test_drawer_page_shows_expected_totals_within_budget(
     clerk_client.get("/")
     with django_assert_max_num_queries(10):
         html = clerk_client.get("/payments/drawer/").content.decode()
-    assert 'id="expected-cash">$200.00<' in html
-    assert 'id="expected-check">$25.00<' in html
+    # Blind close: the clerk's drawer page lists the payments but not what the drawer should hold.
+    assert "R1" in html
+    assert "$200.00" not in html
+    assert "expected-cash" not in html
 
 
 def test_navigation_offers_the_drawer_to_clerks(clerk_client):
