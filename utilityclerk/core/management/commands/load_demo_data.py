@@ -4,7 +4,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from payments.models import Drawer
 from utilityclerk import roles
+from utilityclerk.core.models import Holiday
 
 # (username, first, last, role, staff) -- one per role, plus a second clerk for dual control.
 DEMO_USERS = [
@@ -14,6 +16,18 @@ DEMO_USERS = [
     ("admin", "Alan", "Brooks", roles.ADMIN, True),
 ]
 DEMO_PASSWORD = "utility-demo-2026"  # noqa: S105 - printed for the demo on purpose
+DEMO_HOLIDAYS = [
+    ("2026-11-26", "Thanksgiving Day"),
+    ("2026-11-27", "Day after Thanksgiving"),
+    ("2026-12-24", "Christmas Eve"),
+    ("2026-12-25", "Christmas Day"),
+    ("2027-01-01", "New Year's Day"),
+    ("2027-01-18", "Martin Luther King Jr. Day"),
+    ("2027-05-31", "Memorial Day"),
+    ("2027-07-05", "Independence Day (observed)"),
+    ("2027-09-06", "Labor Day"),
+]
+DEMO_DRAWERS = [("D1", "Window 1"), ("D2", "Window 2"), ("D3", "Window 3"), ("D4", "Drive-up")]
 
 
 class Command(BaseCommand):
@@ -34,6 +48,10 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             user.groups.add(Group.objects.get(name=role))
+        for day, name in DEMO_HOLIDAYS:
+            Holiday.objects.get_or_create(date=day, defaults={"name": name})
+        if not Drawer.objects.exists():
+            Drawer.objects.bulk_create(Drawer(code=code, name=name) for code, name in DEMO_DRAWERS)
         call_command(
             "seed_accounts", accounts=options["accounts"], if_empty=True, stdout=self.stdout
         )
