@@ -1,6 +1,7 @@
 """Work orders for the field: their types and turnaround, crews, outside vendors, the status
 machine with its history, meter reads and the deposit a start of service requires."""
 
+from datetime import time
 from decimal import Decimal
 
 from django.conf import settings
@@ -65,6 +66,36 @@ def can_transition(from_status: str, to_status: str) -> bool:
 
 
 METERED_UTILITIES = ("water", "electric", "gas")
+
+
+# The service levels of shared/POLICIES.md (business days). Migration 0003 wrote them with a
+# frozen copy; `ensure_work_order_types` (post_migrate) puts back any row missing after a
+# database flush, without touching numbers an Admin has tuned.
+TYPE_DEFAULTS = {
+    # code: (turnaround days, same day if raised before, priority, completion needs a read)
+    "turn_on": (1, None, "routine", True),
+    "turn_off": (1, None, "routine", True),
+    "disconnect": (0, None, "routine", True),
+    "reconnect": (1, time(15, 0), "high", True),
+    "final_read": (0, None, "routine", True),
+    "re_read": (3, None, "routine", True),
+    "meter_test": (10, None, "routine", False),
+    "leak_check": (0, None, "high", False),
+    "other": (5, None, "routine", False),
+}
+
+
+def ensure_work_order_types(sender=None, using="default", **kwargs):
+    for code, (days, before, priority, read) in TYPE_DEFAULTS.items():
+        WorkOrderType.objects.using(using).get_or_create(
+            code=code,
+            defaults={
+                "turnaround_days": days,
+                "same_day_before": before,
+                "default_priority": priority,
+                "requires_read": read,
+            },
+        )
 
 
 class WorkOrderType(models.Model):
@@ -196,6 +227,7 @@ class WorkOrder(models.Model):
                 condition=Q(status__in=STILL_TO_DO),
             ),
             models.Index(fields=["status", "due_date", "id"], name="wo_status_due_idx"),
+            models.Index(fields=["due_date", "id"], name="wo_due_idx"),
             models.Index(fields=["crew", "status", "due_date"], name="wo_crew_status_idx"),
             models.Index(fields=["vendor", "status", "due_date"], name="wo_vendor_status_idx"),
             models.Index(fields=["type", "status", "due_date"], name="wo_type_status_idx"),
