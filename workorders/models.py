@@ -220,17 +220,38 @@ class WorkOrder(models.Model):
     class Meta:
         ordering = ["due_date", "id"]
         indexes = [
-            # The board: what is still to do, by due date (overdue first).
+            # The board: what is still to do, by due date (overdue first), alone or by type,
+            # crew or vendor. Partial, so completed history never slows the board, and the
+            # page's ids come from the index without a sort.
             models.Index(
                 fields=["due_date", "id"],
                 name="wo_todo_due_idx",
                 condition=Q(status__in=STILL_TO_DO),
             ),
+            models.Index(
+                fields=["type", "due_date", "id"],
+                name="wo_todo_type_idx",
+                condition=Q(status__in=STILL_TO_DO),
+            ),
+            models.Index(
+                fields=["crew", "due_date", "id"],
+                name="wo_todo_crew_idx",
+                condition=Q(status__in=STILL_TO_DO),
+            ),
+            models.Index(
+                fields=["vendor", "due_date", "id"],
+                name="wo_todo_vendor_idx",
+                condition=Q(status__in=STILL_TO_DO),
+            ),
+            # One status, or all of them.
             models.Index(fields=["status", "due_date", "id"], name="wo_status_due_idx"),
             models.Index(fields=["due_date", "id"], name="wo_due_idx"),
-            models.Index(fields=["crew", "status", "due_date"], name="wo_crew_status_idx"),
-            models.Index(fields=["vendor", "status", "due_date"], name="wo_vendor_status_idx"),
-            models.Index(fields=["type", "status", "due_date"], name="wo_type_status_idx"),
+            # The scorecard: a vendor's completions in a month.
+            models.Index(
+                fields=["vendor", "completed_on"],
+                name="wo_vendor_completed_idx",
+                condition=Q(status="completed"),
+            ),
             models.Index(fields=["account", "-raised_at"], name="wo_account_idx"),
             models.Index(fields=["premise", "type", "raised_on"], name="wo_premise_type_idx"),
         ]

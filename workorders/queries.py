@@ -14,8 +14,18 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 
 from accounts.extensions import SearchHit
+from accounts.validation import format_account_number
 from utilityclerk import business_day
-from workorders.models import STILL_TO_DO, Crew, MeterRead, Vendor, WorkOrder
+from workorders.models import (
+    STILL_TO_DO,
+    Crew,
+    MeterRead,
+    Priority,
+    Vendor,
+    WorkOrder,
+    WorkOrderKind,
+    WorkOrderStatus,
+)
 
 BOARD_PAGE_SIZE = 50
 # Counting stops here: past 10,000 orders the board says "more than 10,000" and a clerk
@@ -27,28 +37,6 @@ class BoardPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return self.object_list[: BOARD_COUNT_CAP + 1].count()
-
-
-_BOARD_COLUMNS = [
-    "id",
-    "number",
-    "type_id",
-    "status",
-    "priority",
-    "due_date",
-    "scheduled_for",
-    "requested_for",
-    "premise__house_number",
-    "premise__street",
-    "premise__unit",
-    "account__number",
-    "account__customer__kind",
-    "account__customer__first_name",
-    "account__customer__last_name",
-    "account__customer__organisation_name",
-    "crew__name",
-    "vendor__name",
-]
 
 
 @dataclass
@@ -86,16 +74,78 @@ def _overdue(today: date):
     )
 
 
-def board_rows(ids: list[int], today: date) -> list[WorkOrder]:
-    """The board's rows for these ids, with what each row shows, in the ids' order."""
-    rows = (
-        WorkOrder.objects.filter(pk__in=ids)
-        .select_related("premise", "account__customer", "crew", "vendor")
-        .only(*_BOARD_COLUMNS)
-        .annotate(overdue=_overdue(today))
-        .order_by()  # put in the ids' order below
+@dataclass(slots=True)
+class BoardRow:
+    """One line of the board, with its words ready: plain values, not model instances, so
+    a page of 50 rows costs no model building and few template lookups."""
+
+    pk: int
+    number: str
+    type_label: str
+    status: str
+    status_label: str
+    priority: str
+    priority_label: str
+    due: str
+    overdue: bool
+    address: str
+    account_number: str | None
+    account_display: str
+    customer: str
+    assignee: str
+    by_vendor: bool
+    scheduled_for: str
+
+
+_STATUS_LABELS = dict(WorkOrderStatus.choices)
+_PRIORITY_LABELS = dict(Priority.choices)
+_TYPE_LABELS = dict(WorkOrderKind.choices)
+
+
+def board_rows(ids: list[int], today: date) -> list[BoardRow]:
+    """The board's rows for these ids, in the ids' order, in one query."""
+    values = WorkOrder.objects.filter(pk__in=ids).values_list(
+        "pk",
+        "number",
+        "type_id",
+        "status",
+        "priority",
+        "due_date",
+        "scheduled_for",
+        "premise__house_number",
+        "premise__street",
+        "premise__unit",
+        "account__number",
+        "account__customer__kind",
+        "account__customer__first_name",
+        "account__customer__last_name",
+        "account__customer__organisation_name",
+        "crew__name",
+        "vendor__name",
     )
-    by_id = {row.pk: row for row in rows}
+    by_id = {}
+    for (pk, number, type_id, status, priority, due, scheduled, house, street, unit,
+         account, kind, first, last, organisation, crew, vendor) in values:  # fmt: skip
+        by_id[pk] = BoardRow(
+            pk=pk,
+            number=number,
+            type_label=_TYPE_LABELS[type_id],
+            status=status,
+            status_label=_STATUS_LABELS[status],
+            priority=priority,
+            priority_label=_PRIORITY_LABELS[priority],
+            due=f"{due:%m/%d/%Y}",
+            overdue=status in STILL_TO_DO and due < today,
+            address=f"{house} {street}" + (f" #{unit}" if unit else ""),
+            account_number=account,
+            account_display=format_account_number(account) if account else "",
+            customer=(organisation if kind == "organisation" else f"{first} {last}".strip())
+            if account
+            else "",
+            assignee=crew or vendor or "",
+            by_vendor=vendor is not None,
+            scheduled_for=f"{scheduled:%m/%d}" if scheduled else "",
+        )
     return [by_id[pk] for pk in ids if pk in by_id]
 
 

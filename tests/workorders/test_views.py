@@ -413,3 +413,16 @@ def test_vendor_admin_is_for_admins(admin_user, client):
     client.force_login(admin_user)
     assert client.get("/admin/workorders/vendor/add/").status_code == 200
     assert Vendor.objects.count() == 0
+
+
+def test_start_from_an_account_keeps_the_customer(clerk_client, clerk, crew):
+    account = active_account(clerk, crew)
+    page = clerk_client.get(f"/workorders/service/{account.number}/start/").content.decode()
+    assert f"Start service for {account.customer}" in page
+    data = {k: v for k, v in start_post().items() if not k.startswith("customer-")}
+    data["premise-house_number"] = "12"
+    response = clerk_client.post(f"/workorders/service/{account.number}/start/", data)
+    new = Account.objects.exclude(pk=account.pk).get()
+    assert response["Location"] == f"/accounts/{new.number}/"
+    assert new.customer_id == account.customer_id
+    assert Customer.objects.count() == 1
