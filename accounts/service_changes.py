@@ -481,7 +481,8 @@ def carry_balance(*, old: Account, new: Account, order: WorkOrder, by) -> Ledger
     balance = queries.balance_of(old.pk)
     if balance <= ZERO:
         return None
-    today = business_day.today()
+    # Dated to the open business day: a closed day takes no new postings.
+    today = business_day.posting_date()
     LedgerEntry.objects.create(
         account=old,
         kind=EntryKind.TRANSFER_OUT,
