@@ -549,6 +549,25 @@ EFFECTS = {
 }
 
 
+def on_work_order_cancelled(*, order: WorkOrder, by) -> None:
+    """A turn-on cancelled before it was done: the start did not happen. Its pending services
+    end on their start date and a still-pending account closes, so the premise is free for
+    the next start."""
+    if order.type_id != WorkOrderKind.TURN_ON or not order.account_id:
+        return
+    account = Account.objects.select_for_update().get(pk=order.account_id)
+    for service in _services_of(order, ServiceStatus.PENDING):
+        _set_service(
+            service,
+            by=by,
+            action="service.start_cancelled",
+            status=ServiceStatus.STOPPED,
+            end_date=service.start_date,
+        )
+    if account.status == AccountStatus.PENDING:
+        _set_account_status(account, AccountStatus.CLOSED, by=by, action="account.start_cancelled")
+
+
 def apply_work_order_effects(*, order: WorkOrder, by) -> None:
     """Called by workorders.services.complete_work_order inside its transaction, once."""
     effect = EFFECTS.get(order.type_id)

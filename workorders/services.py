@@ -230,15 +230,20 @@ def send_back_work_order(*, order: WorkOrder, by, note: str) -> WorkOrder:
 
 
 def cancel_work_order(*, order: WorkOrder, reason: str, by) -> WorkOrder:
+    """A cancelled turn-on also ends the start it was raised for (on_work_order_cancelled)."""
+    from accounts import service_changes
+
     if not reason.strip():
         raise WorkOrderError("Say why the order is cancelled.", field="reason")
     with transaction.atomic():
         order = _lock(order)
         if order.status == S.CANCELLED:
             return order
-        return _move(
+        order = _move(
             order, S.CANCELLED, by=by, note=reason.strip(), cancel_reason=reason.strip()[:200]
         )
+        service_changes.on_work_order_cancelled(order=order, by=by)
+        return order
 
 
 @dataclass

@@ -281,7 +281,17 @@ def test_completing_a_cancelled_order_is_refused(clerk, crew):
     services.cancel_work_order(order=order, reason="Customer moved elsewhere", by=clerk)
     with pytest.raises(WorkOrderError, match="cancelled order cannot be completed"):
         services.complete_work_order(order=order, read=Decimal("5"), by=clerk)
-    assert set(Service.objects.values_list("status", flat=True)) == {"pending"}
+    assert not MeterRead.objects.exists()
+
+
+def test_cancelling_a_turn_on_ends_the_start_and_frees_the_premise(clerk):
+    first = start(clerk)
+    services.cancel_work_order(order=first.order, reason="Customer changed mind", by=clerk)
+    first.account.refresh_from_db()
+    assert first.account.status == "closed"
+    assert set(first.account.services.values_list("status", flat=True)) == {"stopped"}
+    again = start(clerk, premise=first.account.premise)
+    assert again.account.status == "pending"
 
 
 def test_completing_an_unscheduled_order_is_refused(clerk):
