@@ -26,15 +26,12 @@ from accounts.models import (
 from accounts.validation import account_number_for, normalize_street, normalize_unit
 from utilityclerk import audit, business_day
 from utilityclerk.core.models import Policy
+from utilityclerk.errors import DomainError
 from utilityclerk.money import ZERO, quantize_money
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A rule a clerk broke; the message is for the clerk. `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 MAILING_FIELDS = ["mail_street", "mail_unit", "mail_city", "mail_state", "mail_zip"]

@@ -22,6 +22,7 @@ from accounts.models import Account, AdjustmentRequest, AdjustmentRequestStatus,
 from accounts.services import MAILING_FIELDS, AccountError
 from utilityclerk import audit
 from utilityclerk.core.models import Policy
+from utilityclerk.errors import show_on_form
 from utilityclerk.money import format_money
 
 view_accounts = permission_required("accounts.view_account", raise_exception=True)
@@ -37,11 +38,6 @@ def _account_or_404(number: str, *, with_people=False) -> Account:
 def _redirect_to_account(request, account: Account):
     url = reverse("accounts:detail", args=[account.number])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
-def _apply_error(form, error: AccountError):
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error))
 
 
 @view_accounts
@@ -113,7 +109,7 @@ def add_note(request, number):
         try:
             services.add_note(account=account, text=form.cleaned_data["text"], by=request.user)
         except AccountError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, "Note added.")
             form = NoteForm()
@@ -143,7 +139,7 @@ def adjust(request, number):
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except AccountError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
             if isinstance(result, AdjustmentRequest):
                 messages.warning(

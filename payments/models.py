@@ -13,15 +13,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Account, LedgerEntry
-from utilityclerk.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, ZERO
+from utilityclerk.fields import money_field as money
+from utilityclerk.money import ZERO
 
 RECEIPT_PREFIX = "R"
-
-
-def money(**kwargs):
-    return models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
-    )
 
 
 def receipt_label(number: int) -> str:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from utilityclerk.errors import DomainError
 from utilityclerk.money import ZERO, format_money, quantize_money
 
 CASH, CHECK, MONEY_ORDER, CARD = "cash", "check", "money_order", "card"
@@ -28,12 +29,8 @@ CARD_NUMBER_MESSAGE = (
 )
 
 
-class PaymentError(Exception):
+class PaymentError(DomainError):
     """A rule a payment broke; the message is for the clerk, `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def amount_field(kind: str) -> str:

@@ -26,15 +26,11 @@ from payments.models import MailBatch, MailBatchItem, PaymentStatus
 from payments.tenders import PaymentError, TenderInput, allocate
 from reports.pdf import pdf_response, render_pdf
 from utilityclerk import business_day
+from utilityclerk.errors import show_on_form
 from utilityclerk.money import ZERO, MoneyError, parse_money
 
 # Card details never reach Django's error reports, even when a tender field holds them.
 _CARD_FIELDS = ("card_last4", "card_auth_code", "memo", "check_number", "money_order_number")
-
-
-def _apply_error(form, error: PaymentError):
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error))
 
 
 def _payment_or_404(receipt: str):
@@ -66,7 +62,7 @@ def drawer(request):
                     clerk=request.user,
                 )
             except PaymentError as error:
-                _apply_error(form, error)
+                show_on_form(form, error)
             else:
                 messages.success(request, f"Drawer {session.drawer.code} is open.")
                 return redirect("payments:drawer")
@@ -101,7 +97,7 @@ def take(request, number):
                     memo=form.cleaned_data["memo"],
                 )
             except PaymentError as error:
-                _apply_error(form, error)
+                show_on_form(form, error)
             else:
                 if request.htmx:
                     return render(
@@ -206,7 +202,7 @@ def _undo(request, receipt, *, action, template):
         try:
             action(payment=payment, reason=form.cleaned_data["reason"], supervisor=request.user)
         except PaymentError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
             payment.refresh_from_db(fields=["status"])
             verb = "voided" if payment.status == PaymentStatus.VOIDED else "recorded as returned"
@@ -243,7 +239,7 @@ def batches(request):
                 clerk=request.user,
             )
         except PaymentError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
             return redirect("payments:batch", pk=batch.pk)
     return render(
@@ -289,7 +285,7 @@ def batch_add_item(request, pk):
                 clerk=request.user,
             )
         except PaymentError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
             return redirect("payments:batch", pk=batch.pk)
     return render(request, "payments/batch_detail.html", _batch_context(batch, item_form=form))
@@ -320,7 +316,7 @@ def batch_controls(request, pk):
                 clerk=request.user,
             )
         except PaymentError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
             return redirect("payments:batch", pk=batch.pk)
     return render(request, "payments/batch_detail.html", _batch_context(batch, controls_form=form))

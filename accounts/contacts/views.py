@@ -18,15 +18,12 @@ from accounts.contacts.forms import (
 from accounts.contacts.services import ContactError
 from accounts.models import Account, Contact, Customer
 from utilityclerk import audit, business_day
+from utilityclerk.errors import show_on_form
 
 view_contacts = permission_required("accounts.view_contact", raise_exception=True)
 add_contacts = permission_required("accounts.add_contact", raise_exception=True)
 close_follow_ups = permission_required("accounts.close_own_follow_up", raise_exception=True)
 manage_follow_ups = permission_required("accounts.manage_follow_ups", raise_exception=True)
-
-
-def _apply_error(form, error: ContactError):
-    form.add_error(error.field if error.field in form.fields else None, str(error))
 
 
 def _focus_first_error(form):
@@ -65,7 +62,7 @@ def _log(request, *, account: Account | None, initial: dict, done_url: str, post
         try:
             contact = services.log_contact(by=request.user, account=account, **form.cleaned_data)
         except ContactError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, _logged_message(contact))
             return _go(request, done_url)
@@ -155,7 +152,7 @@ def close(request, pk):
                 contact=contact, outcome=form.cleaned_data["outcome"], by=request.user
             )
         except ContactError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, f"Follow-up for {contact.party_name} closed.")
             return _go(request, done_url)
@@ -203,7 +200,7 @@ def reassign(request, pk):
                 by=request.user,
             )
         except ContactError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
             owner = contact.follow_up_owner
             messages.success(

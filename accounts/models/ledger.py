@@ -7,13 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models.account import Account, Service
-from utilityclerk.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
-
-
-def money(**kwargs):
-    return models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
-    )
+from utilityclerk.fields import money_field as money
 
 
 class EntryKind(models.TextChoices):

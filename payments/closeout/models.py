@@ -10,14 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from payments.models import DrawerSession
-from utilityclerk.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, ZERO
-
-
-def money(**kwargs):
-    return models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
-    )
-
+from utilityclerk.fields import money_field as money
+from utilityclerk.money import ZERO
 
 # US currency a drawer holds, largest first: (value, label).
 DENOMINATIONS = [

@@ -25,17 +25,14 @@ from payments.closeout.models import (
 from payments.models import DrawerSession, SessionStatus
 from utilityclerk import audit
 from utilityclerk.core.models import BusinessDay, BusinessDayStatus, Policy
+from utilityclerk.errors import DomainError
 from utilityclerk.money import ZERO, format_money, quantize_money
 
 VALID_DENOMINATIONS = {value for value, _ in DENOMINATIONS}
 
 
-class CloseoutError(Exception):
+class CloseoutError(DomainError):
     """A rule the user broke; the message is for them. `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

@@ -21,10 +21,7 @@ from payments.closeout.services import CloseoutError
 from payments.models import DrawerSession, SessionStatus
 from reports.pdf import pdf_response
 from utilityclerk import business_day
-
-
-def _apply(form, error: CloseoutError):
-    form.add_error(error.field if error.field in form.fields else None, str(error))
+from utilityclerk.errors import show_on_form
 
 
 def _may_supervise(user) -> bool:
@@ -77,7 +74,7 @@ def count(request, pk):
         try:
             services.count_drawer(session=session, counted=form.to_input(), by=request.user)
         except CloseoutError as error:
-            _apply(form, error)
+            show_on_form(form, error)
         else:
             messages.success(
                 request, "Count saved. Here is how it compares with what the drawer should hold."
@@ -142,7 +139,7 @@ def explain(request, pk):
                 count=latest, reason=form.cleaned_data["reason"], by=request.user
             )
         except CloseoutError as error:
-            _apply(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, "Reason recorded. A supervisor will verify the drawer.")
             return redirect("closeout:session", pk=session.pk)
@@ -165,7 +162,7 @@ def cash_drop(request, pk):
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except CloseoutError as error:
-            _apply(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, f"Cash drop of ${drop.amount:,.2f} to the safe recorded.")
             return redirect("home")
@@ -191,7 +188,7 @@ def verify(request, pk):
                     recount=recount_form.to_input() if recounted else None,
                 )
             except CloseoutError as error:
-                _apply(form, error)
+                show_on_form(form, error)
             else:
                 messages.success(request, f"Drawer {session.drawer.code} verified.")
                 return redirect("closeout:day", day=session.business_date.isoformat())
@@ -224,7 +221,7 @@ def prepare_deposit(request, day):
                 business_date=business_date, by=request.user, **form.cleaned_data
             )
         except CloseoutError as error:
-            _apply(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, "Deposit prepared. Another supervisor verifies it.")
             return redirect("closeout:day", day=day)

@@ -8,7 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from utilityclerk.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from utilityclerk.fields import money_field
 
 
 class AuditEvent(models.Model):
@@ -75,10 +75,8 @@ class LoginFailure(models.Model):
         return f"{self.username} at {self.at:%Y-%m-%d %H:%M}"
 
 
-def money_field(default: str, help_text: str):
-    return models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS,
-        decimal_places=MONEY_DECIMAL_PLACES,
+def policy_amount(default: str, help_text: str):
+    return money_field(
         default=Decimal(default),
         validators=[MinValueValidator(Decimal("0.00"))],
         help_text=help_text,
@@ -147,24 +145,26 @@ class Policy(models.Model):
 
     SINGLETON_ID = 1
 
-    max_payment_amount = money_field("100000.00", "Largest single payment accepted at the counter.")
-    clerk_adjustment_limit = money_field(
+    max_payment_amount = policy_amount(
+        "100000.00", "Largest single payment accepted at the counter."
+    )
+    clerk_adjustment_limit = policy_amount(
         "50.00", "Largest adjustment a clerk may post; above it a supervisor posts or approves."
     )
     bill_due_days = models.PositiveSmallIntegerField(
         default=20, help_text="Days from the bill date to the due date."
     )
     # Counter and cash
-    over_short_reason_threshold = money_field(
+    over_short_reason_threshold = policy_amount(
         "0.00", "A drawer over or short by more than this needs a reason."
     )
-    over_short_supervisor_note_threshold = money_field(
+    over_short_supervisor_note_threshold = policy_amount(
         "20.00", "A drawer over or short by more than this needs a supervisor's note."
     )
-    cash_drop_limit = money_field(
+    cash_drop_limit = policy_amount(
         "1000.00", "Cash in a drawer above which a drop to the safe is due."
     )
-    returned_payment_fee = money_field("30.00", "Fee for a returned (NSF) payment or chargeback.")
+    returned_payment_fee = policy_amount("30.00", "Fee for a returned (NSF) payment or chargeback.")
     returns_for_cash_only = models.PositiveSmallIntegerField(
         default=2, help_text="Returned payments within the window that make an account cash only."
     )
@@ -176,17 +176,17 @@ class Policy(models.Model):
     service_start_backdate_days = models.PositiveSmallIntegerField(
         default=3, help_text="How many days in the past a service start date may be."
     )
-    deposit_residential_owner = money_field("0.00", "Deposit for a residential owner with proof.")
-    deposit_residential_renter_minimum = money_field(
+    deposit_residential_owner = policy_amount("0.00", "Deposit for a residential owner with proof.")
+    deposit_residential_renter_minimum = policy_amount(
         "100.00", "Least deposit for a residential renter."
     )
-    deposit_commercial_minimum = money_field("150.00", "Least deposit for a commercial customer.")
+    deposit_commercial_minimum = policy_amount("150.00", "Least deposit for a commercial customer.")
     deposit_average_bill_multiple = models.PositiveSmallIntegerField(
         default=2, help_text="Deposit as this many average monthly bills at the premise."
     )
     deposit_instalments_max = models.PositiveSmallIntegerField(default=3)
-    reconnect_fee = money_field("50.00", "Reconnect fee in business hours.")
-    reconnect_fee_after_hours = money_field("100.00", "Reconnect fee after hours.")
+    reconnect_fee = policy_amount("50.00", "Reconnect fee in business hours.")
+    reconnect_fee_after_hours = policy_amount("100.00", "Reconnect fee after hours.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
