@@ -29,8 +29,11 @@ view_accounts = permission_required("accounts.view_account", raise_exception=Tru
 
 
 def _account_or_404(number: str, *, with_people=False) -> Account:
+    # The deposit a started service requires (workorders) comes in the same query.
     accounts = (
-        Account.objects.select_related("customer", "premise") if with_people else Account.objects
+        Account.objects.select_related("customer", "premise", "deposit_requirement")
+        if with_people
+        else Account.objects
     )
     return get_object_or_404(accounts, number="".join(ch for ch in number if ch.isdigit()))
 

@@ -11,13 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Account, Premise, Service, ServicePoint
-from utilityclerk.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
-
-
-def money(**kwargs):
-    return models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
-    )
+from utilityclerk.fields import money_field as money
 
 
 class WorkOrderKind(models.TextChoices):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Premise, Service, ServicePoint
 from utilityclerk import audit, business_day
+from utilityclerk.errors import DomainError
 from workorders.models import (
     METERED_UTILITIES,
     Crew,
@@ -29,12 +30,8 @@ from workorders.models import (
 S = WorkOrderStatus
 
 
-class WorkOrderError(Exception):
+class WorkOrderError(DomainError):
     """A rule a clerk or crew member broke; the message is for them. `field` names the field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 STATUS_WORDS = {

@@ -14,6 +14,7 @@ from accounts.forms import CustomerForm, PremiseForm, premise_data
 from accounts.models import Account, Customer, ServiceStatus
 from reports.pdf import pdf_response, render_pdf
 from utilityclerk import audit, business_day
+from utilityclerk.errors import show_on_form
 from workorders import queries, services
 from workorders.forms import (
     AssignForm,
@@ -33,11 +34,6 @@ from workorders.services import WorkOrderError
 view_orders = permission_required("workorders.view_workorder", raise_exception=True)
 start_stop = permission_required("workorders.start_stop_service", raise_exception=True)
 field_only = permission_required("workorders.complete_own_crew_orders", raise_exception=True)
-
-
-def _apply_error(form, error):
-    field = getattr(error, "field", None)
-    form.add_error(field if field in form.fields else None, str(error))
 
 
 def _order_or_404(number: str) -> WorkOrder:
@@ -200,7 +196,7 @@ def assign(request, number):
                 by=request.user,
             )
         except WorkOrderError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
             messages.success(
                 request, f"{order.number} scheduled to {crew or vendor or order.assignee}."
@@ -240,7 +236,7 @@ def send_back(request, number):
             messages.success(request, f"{order.number} is back on the schedule.")
             return _redirect(request, reverse("workorders:detail", args=[order.number]))
         except WorkOrderError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
     order = queries.order_detail(order.pk)
     return render(
         request, "workorders/detail.html", _detail_context(request, order, send_back_form=form)
@@ -260,7 +256,7 @@ def cancel(request, number):
             messages.success(request, f"{order.number} cancelled.")
             return _redirect(request, reverse("workorders:detail", args=[order.number]))
         except WorkOrderError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
     order = queries.order_detail(order.pk)
     return render(
         request, "workorders/detail.html", _detail_context(request, order, cancel_form=form)
@@ -398,7 +394,7 @@ def start(request, number=None):
             )
         except service_changes.ServiceChangeError as error:
             target = premise_form if error.field in premise_form.fields else form
-            _apply_error(target, error)
+            show_on_form(target, error)
         else:
             messages.success(
                 request,
@@ -432,7 +428,7 @@ def stop(request, number):
                 by=request.user,
             )
         except service_changes.ServiceChangeError as error:
-            _apply_error(form, error)
+            show_on_form(form, error)
         else:
             messages.success(
                 request, f"Final read {order.number} raised for {order.due_date:%m/%d/%Y}."
@@ -469,7 +465,7 @@ def transfer(request, number):
             )
         except service_changes.ServiceChangeError as error:
             target = premise_form if error.field in premise_form.fields else form
-            _apply_error(target, error)
+            show_on_form(target, error)
         else:
             new = moved.started.account
             messages.success(

@@ -362,3 +362,17 @@ def test_disconnect_and_reconnect_switch_the_service(clerk, crew):
     complete(back, clerk, crew=crew, read="120")
     water.refresh_from_db()
     assert (water.status, water.end_date) == ("active", None)
+
+
+def test_account_page_shows_the_deposit_the_start_requires(clerk_client, db):
+    from decimal import Decimal
+
+    from tests.factories import make_account
+    from workorders.models import DepositRequirement
+
+    account = make_account(status="pending")
+    DepositRequirement.objects.create(
+        account=account, amount=Decimal("150.00"), rule="Renter: at least $100"
+    )
+    html = clerk_client.get(f"/accounts/{account.number}/").content.decode()
+    assert 'id="deposit-required">Required: $150.00 (not yet collected)<' in html

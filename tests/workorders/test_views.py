@@ -426,3 +426,12 @@ def test_start_from_an_account_keeps_the_customer(clerk_client, clerk, crew):
     assert response["Location"] == f"/accounts/{new.number}/"
     assert new.customer_id == account.customer_id
     assert Customer.objects.count() == 1
+
+
+def test_field_users_land_on_their_crews_orders(client, db):
+    from tests.factories import make_user
+
+    client.force_login(make_user(role="Field"))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/workorders/field/"

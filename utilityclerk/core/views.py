@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -10,6 +10,12 @@ from utilityclerk.core.forms import LockoutAuthenticationForm
 
 
 def home(request):
+    user = request.user
+    if user.has_perm("workorders.complete_own_crew_orders") and not user.has_perm(
+        "accounts.view_account"
+    ):
+        # Crew members work from their crew's order list on a tablet; that is their home.
+        return redirect("workorders:field")
     return render(request, "core/home.html")
 
 
