@@ -1,0 +1,23 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from accounts.models import Account
+from payments.models import Drawer
+from utilityclerk.core.management.commands.load_demo_data import DEMO_PASSWORD, DEMO_USERS
+from utilityclerk.core.models import Holiday
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_gives_one_user_per_role_and_is_safe_to_rerun():
+    call_command("load_demo_data", accounts=12, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("load_demo_data", accounts=12, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    for username, _first, _last, role, _staff in DEMO_USERS:
+        user = authenticate(username=username, password=DEMO_PASSWORD)
+        assert user is not None, username
+        assert user.groups.filter(name=role).exists()
+    assert authenticate(username="admin", password=DEMO_PASSWORD).is_staff
+    assert Account.objects.count() == 12
+    assert Drawer.objects.count() == 4
+    assert Holiday.objects.exists()
