@@ -21,3 +21,7 @@ def test_demo_data_gives_one_user_per_role_and_is_safe_to_rerun():
     assert Account.objects.count() == 12
     assert Drawer.objects.count() == 4
     assert Holiday.objects.exists()
+    assert (
+        authenticate(username="field", password=DEMO_PASSWORD).crew_membership.crew.name
+        == "North crew"
+    )

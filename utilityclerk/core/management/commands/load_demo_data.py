@@ -7,13 +7,24 @@ from django.db import transaction
 from payments.models import Drawer
 from utilityclerk import roles
 from utilityclerk.core.models import Holiday
+from workorders.models import Crew, CrewMember, Vendor
 
-# (username, first, last, role, staff) -- one per role, plus a second clerk for dual control.
+# (username, first, last, role, staff): one per role, and a second clerk and supervisor
+# for the steps that need two people.
 DEMO_USERS = [
     ("clerk", "Carmen", "Ortiz", roles.CLERK, False),
     ("clerk2", "Dale", "Whitaker", roles.CLERK, False),
     ("supervisor", "Sandra", "Nguyen", roles.SUPERVISOR, False),
+    # A second supervisor: the bank deposit is prepared by one and verified by another.
+    ("supervisor2", "Marcus", "Hale", roles.SUPERVISOR, False),
     ("admin", "Alan", "Brooks", roles.ADMIN, True),
+    ("field", "Rosa", "Delgado", roles.FIELD, False),
+]
+DEMO_CREWS = ["North crew", "South crew"]
+DEMO_VENDORS = [
+    ("Alamo Meter Testing", "Meter testing", 10),
+    ("Guadalupe Leak Detection", "Leak detection", 2),
+    ("Hill Country Excavation", "Excavation and taps", 5),
 ]
 DEMO_PASSWORD = "utility-demo-2026"  # noqa: S105 - printed for the demo on purpose
 DEMO_HOLIDAYS = [
@@ -50,6 +61,16 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=role))
         for day, name in DEMO_HOLIDAYS:
             Holiday.objects.get_or_create(date=day, defaults={"name": name})
+        for name in DEMO_CREWS:
+            Crew.objects.get_or_create(name=name)
+        CrewMember.objects.get_or_create(
+            user=User.objects.get(username="field"),
+            defaults={"crew": Crew.objects.get(name=DEMO_CREWS[0]), "is_lead": True},
+        )
+        for name, trade, days in DEMO_VENDORS:
+            Vendor.objects.get_or_create(
+                name=name, defaults={"trade": trade, "turnaround_days": days}
+            )
         if not Drawer.objects.exists():
             Drawer.objects.bulk_create(Drawer(code=code, name=name) for code, name in DEMO_DRAWERS)
         call_command(
