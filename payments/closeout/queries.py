@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Prefetch, Sum
 
-from payments.closeout.models import BankDeposit, DrawerCount
+from payments.closeout.models import BankDeposit, ChangeFundMovement, DrawerCount
 from payments.models import (
     BatchStatus,
     Channel,
@@ -149,6 +149,30 @@ class SessionLine:
 
 
 @dataclass
+class ChangeFund:
+    """The safe's change fund: what the Admin set up (movements), less the floats out in
+    drawers that are still open. Floats of counted drawers are back in the safe."""
+
+    established: Decimal
+    floats_out: Decimal
+
+    @property
+    def in_safe(self) -> Decimal:
+        return self.established - self.floats_out
+
+
+def change_fund() -> ChangeFund:
+    established = ChangeFundMovement.objects.aggregate(total=Sum("amount"))["total"] or ZERO
+    floats_out = (
+        DrawerSession.objects.filter(status=SessionStatus.OPEN).aggregate(
+            total=Sum("opening_float")
+        )["total"]
+        or ZERO
+    )
+    return ChangeFund(established=established, floats_out=floats_out)
+
+
+@dataclass
 class DayBoard:
     business_date: date
     day: BusinessDay | None
@@ -163,6 +187,7 @@ class DayBoard:
     deposit_due: DepositDue
     blocking: list[str]
     receipt_count: int
+    change_fund: ChangeFund
 
     @property
     def is_closed(self) -> bool:
@@ -268,6 +293,7 @@ def day_board(business_date: date) -> DayBoard:
         deposit_due=deposit_due(business_date),
         blocking=reasons_day_cannot_close(business_date),
         receipt_count=day_payments.count(),
+        change_fund=change_fund(),
     )
 
 

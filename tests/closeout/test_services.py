@@ -324,3 +324,17 @@ def test_reopening_is_for_admins_with_a_reason(
     services.reopen_day(business_date=day, reason="Bank returned the bag", by=admin_user)
     assert BusinessDay.objects.get(date=day).status == "open"
     assert AuditEvent.objects.get(action="business_day.reopen").reason == "Bank returned the bag"
+
+
+def test_change_fund_tracks_floats_out_in_open_drawers(session, clerk, admin_user):
+    from payments.closeout.models import ChangeFundMovement
+
+    ChangeFundMovement.objects.create(amount=D("2000.00"), memo="Fund", recorded_by=admin_user)
+    fund = queries.change_fund()
+    assert (fund.established, fund.floats_out, fund.in_safe) == (
+        D("2000.00"),
+        D("100.00"),
+        D("1900.00"),
+    )
+    services.count_drawer(session=session, counted=counted("100.00"), by=clerk)
+    assert queries.change_fund().in_safe == D("2000.00")  # the float is back in the safe

@@ -1,9 +1,12 @@
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from payments.closeout.models import ChangeFundMovement
 from payments.models import Drawer
 from utilityclerk import roles
 from utilityclerk.core.models import Holiday
@@ -70,6 +73,12 @@ class Command(BaseCommand):
         for name, trade, days in DEMO_VENDORS:
             Vendor.objects.get_or_create(
                 name=name, defaults={"trade": trade, "turnaround_days": days}
+            )
+        if not ChangeFundMovement.objects.exists():
+            ChangeFundMovement.objects.create(
+                amount=Decimal("2000.00"),
+                memo="Change fund set up",
+                recorded_by=User.objects.get(username="admin"),
             )
         if not Drawer.objects.exists():
             Drawer.objects.bulk_create(Drawer(code=code, name=name) for code, name in DEMO_DRAWERS)
