@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -23,6 +24,14 @@ class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     authentication_form = LockoutAuthenticationForm
     redirect_authenticated_user = True
+
+
+@login_not_required
+@require_GET
+def favicon(request):
+    # Browsers ask for /favicon.ico whatever the page says; the hashed name is known only
+    # at request time (after collectstatic).
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @login_not_required
