@@ -104,11 +104,6 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
-# Name search tolerates typos: "Jonson" is 0.5 word-similar to "Robert Johnson"; the
-# extension's default of 0.6 would miss it. Set per connection so the trigram index serves it.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-    "-c pg_trgm.word_similarity_threshold=" + os.environ.get("NAME_SEARCH_SIMILARITY", "0.4")
-)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

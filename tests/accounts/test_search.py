@@ -87,7 +87,46 @@ def test_short_or_empty_query_returns_nothing(johnson):
 
 
 def test_search_stays_within_its_query_budget(johnson, others, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    # Each name tier is one short index walk; a typo needs all of them.
+    with django_assert_max_num_queries(6):
         queries.search("Jonson")
     with django_assert_max_num_queries(4):
         queries.search("412 N Main")
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected_last"),
+    [
+        ("garcai", "Garcia"),
+        ("robert jonson", "Johnson"),
+        ("johnson, robert", "Johnson"),
+        ("Smit", "Smith"),
+        ("alice johnst", "Johnston"),
+    ],
+)
+def test_names_typed_every_which_way(johnson, others, typed, expected_last):
+    outcome = queries.search(typed)
+    assert outcome.results, typed
+    assert outcome.results[0].name.endswith(expected_last)
+
+
+def test_two_words_with_a_typo_prefer_the_matching_first_name(johnson, others):
+    results = queries.search("alice jonston").results
+    assert results[0].name == "Alice Johnston"
+
+
+def test_organisation_found_from_the_start_of_its_name(db):
+    from accounts.models import Customer
+
+    org = make_customer(kind="organisation", first_name="", last_name="", organisation_name="Cibolo Valley ISD")
+    account = make_account(customer=org)
+    assert Customer.objects.get(pk=org.pk).search_name == "cibolo valley isd"
+    assert numbers(queries.search("cibolo val")) == [account.number]
+
+
+def test_new_names_join_the_typo_dictionary(db):
+    from accounts.models import NameWord
+
+    make_account(customer=make_customer(first_name="Xochitl", last_name="Quintanilla"))
+    assert NameWord.objects.filter(word__in=["xochitl", "quintanilla"]).count() == 2
+    assert queries.search("quintanila").results[0].name == "Xochitl Quintanilla"
