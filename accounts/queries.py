@@ -38,41 +38,37 @@ AGING_LABELS = {
     "days_over_90": "Over 90 days",
 }
 
-# Credits pay the oldest charges first (FIFO by due date). For each charge, in due order, the
-# running total of charges up to it minus all credits says how much of it is still unpaid:
-#   unpaid = clamp(running_charges - credits, 0, amount)
-# and the unpaid part is bucketed by how many days past due the charge is on the as-of date.
-# One statement, set-based: the same SQL ages one account or every account.
+# Credits pay the oldest charges first (FIFO by due date). Whatever is still owed therefore
+# sits on the NEWEST charges: walking an account's charges from the newest back, each is unpaid
+# by what the balance still leaves after the charges newer than it:
+#   unpaid = clamp(balance - newer_charges, 0, amount)
+# which equals FIFO allocation and needs the window only over accounts that owe something
+# (most accounts are paid up). The unpaid part is bucketed by days past due on the as-of date.
+# One set-based statement ages one account or every account.
 _AGING_SQL = """
-WITH entries AS (
-    SELECT account_id, amount, due_date, id
+WITH balances AS (
+    SELECT account_id, SUM(amount) AS balance
     FROM accounts_ledgerentry
     WHERE business_date <= %(as_of)s {account_filter}
-),
-credits AS (
-    SELECT account_id, -COALESCE(SUM(amount) FILTER (WHERE amount < 0), 0) AS paid,
-           SUM(amount) AS balance
-    FROM entries GROUP BY account_id
-),
-charges AS (
-    SELECT e.account_id, e.amount, e.due_date,
-           SUM(e.amount) OVER (PARTITION BY e.account_id ORDER BY e.due_date, e.id
-                               ROWS UNBOUNDED PRECEDING) AS running
-    FROM entries e WHERE e.amount > 0
+    GROUP BY account_id
 ),
 unpaid AS (
-    SELECT ch.account_id, ch.due_date,
-           GREATEST(0, LEAST(ch.amount, ch.running - cr.paid)) AS open_amount
-    FROM charges ch JOIN credits cr USING (account_id)
+    SELECT e.account_id, e.due_date,
+           GREATEST(0, LEAST(e.amount, b.balance - (
+               SUM(e.amount) OVER (PARTITION BY e.account_id ORDER BY e.due_date DESC, e.id DESC
+                                   ROWS UNBOUNDED PRECEDING) - e.amount))) AS open_amount
+    FROM accounts_ledgerentry e
+    JOIN balances b ON b.account_id = e.account_id AND b.balance > 0
+    WHERE e.amount > 0 AND e.business_date <= %(as_of)s
 )
-SELECT cr.account_id, cr.balance,
+SELECT b.account_id, b.balance,
        COALESCE(SUM(u.open_amount) FILTER (WHERE u.due_date >= %(as_of)s), 0),
        COALESCE(SUM(u.open_amount) FILTER (WHERE %(as_of)s - u.due_date BETWEEN 1 AND 30), 0),
        COALESCE(SUM(u.open_amount) FILTER (WHERE %(as_of)s - u.due_date BETWEEN 31 AND 60), 0),
        COALESCE(SUM(u.open_amount) FILTER (WHERE %(as_of)s - u.due_date BETWEEN 61 AND 90), 0),
        COALESCE(SUM(u.open_amount) FILTER (WHERE %(as_of)s - u.due_date > 90), 0)
-FROM credits cr LEFT JOIN unpaid u USING (account_id)
-GROUP BY cr.account_id, cr.balance
+FROM balances b LEFT JOIN unpaid u ON u.account_id = b.account_id
+GROUP BY b.account_id, b.balance
 """
 
 
@@ -348,12 +344,17 @@ _CORRECTIONS = """
     SELECT word FROM accounts_nameword WHERE word %% %(word)s
     ORDER BY similarity(word, %(word)s) DESC, word LIMIT 4
 """
+# Each corrected last name, best correction first, walked in (last, first) index order.
 _BY_CORRECTED = """
-    SELECT id FROM accounts_customer
-    WHERE lower(last_name) COLLATE "C" = ANY(%(lasts)s)
-      AND (%(any_first)s OR lower(first_name) COLLATE "C" = ANY(%(firsts)s))
-    ORDER BY array_position(%(lasts)s, lower(last_name)::text), lower(first_name) COLLATE "C"
-    LIMIT %(limit)s
+    SELECT c.id
+    FROM unnest(%(lasts)s::text[]) WITH ORDINALITY AS l(word, rank)
+    CROSS JOIN LATERAL (
+        SELECT id, lower(first_name) COLLATE "C" AS first FROM accounts_customer
+        WHERE lower(last_name) COLLATE "C" = l.word
+          AND (%(any_first)s OR lower(first_name) COLLATE "C" = ANY(%(firsts)s))
+        ORDER BY lower(first_name) COLLATE "C" LIMIT %(limit)s
+    ) AS c
+    ORDER BY l.rank, c.first LIMIT %(limit)s
 """
 
 
@@ -383,7 +384,9 @@ def _name_matches(query: str, limit: int):
             run(_BY_LAST_FIRST, {"last": _like_prefix(words[-1]), "first": _like_prefix(words[0])})
             if len(found) < limit:
                 run(_BY_LAST_FIRST, {"last": _like_prefix(words[0]), "first": _like_prefix(words[-1])})
-    if len(found) < limit and words:
+    # Typo tolerance only when the name as typed matched nobody: a name that exists needs no
+    # guessing, and skipping the guesses keeps common names fast.
+    if not found and words:
         with connection.cursor() as cursor:
 
             def corrections(word):
