@@ -96,9 +96,14 @@ def deposit_due(business_date: date) -> DepositDue:
         due.checks += count.check_total + count.money_order_total
         due.item_count += count.check_count + count.money_order_count
         due.session_ids.append(s.pk)
-    batch = MailBatchItem.objects.filter(
-        batch__business_date=business_date, batch__status=BatchStatus.POSTED
-    ).aggregate(total=Sum("amount"), items=Count("id"))
+    # A mail payment voided after posting is handed back, not deposited.
+    batch = (
+        MailBatchItem.objects.filter(
+            batch__business_date=business_date, batch__status=BatchStatus.POSTED
+        )
+        .exclude(payment__status=PaymentStatus.VOIDED)
+        .aggregate(total=Sum("amount"), items=Count("id"))
+    )
     due.batch_checks = batch["total"] or ZERO
     due.batch_items = batch["items"]
     due.checks += due.batch_checks
@@ -122,10 +127,18 @@ def reasons_day_cannot_close(business_date: date) -> list[str]:
         reasons.append(f"{unposted} mail or drop-box batch(es) are not posted.")
     if not reasons:
         deposit = BankDeposit.objects.filter(business_date=business_date).first()
-        if deposit_due(business_date).total > ZERO and (
-            deposit is None or deposit.status != "verified"
-        ):
+        due = deposit_due(business_date)
+        if due.total > ZERO and (deposit is None or deposit.status != "verified"):
             reasons.append("The bank deposit has not been prepared and verified.")
+        elif deposit is not None and (deposit.cash_total, deposit.check_total) != (
+            due.cash,
+            due.checks,
+        ):
+            # Money counted after the bag was made (a late drawer, a batch) is in no deposit.
+            reasons.append(
+                "The bank deposit no longer matches the verified counts: a drawer or batch was "
+                "added after it was prepared. Ask an Admin to correct the deposit."
+            )
     return reasons
 
 

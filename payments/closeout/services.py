@@ -96,10 +96,11 @@ def record_cash_drop(
             raise CloseoutError("Only an open drawer can drop cash.")
         if session.opened_by_id != by.pk:
             raise CloseoutError("Only the clerk working the drawer drops its cash.")
-        in_drawer = queries.expected_for(session)["cash"]
-        if amount > in_drawer:
+        # The message does not say how much the drawer should hold: the close count is blind.
+        if amount > queries.expected_for(session)["cash"]:
             raise CloseoutError(
-                f"The drawer should hold only {format_money(in_drawer)} in cash.", field="amount"
+                "That is more cash than this drawer has taken in. Count the drop again.",
+                field="amount",
             )
         drop = CashDrop.objects.create(
             session=session,
@@ -232,14 +233,19 @@ def verify_session(
         clerk_counts = list(session.counts.exclude(kind=CountKind.VERIFICATION))
         if by.pk == session.opened_by_id or any(c.counted_by_id == by.pk for c in clerk_counts):
             raise CloseoutError("Someone other than the person who counted must verify the drawer.")
-        latest = clerk_counts[-1]
+        # The clerk sees the difference after the first count, so a recount cannot be what
+        # clears it: any clerk count off by more than the threshold needs the clerk's reason,
+        # and the supervisor's note follows the largest difference counted.
+        # A supervisor's own recount is independent of what the clerk saw, and stands.
+        off = [c for c in clerk_counts if needs_reason(c, policy)]
+        if recount is None and off and not any(hasattr(c, "explanation") for c in clerk_counts):
+            raise CloseoutError("The clerk has not yet given a reason for the over/short.")
         if recount is not None:
             of_record = _save_count(session, CountKind.VERIFICATION, recount, by)
         else:
-            of_record = latest
-            if needs_reason(latest, policy) and not hasattr(latest, "explanation"):
-                raise CloseoutError("The clerk has not yet given a reason for the over/short.")
-        if needs_supervisor_note(of_record, policy) and not note.strip():
+            of_record = clerk_counts[-1]
+        largest = max([*clerk_counts, of_record], key=lambda c: abs(c.total_over_short))
+        if needs_supervisor_note(largest, policy) and not note.strip():
             raise CloseoutError(
                 f"Over or short by more than {format_money(policy.over_short_supervisor_note_threshold)}: "
                 "add your note.",

@@ -98,9 +98,9 @@ def _session_context(request, session, **extra):
         "session": session,
         "line": line,
         "latest": latest,
-        "needs_reason": latest is not None
-        and services.needs_reason(latest)
-        and not hasattr(latest, "explanation"),
+        # Any count off (a recount does not clear the first) until the clerk gives a reason.
+        "needs_reason": any(services.needs_reason(c) for c in clerk_counts)
+        and not any(hasattr(c, "explanation") for c in clerk_counts),
         "can_recount": (
             session.status == SessionStatus.CLOSED
             and session.opened_by_id == request.user.pk

@@ -182,7 +182,7 @@ def test_cash_drop_is_witnessed_and_lowers_expected_cash(busy_session, clerk, su
     )
     assert drop.witnessed_by == supervisor
     assert queries.expected_for(busy_session)["cash"] == D("40.00")
-    with pytest.raises(CloseoutError, match="should hold only"):
+    with pytest.raises(CloseoutError, match="more cash than this drawer has taken in"):
         services.record_cash_drop(
             session=busy_session,
             amount=D("40.01"),
@@ -338,3 +338,63 @@ def test_change_fund_tracks_floats_out_in_open_drawers(session, clerk, admin_use
     )
     services.count_drawer(session=session, counted=counted("100.00"), by=clerk)
     assert queries.change_fund().in_safe == D("2000.00")  # the float is back in the safe
+
+
+def test_a_recount_to_the_expected_amount_does_not_hide_the_first_shortage(
+    busy_session, clerk, supervisor
+):
+    services.count_drawer(
+        session=busy_session, counted=counted("90.00", ("25.00", 1), cards=("30.00", 1)), by=clerk
+    )
+    services.count_drawer(
+        session=busy_session, counted=counted("140.00", ("25.00", 1), cards=("30.00", 1)), by=clerk
+    )
+    with pytest.raises(CloseoutError, match="not yet given a reason"):
+        services.verify_session(session=busy_session, by=supervisor)
+    services.explain_over_short(
+        count=DrawerCount.objects.get(kind="recount"), reason="Miscounted the twenties", by=clerk
+    )
+    with pytest.raises(CloseoutError, match="add your note"):
+        services.verify_session(session=busy_session, by=supervisor)
+    services.verify_session(session=busy_session, by=supervisor, note="Watched the recount")
+
+
+def test_cash_drop_error_does_not_reveal_what_the_drawer_should_hold(
+    busy_session, clerk, supervisor
+):
+    with pytest.raises(CloseoutError) as error:
+        services.record_cash_drop(
+            session=busy_session,
+            amount=D("500.00"),
+            witness=supervisor,
+            by=clerk,
+            idempotency_key=uuid.uuid4(),
+        )
+    assert "$" not in str(error.value)
+
+
+def test_day_cannot_close_when_money_was_verified_after_the_deposit(
+    busy_session, clerk, supervisor, other_supervisor, pay
+):
+    from payments.models import Drawer
+
+    day = _verified_day(busy_session, clerk, supervisor)
+    deposit = services.prepare_deposit(
+        business_date=day,
+        bag_number="B-9",
+        cash_total=D("40.00"),
+        check_total=D("25.00"),
+        by=supervisor,
+    )
+    services.verify_deposit(deposit=deposit, by=other_supervisor)
+    late_clerk = make_user(role="Clerk")
+    late = payment_services.open_drawer_session(
+        drawer=Drawer.objects.create(code="D9", name="Late"),
+        opening_float=D("0.00"),
+        clerk=late_clerk,
+    )
+    pay(late_clerk, "500.00", cash("500.00"))
+    services.count_drawer(session=late, counted=counted("500.00"), by=late_clerk)
+    services.verify_session(session=late, by=supervisor)
+    with pytest.raises(CloseoutError, match="no longer matches"):
+        services.close_day(business_date=day, by=supervisor)
