@@ -153,14 +153,14 @@ def _lock_for_payment(*, clerk, account_id: int, counter: bool, key: uuid.UUID):
             # The drawer's row lock queues this clerk's payments: the drawer totals and the
             # idempotency check below see every payment committed before this one.
             cursor.execute(
-                "SELECT id FROM payments_drawersession "
+                "SELECT id, business_date FROM payments_drawersession "
                 "WHERE opened_by_id = %s AND status = 'open' FOR UPDATE",
                 [clerk.pk],
             )
             row = cursor.fetchone()
             if row is None:
                 raise PaymentError("Open your drawer before taking a counter payment.")
-            session_id = row[0]
+            session_id, session_date = row
         cursor.execute(
             "SELECT a.status, c.cash_only_until FROM accounts_account a "
             "JOIN accounts_customer c ON c.id = a.customer_id WHERE a.id = %s FOR UPDATE OF a",
@@ -170,7 +170,7 @@ def _lock_for_payment(*, clerk, account_id: int, counter: bool, key: uuid.UUID):
         # Locks held: a request with the same key has committed already or waits for us.
         cursor.execute("SELECT id FROM payments_payment WHERE idempotency_key = %s", [key])
         row = cursor.fetchone()
-    return session_id, status, cash_only, row[0] if row else None
+    return session_id, session_date if counter else None, status, cash_only, row[0] if row else None
 
 
 def take_payment(
@@ -213,7 +213,7 @@ def take_payment(
         with transaction.atomic():
             # Plain SQL for the locks: this is the busiest path in the system, and these three
             # reads cost a fraction of the ORM's query building.
-            session_id, status, cash_only, existing_id = _lock_for_payment(
+            session_id, session_date, status, cash_only, existing_id = _lock_for_payment(
                 clerk=clerk,
                 account_id=account.pk,
                 counter=channel == Channel.COUNTER,
@@ -227,7 +227,16 @@ def take_payment(
                 )
             # Dated to the open business day, holding its share lock until commit: a day
             # being closed waits for this payment, or this payment goes to the next day.
-            today = business_day.posting_date()
+            # A mail batch's payments belong to the day the batch was opened (that day cannot
+            # close while the batch is unposted).
+            today = business_day.posting_date(on=mail_batch.business_date if mail_batch else None)
+            if session_date is not None and session_date != today:
+                # A drawer's money belongs to one business day: yesterday's drawer is counted and
+                # closed before it takes today's payments.
+                raise PaymentError(
+                    f"Your drawer was opened for {session_date:%m/%d/%Y}: count and close it, "
+                    "then open it again for today."
+                )
             if cash_only and cash_only >= today:
                 for kind in (TenderKind.CHECK, TenderKind.MONEY_ORDER):
                     if kind in kinds:
@@ -306,12 +315,12 @@ def _lock_for_undo(payment: Payment) -> tuple[Account, Payment]:
     return account, Payment.objects.select_for_update().get(pk=payment.pk)
 
 
-def _reversal_of(payment: Payment, *, by, memo: str) -> LedgerEntry:
+def _reversal_of(payment: Payment, *, by, memo: str, amount: Decimal | None = None) -> LedgerEntry:
     today = business_day.posting_date()
     return LedgerEntry.objects.create(
         account_id=payment.account_id,
         kind=EntryKind.REVERSAL,
-        amount=payment.amount,
+        amount=payment.amount if amount is None else amount,
         business_date=today,
         due_date=today,
         posted_by=by,
@@ -336,6 +345,10 @@ def void_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
             return payment  # a second click: already done
         if payment.status != PaymentStatus.POSTED:
             raise PaymentError("A returned payment cannot be voided.")
+        # Dual control, as for drawers and deposits: a supervisor who took the payment at the
+        # counter cannot also void it.
+        if payment.taken_by_id == supervisor.pk:
+            raise PaymentError("You took this payment: another supervisor must void it.")
         if payment.business_date != business_day.posting_date():
             raise PaymentError(
                 "Only a payment taken today can be voided; record it as returned instead."
@@ -381,10 +394,15 @@ def record_returned_payment(*, payment: Payment, reason: str, supervisor) -> Pay
             return payment
         if payment.status != PaymentStatus.POSTED:
             raise PaymentError("A voided payment cannot be returned.")
-        if all(t.kind == TenderKind.CASH for t in payment.tenders.all()):
+        tenders = list(payment.tenders.all())
+        if all(t.kind == TenderKind.CASH for t in tenders):
             raise PaymentError("Cash cannot come back returned; void it on the day instead.")
         today = business_day.posting_date()
-        payment.reversal_entry = _reversal_of(payment, by=supervisor, memo=f"Returned: {reason}")
+        # Only the check, money order or card came back: the cash part of a split payment stands.
+        returned = sum((t.amount for t in tenders if t.kind != TenderKind.CASH), ZERO)
+        payment.reversal_entry = _reversal_of(
+            payment, by=supervisor, memo=f"Returned: {reason}", amount=returned
+        )
         if policy.returned_payment_fee > ZERO:
             payment.fee_entry = LedgerEntry.objects.create(
                 account=account,
@@ -614,6 +632,14 @@ def post_mail_batch(*, batch: MailBatch, clerk) -> MailBatch:
         if batch.status == BatchStatus.POSTED:
             return batch  # posted already: a second click changes nothing
         items = list(batch.items.select_related("account").order_by("id"))
+        # Lock every account of the batch at once, in id order: two batches sharing accounts
+        # then queue instead of deadlocking.
+        list(
+            Account.objects.select_for_update()
+            .filter(pk__in={i.account_id for i in items})
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         keyed_total = quantize_money(sum((i.amount for i in items), ZERO))
         if len(items) != batch.control_count or keyed_total != batch.control_total:
             raise PaymentError(

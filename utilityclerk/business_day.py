@@ -46,10 +46,15 @@ def _next_business_day(day: date) -> date:
     return add_business_days(day + timedelta(days=1), 0)
 
 
-def posting_date() -> date:
+class DayClosed(Exception):
+    pass
+
+
+def posting_date(on: date | None = None) -> date:
     """The business date a new money posting is dated to: today, or, once today is closed,
     the next business day that is still open.
 
+    With `on`, the posting belongs to that day and DayClosed is raised if it is closed.
     Call it inside the posting's transaction: it holds a share lock on that day's row until
     commit, so a supervisor closing the day waits for postings already under way, and any
     posting that starts after the close sees it closed and moves on. Postings share the
@@ -57,7 +62,7 @@ def posting_date() -> date:
     """
     from django.db import connection
 
-    day = today()
+    day = on or today()
     with connection.cursor() as cursor:
         while True:
             cursor.execute(
@@ -68,6 +73,9 @@ def posting_date() -> date:
             cursor.execute("SELECT status FROM core_businessday WHERE date = %s FOR SHARE", [day])
             if cursor.fetchone()[0] == "open":
                 return day
+            if on is not None:
+                # A posting that belongs to a given day (a mail batch's) cannot move.
+                raise DayClosed(f"The business day {day:%m/%d/%Y} is closed.")
             day = _next_business_day(day)
 
 

@@ -1,0 +1,52 @@
+"""Rules added after review: dual control on voids, split payments that bounce, one business
+day per drawer."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from accounts import queries as account_queries
+from payments import services
+from payments.models import DrawerSession
+from payments.tenders import PaymentError
+from tests.payments.conftest import cash, check
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_supervisor_cannot_void_a_payment_they_took(drawer, supervisor, account):
+    services.open_drawer_session(drawer=drawer, opening_float=Decimal("50.00"), clerk=supervisor)
+    import uuid
+
+    from payments.tenders import TenderInput
+
+    payment = services.take_payment(
+        account=account,
+        amount=Decimal("20.00"),
+        tenders=[TenderInput(kind="cash", amount=Decimal("20.00"))],
+        clerk=supervisor,
+        idempotency_key=uuid.uuid4(),
+    )
+    with pytest.raises(PaymentError, match="another supervisor must void it"):
+        services.void_payment(payment=payment, reason="Wrong account", supervisor=supervisor)
+
+
+def test_a_bounced_check_in_a_split_payment_reverses_only_the_check(
+    session, account, pay, supervisor
+):
+    before = account_queries.balance_of(account.pk)
+    payment = pay(account, "100.00", [cash("50.00"), check("50.00")])
+    services.record_returned_payment(payment=payment, reason="NSF", supervisor=supervisor)
+    payment.refresh_from_db()
+    assert payment.reversal_entry.amount == Decimal("50.00")
+    fee = payment.fee_entry.amount
+    assert account_queries.balance_of(account.pk) == before - Decimal("50.00") + fee
+
+
+def test_yesterdays_drawer_takes_no_payments_today(session, account, pay):
+    DrawerSession.objects.filter(pk=session.pk).update(
+        business_date=session.business_date - timedelta(days=1)
+    )
+    with pytest.raises(PaymentError, match="count and close it"):
+        pay(account, "10.00", [cash("10.00")])
