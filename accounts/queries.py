@@ -60,6 +60,11 @@ unpaid AS (
     FROM accounts_ledgerentry e
     JOIN balances b ON b.account_id = e.account_id AND b.balance > 0
     WHERE e.amount > 0 AND e.business_date <= %(as_of)s
+      -- An entry and its reversal cancel: neither is a charge. (A bounced payment's reversal
+      -- is not new debt due today; the bill it paid is unpaid again, with its own due date.)
+      AND e.kind <> 'reversal'
+      AND NOT EXISTS (SELECT 1 FROM accounts_ledgerentry r
+                      WHERE r.reverses_id = e.id AND r.business_date <= %(as_of)s)
 )
 SELECT b.account_id, b.balance,
        COALESCE(SUM(u.open_amount) FILTER (WHERE u.due_date >= %(as_of)s), 0),

@@ -94,3 +94,34 @@ def test_entries_after_the_as_of_date_are_ignored():
     aging = queries.aging_for_account(account.pk, as_of=AS_OF)
     assert aging.days_31_60 == Decimal("10.00")
     assert aging.past_due == Decimal("10.00")
+
+
+@pytest.mark.django_db
+def test_a_bounced_payment_leaves_the_bill_past_due_not_current(clerk):
+    from accounts import services
+    from utilityclerk import business_day
+
+    today = business_day.today()  # the reversal is posted today
+    account = make_account()
+    post_charge(account, "100.00", on=today - timedelta(days=80), due=today - timedelta(days=60))
+    payment = post_credit(account, "100.00", on=today - timedelta(days=5))
+    services.reverse_entry(entry=payment, memo="Returned check", by=clerk)
+    aging = queries.aging_for_account(account.pk, as_of=today)
+    assert aging.balance == Decimal("100.00")
+    assert aging.days_31_60 == Decimal("100.00")
+    assert aging.current == Decimal("0.00")
+
+
+@pytest.mark.django_db
+def test_a_reversed_charge_does_not_pay_older_debt(clerk):
+    from accounts import services
+    from utilityclerk import business_day
+
+    today = business_day.today()
+    account = make_account()
+    post_charge(account, "100.00", on=today - timedelta(days=80), due=today - timedelta(days=60))
+    fee = post_charge(account, "50.00", on=today - timedelta(days=2))
+    services.reverse_entry(entry=fee, memo="Fee in error", by=clerk)
+    aging = queries.aging_for_account(account.pk, as_of=today)
+    assert aging.balance == Decimal("100.00")
+    assert aging.days_31_60 == Decimal("100.00")
