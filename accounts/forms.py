@@ -56,8 +56,14 @@ class CustomerForm(MailingAddressMixin, forms.ModelForm):
         }
         labels = {"email": "E-mail"}
 
-    def __init__(self, *args, **kwargs):
+    # The flags that hold back shut-off or refuse checks: a supervisor's decision.
+    PROTECTION_FIELDS = ["medical_certificate_until", "life_support", "cash_only_until"]
+
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is not None and not user.has_perm("accounts.change_customer_protections"):
+            for name in self.PROTECTION_FIELDS:
+                del self.fields[name]
         # Widen the phone inputs: clerks type (210) 555-0100, which is longer than 10 digits.
         for name in ("phone", "alt_phone"):
             self.fields[name].max_length = 20

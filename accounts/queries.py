@@ -388,7 +388,10 @@ def _name_matches(query: str, limit: int):
             # "maria garcia" and "garcia, maria" both name the last name somewhere.
             run(_BY_LAST_FIRST, {"last": _like_prefix(words[-1]), "first": _like_prefix(words[0])})
             if len(found) < limit:
-                run(_BY_LAST_FIRST, {"last": _like_prefix(words[0]), "first": _like_prefix(words[-1])})
+                run(
+                    _BY_LAST_FIRST,
+                    {"last": _like_prefix(words[0]), "first": _like_prefix(words[-1])},
+                )
     # Typo tolerance only when the name as typed matched nobody: a name that exists needs no
     # guessing, and skipping the guesses keeps common names fast.
     if not found and words:

@@ -16,6 +16,7 @@ ROLE_PERMISSIONS = {
     ],
     "Supervisor": [
         "accounts.approve_adjustment",
+        "accounts.change_customer_protections",
         "accounts.view_adjustmentrequest",
     ],
     "Admin": [

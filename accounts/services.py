@@ -53,7 +53,12 @@ def create_customer(*, data: dict, by) -> Customer:
     return customer
 
 
+PROTECTION_FIELDS = {"medical_certificate_until", "life_support", "cash_only_until"}
+
+
 def update_customer(*, customer: Customer, changes: dict, by) -> Customer:
+    if PROTECTION_FIELDS & set(changes) and not by.has_perm("accounts.change_customer_protections"):
+        raise AccountError("Only a supervisor can change cash-only or shut-off protection flags.")
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         before = audit.snapshot(customer)

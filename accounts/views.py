@@ -201,7 +201,7 @@ def decide_adjustment(request, pk, decision):
 
 @permission_required("accounts.add_account", raise_exception=True)
 def new_account(request):
-    customer_form = CustomerForm(request.POST or None, prefix="customer")
+    customer_form = CustomerForm(request.POST or None, prefix="customer", user=request.user)
     premise_form = PremiseForm(
         request.POST or None, prefix="premise", initial={"city": "Cibolo", "state": "TX"}
     )
@@ -271,7 +271,7 @@ def customer_detail(request, pk):
 @permission_required("accounts.change_customer", raise_exception=True)
 def customer_edit(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
-    form = CustomerForm(request.POST or None, instance=customer)
+    form = CustomerForm(request.POST or None, instance=customer, user=request.user)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         # The form wrote the new values onto the instance; start again from the database.

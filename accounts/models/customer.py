@@ -90,6 +90,12 @@ class Customer(models.Model):
             ),
             models.Index(fields=["email"], name="customer_email_idx", condition=~Q(email="")),
         ]
+        permissions = [
+            (
+                "change_customer_protections",
+                "Can set or lift cash-only, medical certificate and life-support flags",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="organisation", organisation_name__gt="")

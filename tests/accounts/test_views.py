@@ -315,3 +315,35 @@ def test_statement_date_range_must_be_in_order(clerk_client, account):
     )
     assert response.status_code == 200
     assert b"on or after the start date" in response.content
+
+
+def test_only_a_supervisor_changes_protection_flags(clerk_client, supervisor_client, account):
+    from datetime import date as day
+
+    customer = account.customer
+    type(customer).objects.filter(pk=customer.pk).update(cash_only_until=day(2027, 6, 1))
+    form = {
+        "kind": "person",
+        "customer_class": "residential",
+        "first_name": "Robert",
+        "last_name": "Johnson",
+        "phone": "210-555-0999",
+        "email": "",
+        "preferred_contact": "phone",
+        "language": "English",
+        "mail_street": customer.mail_street,
+        "mail_city": customer.mail_city,
+        "mail_state": "TX",
+        "mail_zip": "78108",
+        "cash_only_until": "",
+    }
+    assert (
+        b"cash_only_until"
+        not in clerk_client.get(f"/accounts/customers/{customer.pk}/edit/").content
+    )
+    clerk_client.post(f"/accounts/customers/{customer.pk}/edit/", form)
+    customer.refresh_from_db()
+    assert customer.cash_only_until == day(2027, 6, 1)  # the clerk's form cannot lift it
+    supervisor_client.post(f"/accounts/customers/{customer.pk}/edit/", form)
+    customer.refresh_from_db()
+    assert customer.cash_only_until is None
