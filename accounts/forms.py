@@ -8,7 +8,7 @@ from accounts.models import (
 )
 from accounts.models.customer import PremiseType
 from accounts.validation import normalize_phone, normalize_state, normalize_zip
-from utilityclerk.forms import AmountInput, IdempotencyKeyField, MoneyField
+from utilityclerk.forms import AmountInput, DateField, IdempotencyKeyField, MoneyField
 
 
 class MailingAddressMixin:
@@ -158,8 +158,8 @@ class RejectAdjustmentForm(forms.Form):
 
 
 class StatementForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()

@@ -8,9 +8,12 @@ from utilityclerk import audit
 LEDGER_PAGE_SIZE = 50
 
 
+MAX_OFFSET = 1_000_000
+
+
 def _offset(request) -> int:
     value = request.GET.get("offset", "")
-    return int(value) if value.isdigit() else 0
+    return min(int(value), MAX_OFFSET) if value.isdigit() and len(value) < 12 else 0
 
 
 def ledger(request, account: Account) -> dict:

@@ -1,6 +1,7 @@
 """Form fields shared by every app: money as clerks type it, and the idempotency key."""
 
 import uuid
+from datetime import date
 from decimal import Decimal
 
 from django import forms
@@ -65,3 +66,16 @@ class IdempotencyKeyField(forms.UUIDField):
         super().__init__(**kwargs)
         self.error_messages["required"] = "This form has expired; open it again."
         self.error_messages["invalid"] = "This form has expired; open it again."
+
+
+class DateField(forms.DateField):
+    """A date a person means: years 1900-2199. Anything further out is a typo (0001-01-01,
+    9999-12-31) and would overflow date arithmetic."""
+
+    EARLIEST = date(1900, 1, 1)
+    LATEST = date(2199, 12, 31)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not (self.EARLIEST <= value <= self.LATEST):
+            raise forms.ValidationError("Enter a date between 1900 and 2199.", code="date_range")

@@ -2,7 +2,7 @@ from django import forms
 
 from accounts.models import Utility
 from utilityclerk import business_day
-from utilityclerk.forms import IdempotencyKeyField, MoneyField
+from utilityclerk.forms import DateField, IdempotencyKeyField, MoneyField
 from workorders.models import WorkOrderKind, WorkOrderStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -19,7 +19,7 @@ class UtilitiesField(forms.MultipleChoiceField):
 
 class StartServiceForm(forms.Form):
     utilities = UtilitiesField(initial=METERED_DEFAULTS)
-    start_date = forms.DateField(label="Start date", widget=DATE)
+    start_date = DateField(label="Start date", widget=DATE)
     owner_with_proof = forms.BooleanField(
         required=False,
         label="Residential owner with proof of ownership (no deposit)",
@@ -44,7 +44,7 @@ class CustomerChoiceForm(forms.Form):
 
 
 class StopServiceForm(forms.Form):
-    stop_date = forms.DateField(label="Stop date", widget=DATE)
+    stop_date = DateField(label="Stop date", widget=DATE)
     idempotency_key = IdempotencyKeyField()
 
     def __init__(self, *args, **kwargs):
@@ -54,8 +54,8 @@ class StopServiceForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    move_date = forms.DateField(label="Stop date at the old address", widget=DATE)
-    start_date = forms.DateField(
+    move_date = DateField(label="Stop date at the old address", widget=DATE)
+    start_date = DateField(
         label="Start date at the new address",
         widget=DATE,
         required=False,
@@ -90,7 +90,7 @@ class BoardFilterForm(forms.Form):
     )
     crew = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Crew")
     vendor = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Vendor")
-    due_by = forms.DateField(required=False, label="Due by", widget=DATE)
+    due_by = DateField(required=False, label="Due by", widget=DATE)
     overdue = forms.BooleanField(required=False, label="Overdue only")
 
     def __init__(self, *args, crews=(), vendors=(), **kwargs):
@@ -102,7 +102,7 @@ class BoardFilterForm(forms.Form):
 class AssignForm(forms.Form):
     crew = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Crew")
     vendor = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Vendor")
-    scheduled_for = forms.DateField(required=False, label="Scheduled for", widget=DATE)
+    scheduled_for = DateField(required=False, label="Scheduled for", widget=DATE)
 
     def __init__(self, *args, crews=(), vendors=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,7 +150,7 @@ class CompleteForm(forms.Form):
         ),
     )
     rollover = forms.BooleanField(required=False, label="Meter rolled over (read is past 9999…)")
-    done_on = forms.DateField(label="Done on", widget=DATE)
+    done_on = DateField(label="Done on", widget=DATE)
     notes = forms.CharField(
         required=False, max_length=2000, label="Notes", widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -172,7 +172,7 @@ class SendBackForm(forms.Form):
 
 
 class MonthForm(forms.Form):
-    month = forms.DateField(
+    month = DateField(
         label="Month",
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),

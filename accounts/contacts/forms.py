@@ -11,7 +11,7 @@ from accounts.models.contact import (
     Referral,
 )
 from utilityclerk import business_day
-from utilityclerk.forms import IdempotencyKeyField
+from utilityclerk.forms import DateField, IdempotencyKeyField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 OWNER_REFUSED = "Choose a clerk or a supervisor to own the follow-up."
@@ -92,7 +92,7 @@ class ContactForm(forms.Form):
         max_length=_limit("referral_note"),
         error_messages=_length("referral_note", "referral detail"),
     )
-    follow_up_on = forms.DateField(
+    follow_up_on = DateField(
         label="Follow up on",
         required=False,
         widget=DATE,
@@ -156,7 +156,7 @@ class ReassignForm(forms.Form):
         empty_label="Choose a clerk",
         error_messages={"required": "Choose who takes it over.", "invalid_choice": OWNER_REFUSED},
     )
-    follow_up_on = forms.DateField(
+    follow_up_on = DateField(
         label="Follow up on",
         required=False,
         widget=DATE,
@@ -175,7 +175,7 @@ class ReassignForm(forms.Form):
 
 
 class AsOfForm(forms.Form):
-    on = forms.DateField(label="Due by", required=False, widget=DATE)
+    on = DateField(label="Due by", required=False, widget=DATE)
 
 
 class ContactSearchForm(forms.Form):
@@ -197,8 +197,8 @@ class ContactSearchForm(forms.Form):
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any"), *ContactStatus.choices]
     )
-    start = forms.DateField(label="From", required=False, widget=DATE)
-    end = forms.DateField(label="To", required=False, widget=DATE)
+    start = DateField(label="From", required=False, widget=DATE)
+    end = DateField(label="To", required=False, widget=DATE)
 
     def clean(self):
         data = super().clean()
@@ -208,12 +208,10 @@ class ContactSearchForm(forms.Form):
 
 
 class ContactReportForm(forms.Form):
-    start = forms.DateField(
+    start = DateField(
         label="From", widget=DATE, error_messages={"required": "Enter the first day."}
     )
-    end = forms.DateField(
-        label="To", widget=DATE, error_messages={"required": "Enter the last day."}
-    )
+    end = DateField(label="To", widget=DATE, error_messages={"required": "Enter the last day."})
 
     def clean(self):
         data = super().clean()
