@@ -20,6 +20,7 @@ class CountForm(forms.Form):
     money_order_total = MoneyField(label="Money orders: total", allow_zero=True, initial="0.00")
     card_slip_count = forms.IntegerField(label="Card slips: how many", min_value=0, initial=0)
     card_total = MoneyField(label="Card slips: total", allow_zero=True, initial="0.00")
+    idempotency_key = IdempotencyKeyField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +51,11 @@ class CountForm(forms.Form):
 
     @property
     def other_fields(self):
-        return [self[name] for name in self.fields if not name.startswith("qty_")]
+        return [
+            self[name]
+            for name in self.fields
+            if not name.startswith("qty_") and name != "idempotency_key"
+        ]
 
     def to_input(self) -> CountInput:
         data = self.cleaned_data

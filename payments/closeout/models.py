@@ -45,6 +45,8 @@ class DrawerCount(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     counted_at = models.DateTimeField(default=timezone.now)
+    # From the count form: a double click saves one count, not a count and the recount.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True)
 
     cash_total = money()
     check_count = models.PositiveIntegerField(default=0)

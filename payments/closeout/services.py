@@ -121,12 +121,13 @@ def record_cash_drop(
 # Counting ------------------------------------------------------------------------------
 
 
-def _save_count(session, kind, counted: CountInput, by) -> DrawerCount:
+def _save_count(session, kind, counted: CountInput, by, key=None) -> DrawerCount:
     expected = queries.expected_for(session)
     count = DrawerCount.objects.create(
         session=session,
         kind=kind,
         counted_by=by,
+        idempotency_key=key,
         cash_total=counted.cash_total(),
         check_count=counted.check_count,
         check_total=quantize_money(counted.check_total),
@@ -153,7 +154,9 @@ def _save_count(session, kind, counted: CountInput, by) -> DrawerCount:
     return count
 
 
-def count_drawer(*, session: DrawerSession, counted: CountInput, by) -> DrawerCount:
+def count_drawer(
+    *, session: DrawerSession, counted: CountInput, by, idempotency_key: uuid.UUID | None = None
+) -> DrawerCount:
     """The clerk's blind close count, or the one recount allowed after it. The first count
     closes the drawer: it takes no more payments."""
     counted.validate()
@@ -161,6 +164,10 @@ def count_drawer(*, session: DrawerSession, counted: CountInput, by) -> DrawerCo
         session = _lock_session(session)
         if session.opened_by_id != by.pk:
             raise CloseoutError("Only the clerk who opened the drawer counts it at close.")
+        if idempotency_key and (
+            done := DrawerCount.objects.filter(idempotency_key=idempotency_key).first()
+        ):
+            return done
         kinds = set(session.counts.values_list("kind", flat=True))
         if session.status == SessionStatus.OPEN:
             kind = CountKind.CLOSE
@@ -175,7 +182,7 @@ def count_drawer(*, session: DrawerSession, counted: CountInput, by) -> DrawerCo
             )
         else:
             raise CloseoutError("This drawer has been verified; it cannot be counted again.")
-        return _save_count(session, kind, counted, by)
+        return _save_count(session, kind, counted, by, idempotency_key)
 
 
 def needs_reason(count: DrawerCount, policy: Policy | None = None) -> bool:

@@ -72,7 +72,12 @@ def count(request, pk):
     form = CountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.count_drawer(session=session, counted=form.to_input(), by=request.user)
+            services.count_drawer(
+                session=session,
+                counted=form.to_input(),
+                by=request.user,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
         except CloseoutError as error:
             show_on_form(form, error)
         else:

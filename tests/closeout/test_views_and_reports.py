@@ -1,5 +1,6 @@
 import io
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -48,6 +49,7 @@ def count_post(**overrides):
             "card_total": "30.00",
         }
     )
+    data["idempotency_key"] = str(uuid.uuid4())
     data.update(overrides)
     return data
 
@@ -183,3 +185,10 @@ def test_deposit_form_shows_the_disagreement(supervisor_client, busy_session, cl
     )
     assert response.status_code == 200
     assert b"does not agree with the verified counts" in response.content
+
+
+def test_a_double_clicked_count_saves_one_count(clerk_client, busy_session):
+    data = count_post(qty_2000="7")
+    clerk_client.post(f"/closeout/sessions/{busy_session.pk}/count/", data)
+    clerk_client.post(f"/closeout/sessions/{busy_session.pk}/count/", data)
+    assert DrawerCount.objects.filter(session=busy_session).count() == 1
