@@ -306,11 +306,13 @@ def stop_service(
     finals the account (see on_final_read)."""
     _check_start_date(stop_date, field="stop_date")
     with transaction.atomic():
+        # Lock, then look for the key: a double submit waits here for the first to commit
+        # and then finds its order, instead of failing on "a stop is already on order".
+        account = Account.objects.select_for_update().select_related("premise").get(pk=account.pk)
         if idempotency_key and (
             existing := WorkOrder.objects.filter(idempotency_key=idempotency_key).first()
         ):
             return existing
-        account = Account.objects.select_for_update().select_related("premise").get(pk=account.pk)
         _check_stoppable(account)
         return _raise_final_read(
             account=account, stop_date=stop_date, by=by, idempotency_key=idempotency_key
@@ -345,6 +347,10 @@ def transfer_service(
     _check_start_date(move_date, field="move_date")
     _check_start_date(start_date)
     with transaction.atomic():
+        # Lock the old account first so a double submit waits, then finds the first transfer.
+        Account.objects.select_for_update().filter(pk=account.pk).values_list(
+            "pk", flat=True
+        ).first()
         if idempotency_key and (
             existing := WorkOrder.objects.filter(idempotency_key=idempotency_key)
             .select_related("account", "transfer_to")

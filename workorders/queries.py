@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, When
 from django.urls import reverse
 from django.utils.functional import cached_property
 
@@ -182,7 +182,16 @@ def crew_orders(crew_id: int):
     return (
         WorkOrder.objects.filter(crew_id=crew_id, status__in=STILL_TO_DO)
         .select_related("premise", "account__customer", "service")
-        .order_by("due_date", "-priority", "id")
+        # Emergencies first within a day: the priority words do not sort that way by themselves.
+        .order_by(
+            "due_date",
+            Case(
+                When(priority=Priority.EMERGENCY, then=0),
+                When(priority=Priority.HIGH, then=1),
+                default=2,
+            ),
+            "id",
+        )
     )
 
 

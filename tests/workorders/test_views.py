@@ -435,3 +435,24 @@ def test_field_users_land_on_their_crews_orders(client, db):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == "/workorders/field/"
+
+
+def test_crew_list_puts_emergencies_first_within_a_day(crew, supervisor):
+    from datetime import date
+
+    from tests.factories import make_premise
+    from workorders import queries, services
+    from workorders.models import Priority
+
+    day = date(2026, 12, 2)
+    for priority in (Priority.ROUTINE, Priority.EMERGENCY, Priority.HIGH):
+        order = services.raise_work_order(
+            kind="leak_check",
+            premise=make_premise(),
+            by=supervisor,
+            requested_for=day,
+            priority=priority,
+        )
+        services.schedule_work_order(order=order, crew=crew, on=day, by=supervisor)
+    listed = [o.priority for o in queries.crew_orders(crew.pk)]
+    assert listed == [Priority.EMERGENCY, Priority.HIGH, Priority.ROUTINE]
