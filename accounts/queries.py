@@ -64,16 +64,21 @@ unpaid AS (
       -- is not new debt due today; the bill it paid is unpaid again, with its own due date.)
       AND e.kind <> 'reversal'
       AND NOT EXISTS (SELECT 1 FROM accounts_ledgerentry r
-                      WHERE r.reverses_id = e.id AND r.business_date <= %(as_of)s)
+                      WHERE r.kind = 'reversal' AND r.reverses_id = e.id
+                        AND r.business_date <= %(as_of)s)
+),
+buckets AS (
+    SELECT account_id,
+           SUM(open_amount) FILTER (WHERE due_date >= %(as_of)s) AS b0,
+           SUM(open_amount) FILTER (WHERE %(as_of)s - due_date BETWEEN 1 AND 30) AS b1,
+           SUM(open_amount) FILTER (WHERE %(as_of)s - due_date BETWEEN 31 AND 60) AS b2,
+           SUM(open_amount) FILTER (WHERE %(as_of)s - due_date BETWEEN 61 AND 90) AS b3,
+           SUM(open_amount) FILTER (WHERE %(as_of)s - due_date > 90) AS b4
+    FROM unpaid GROUP BY account_id
 )
 SELECT b.account_id, b.balance,
-       COALESCE(SUM(u.open_amount) FILTER (WHERE u.due_date >= %(as_of)s), 0),
-       COALESCE(SUM(u.open_amount) FILTER (WHERE %(as_of)s - u.due_date BETWEEN 1 AND 30), 0),
-       COALESCE(SUM(u.open_amount) FILTER (WHERE %(as_of)s - u.due_date BETWEEN 31 AND 60), 0),
-       COALESCE(SUM(u.open_amount) FILTER (WHERE %(as_of)s - u.due_date BETWEEN 61 AND 90), 0),
-       COALESCE(SUM(u.open_amount) FILTER (WHERE %(as_of)s - u.due_date > 90), 0)
-FROM balances b LEFT JOIN unpaid u ON u.account_id = b.account_id
-GROUP BY b.account_id, b.balance
+       COALESCE(x.b0, 0), COALESCE(x.b1, 0), COALESCE(x.b2, 0), COALESCE(x.b3, 0), COALESCE(x.b4, 0)
+FROM balances b LEFT JOIN buckets x ON x.account_id = b.account_id
 """
 
 

@@ -118,7 +118,9 @@ def test_two_words_with_a_typo_prefer_the_matching_first_name(johnson, others):
 def test_organisation_found_from_the_start_of_its_name(db):
     from accounts.models import Customer
 
-    org = make_customer(kind="organisation", first_name="", last_name="", organisation_name="Cibolo Valley ISD")
+    org = make_customer(
+        kind="organisation", first_name="", last_name="", organisation_name="Cibolo Valley ISD"
+    )
     account = make_account(customer=org)
     assert Customer.objects.get(pk=org.pk).search_name == "cibolo valley isd"
     assert numbers(queries.search("cibolo val")) == [account.number]
