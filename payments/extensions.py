@@ -5,7 +5,6 @@ import re
 from django.urls import reverse
 
 from accounts.extensions import SearchHit
-from accounts.models import Account
 from payments import queries
 from payments.models import Payment
 from utilityclerk.money import format_money
@@ -37,18 +36,6 @@ def search_receipts_and_payable_accounts(query: str) -> list[SearchHit]:
                     title=f"{payment.receipt} · {format_money(payment.amount)}",
                     detail=f"{payment.get_status_display()} · {payment.business_date:%m/%d/%Y} · {who}",
                     url=reverse("payments:payment", args=[payment.receipt]),
-                )
-            )
-    if _ACCOUNT_NUMBER.match(query.strip()):
-        digits = re.sub(r"\D", "", query)
-        account = Account.objects.filter(number=digits).exclude(status="closed").first()
-        if account is not None:
-            hits.append(
-                SearchHit(
-                    kind="Pay",
-                    title=f"Take payment on {account.display_number}",
-                    detail="Open the take-payment screen for this account",
-                    url=reverse("payments:take", args=[account.number]),
                 )
             )
     return hits

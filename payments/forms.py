@@ -53,9 +53,11 @@ class TakePaymentForm(CardNumberScrubbingForm):
     money_order_amount = MoneyField(label="Money order amount", required=False)
     money_order_number = forms.CharField(label="Money order number", max_length=20, required=False)
     card_amount = MoneyField(label="Card amount", required=False)
+    # No max length here: a browser would silently cut a full card number to its first four
+    # digits. The server sees what was typed and refuses anything but four digits.
     card_last4 = forms.CharField(
         label="Card last 4",
-        max_length=4,
+        max_length=30,
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 4}),
     )

@@ -24,4 +24,6 @@ ROLE_PERMISSIONS = {
 NAVIGATION = [
     (35, "Close drawer", "closeout:my_drawer", "closeout.add_drawercount"),
     (50, "Day board", "closeout:today", "closeout.close_business_day"),
+    # Admins reopen closed days from the day board; supervisors reach it above.
+    (51, "Day board", "closeout:today", "core.reopen_business_day"),
 ]

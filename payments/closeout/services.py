@@ -303,18 +303,29 @@ def prepare_deposit(
                 f"{len(unverified)} drawer session(s) are not verified yet: verify them first."
             )
         due = queries.deposit_due(business_date)
+        # Each disagreement beside the total it is about; the first field named carries the
+        # whole message when both are off.
         problems = []
         if quantize_money(cash_total) != due.cash:
             problems.append(
-                f"cash keyed {format_money(cash_total)}, counted {format_money(due.cash)}"
+                (
+                    "cash_total",
+                    f"cash keyed {format_money(cash_total)}, counted {format_money(due.cash)}",
+                )
             )
         if quantize_money(check_total) != due.checks:
             problems.append(
-                f"checks keyed {format_money(check_total)}, counted {format_money(due.checks)}"
+                (
+                    "check_total",
+                    f"checks keyed {format_money(check_total)}, counted {format_money(due.checks)}",
+                )
             )
         if problems:
             raise CloseoutError(
-                "The deposit does not agree with the verified counts: " + "; ".join(problems) + "."
+                "The deposit does not agree with the verified counts: "
+                + "; ".join(text for _, text in problems)
+                + ".",
+                field=problems[0][0],
             )
         deposit = BankDeposit.objects.create(
             business_date=business_date,

@@ -69,6 +69,12 @@ def my_drawer(request):
 @permission_required("closeout.add_drawercount", raise_exception=True)
 def count(request, pk):
     session = _session_for(request, pk)
+    if (
+        session.status == SessionStatus.VERIFIED
+        or session.counts.filter(kind=CountKind.RECOUNT).exists()
+    ):
+        messages.info(request, "This drawer has had its count and its one recount.")
+        return redirect("closeout:session", pk=session.pk)
     form = CountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

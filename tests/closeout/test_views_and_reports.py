@@ -185,6 +185,7 @@ def test_deposit_form_shows_the_disagreement(supervisor_client, busy_session, cl
     )
     assert response.status_code == 200
     assert b"does not agree with the verified counts" in response.content
+    assert b'id="id_cash_total_error"' in response.content
 
 
 def test_a_double_clicked_count_saves_one_count(clerk_client, busy_session):
@@ -192,3 +193,18 @@ def test_a_double_clicked_count_saves_one_count(clerk_client, busy_session):
     clerk_client.post(f"/closeout/sessions/{busy_session.pk}/count/", data)
     clerk_client.post(f"/closeout/sessions/{busy_session.pk}/count/", data)
     assert DrawerCount.objects.filter(session=busy_session).count() == 1
+
+
+def test_admin_reaches_the_day_board_from_the_menu(client, admin_user):
+    client.force_login(admin_user)
+    html = client.get("/").content.decode()
+    assert html.count('href="/closeout/day/"') == 1
+    assert client.get("/closeout/day/").status_code == 200
+
+
+def test_the_count_page_is_not_offered_after_the_recount(clerk_client, busy_session, clerk):
+    services.count_drawer(session=busy_session, counted=counted("140.00"), by=clerk)
+    services.count_drawer(session=busy_session, counted=counted("140.00"), by=clerk)
+    response = clerk_client.get(f"/closeout/sessions/{busy_session.pk}/count/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/closeout/sessions/{busy_session.pk}/"

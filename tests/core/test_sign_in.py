@@ -106,3 +106,13 @@ def test_healthz_is_503_when_the_database_is_down(client):
         connection.settings_dict.update(original)
     assert response.status_code == 503
     assert response.json()["database"] == "down"
+
+
+def test_admin_sign_in_locks_out_too(client, admin_user):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        client.post("/admin/login/", {"username": admin_user.username, "password": "guess"})
+    response = client.post(
+        "/admin/login/", {"username": admin_user.username, "password": DEFAULT_PASSWORD}
+    )
+    assert b"Too many failed sign-ins" in response.content
+    assert "_auth_user_id" not in client.session

@@ -50,3 +50,11 @@ def test_yesterdays_drawer_takes_no_payments_today(session, account, pay):
     )
     with pytest.raises(PaymentError, match="count and close it"):
         pay(account, "10.00", [cash("10.00")])
+
+
+def test_the_browser_cannot_cut_a_full_card_number_to_four_digits(clerk_client, session, account):
+    import re
+
+    html = clerk_client.get(f"/payments/take/{account.number}/").content.decode()
+    field = re.search(r'<input[^>]*name="card_last4"[^>]*>', html).group(0)
+    assert 'maxlength="4"' not in field

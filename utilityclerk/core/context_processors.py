@@ -17,8 +17,10 @@ def shell(request):
 def navigation_for(user):
     if not user.is_authenticated:
         return []
-    return [
-        {"label": label, "url": reverse(name)}
-        for _, label, name, perm in roles.navigation()
-        if perm is None or user.has_perm(perm)
-    ]
+    items, seen = [], set()
+    for _, label, name, perm in roles.navigation():
+        # An entry may be listed under two permissions (one per role); show it once.
+        if (perm is None or user.has_perm(perm)) and name not in seen:
+            seen.add(name)
+            items.append({"label": label, "url": reverse(name)})
+    return items

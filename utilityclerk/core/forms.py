@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from utilityclerk.core import services
@@ -34,3 +35,12 @@ class LockoutAuthenticationForm(AuthenticationForm):
             raise
         services.clear_login_failures(username=username)
         return cleaned
+
+
+class AdminLockoutAuthenticationForm(LockoutAuthenticationForm, AdminAuthenticationForm):
+    """The admin's sign-in: staff only, with the same lock-out."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "locked_out": LockoutAuthenticationForm.error_messages["locked_out"],
+    }

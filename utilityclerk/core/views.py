@@ -4,6 +4,7 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -17,7 +18,9 @@ def home(request):
     ):
         # Crew members work from their crew's order list on a tablet; that is their home.
         return redirect("workorders:field")
-    return render(request, "core/home.html")
+    hour = timezone.localtime().hour
+    greeting = "Good morning" if hour < 12 else "Good afternoon" if hour < 17 else "Good evening"
+    return render(request, "core/home.html", {"greeting": greeting})
 
 
 class LoginView(auth_views.LoginView):
