@@ -130,3 +130,10 @@ class Command(BaseCommand):
             + ", ".join(f"{t:.2f}" for t in timings)
             + f"  (best {min(timings):.2f} s)"
         )
+        _clerk, busiest = sessions[0]
+        t0 = time.perf_counter()
+        pdf = reports.drawer_closeout_pdf(busiest, by=supervisor)
+        self.stdout.write(
+            f"Drawer close-out PDF for one drawer ({receipts // drawers} receipts listed): "
+            f"{time.perf_counter() - t0:.2f} s, {len(pdf) / 1024:.0f} KiB"
+        )
