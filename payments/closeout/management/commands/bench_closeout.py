@@ -50,7 +50,12 @@ class Command(BaseCommand):
         supervisor.groups.add(supervisor_group)
         if not Account.objects.exists():
             call_command("seed_accounts", accounts=200, months=2, stdout=self.stdout)
-        accounts = list(Account.objects.order_by("?")[:200])
+        # Accounts that take checks: not closed, not cash only.
+        accounts = list(
+            Account.objects.exclude(status="closed")
+            .filter(customer__cash_only_until__isnull=True)
+            .order_by("?")[:200]
+        )
 
         started = time.perf_counter()
         sessions = []
