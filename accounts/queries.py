@@ -45,7 +45,7 @@ AGING_LABELS = {
 # which equals FIFO allocation and needs the window only over accounts that owe something
 # (most accounts are paid up). The unpaid part is bucketed by days past due on the as-of date.
 # One set-based statement ages one account or every account.
-_AGING_SQL = """
+_UNPAID_CTES = """
 WITH balances AS (
     SELECT account_id, SUM(amount) AS balance
     FROM accounts_ledgerentry
@@ -66,7 +66,10 @@ unpaid AS (
       AND NOT EXISTS (SELECT 1 FROM accounts_ledgerentry r
                       WHERE r.kind = 'reversal' AND r.reverses_id = e.id
                         AND r.business_date <= %(as_of)s)
-),
+)
+"""
+
+_BUCKETS_SQL = """,
 buckets AS (
     SELECT account_id,
            SUM(open_amount) FILTER (WHERE due_date >= %(as_of)s) AS b0,
@@ -80,6 +83,14 @@ SELECT b.account_id, b.balance,
        COALESCE(x.b0, 0), COALESCE(x.b1, 0), COALESCE(x.b2, 0), COALESCE(x.b3, 0), COALESCE(x.b4, 0)
 FROM balances b LEFT JOIN buckets x ON x.account_id = b.account_id
 """
+_AGING_SQL = _UNPAID_CTES + _BUCKETS_SQL
+
+# What is still owed per due date, for moving a debt without resetting its age.
+_BY_DUE_DATE_SQL = """
+SELECT due_date, SUM(open_amount) FROM unpaid WHERE open_amount > 0
+GROUP BY due_date ORDER BY due_date
+"""
+_UNPAID_BY_DUE_DATE_SQL = _UNPAID_CTES + _BY_DUE_DATE_SQL
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,17 @@ def _aging_rows(as_of: date, account_id: int | None):
             {"as_of": as_of, "account_id": account_id},
         )
         yield from cursor.fetchall()
+
+
+def unpaid_charges(account_id: int, as_of: date | None = None) -> list[tuple[date, Decimal]]:
+    """(due date, amount still owed) per due date, oldest first: what aging allocates, for
+    moving a debt to another account without resetting its age."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UNPAID_BY_DUE_DATE_SQL.format(account_filter="AND account_id = %(account_id)s"),
+            {"as_of": as_of or business_day.today(), "account_id": account_id},
+        )
+        return cursor.fetchall()
 
 
 def aging_for_account(account_id: int, as_of: date | None = None) -> Aging:

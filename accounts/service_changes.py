@@ -471,7 +471,13 @@ def on_final_read(*, order: WorkOrder, by) -> None:
     """The final read is in: the account is final. THE place final billing will hook in
     (bill to the read, apply the deposit, refund the rest) when that work lands. Today it
     finals the account and, on a transfer, carries an amount owed to the new account."""
-    account = Account.objects.select_for_update().get(pk=order.account_id)
+    # Both accounts of a transfer locked at once, in id order (as every ledger write locks),
+    # so two transfers completing in opposite directions cannot deadlock.
+    ids = sorted(pk for pk in (order.account_id, order.transfer_to_id) if pk)
+    locked = {
+        a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    account = locked[order.account_id]
     _set_account_status(account, AccountStatus.FINAL, by=by, action="account.final")
     if order.transfer_to_id:
         carry_balance(old=account, new=order.transfer_to, order=order, by=by)
@@ -479,7 +485,7 @@ def on_final_read(*, order: WorkOrder, by) -> None:
 
 def carry_balance(*, old: Account, new: Account, order: WorkOrder, by) -> LedgerEntry | None:
     """Move what the customer owes on the old account to the new one: transfer_out on the old,
-    transfer_in on the new, due at once. A credit balance stays for the refund or deposit
+    transfer_in on the new with the debt's own due dates. A credit balance stays for the refund or deposit
     application (the ledger keeps transfers of debt only)."""
     # Both rows locked in id order, the way every ledger write locks, so no deadlock.
     first, second = sorted([old.pk, new.pk])
@@ -489,6 +495,7 @@ def carry_balance(*, old: Account, new: Account, order: WorkOrder, by) -> Ledger
         return None
     # Dated to the open business day: a closed day takes no new postings.
     today = business_day.posting_date()
+    owed_by_due_date = queries.unpaid_charges(old.pk, as_of=today)  # before the transfer-out
     LedgerEntry.objects.create(
         account=old,
         kind=EntryKind.TRANSFER_OUT,
@@ -498,16 +505,22 @@ def carry_balance(*, old: Account, new: Account, order: WorkOrder, by) -> Ledger
         reference=order.number,
         memo=f"Balance transferred to {new.display_number}",
     )
-    entry = LedgerEntry.objects.create(
-        account=new,
-        kind=EntryKind.TRANSFER_IN,
-        amount=balance,
-        business_date=today,
-        due_date=today,
-        posted_by=by,
-        reference=order.number,
-        memo=f"Balance transferred from {old.display_number}",
-    )
+    # The debt keeps its age: one transfer-in per due date of what is still unpaid, so 90-day
+    # debt does not arrive on the new account as current and restart collections.
+    entries = [
+        LedgerEntry.objects.create(
+            account=new,
+            kind=EntryKind.TRANSFER_IN,
+            amount=amount,
+            business_date=today,
+            due_date=due,
+            posted_by=by,
+            reference=order.number,
+            memo=f"Balance transferred from {old.display_number} (due {due:%m/%d/%Y})",
+        )
+        for due, amount in owed_by_due_date
+    ]
+    entry = entries[-1]
     for account, other, amount in ((old, new, -balance), (new, old, balance)):
         audit.record(
             actor=by,

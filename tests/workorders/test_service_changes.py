@@ -200,7 +200,8 @@ def test_transfer_raises_both_orders_and_carries_the_balance(clerk, crew):
     out = LedgerEntry.objects.get(account=old, kind=EntryKind.TRANSFER_OUT)
     into = LedgerEntry.objects.get(account=new, kind=EntryKind.TRANSFER_IN)
     assert (out.amount, into.amount) == (Decimal("-64.10"), Decimal("64.10"))
-    assert into.due_date == business_day.today()
+    # The debt keeps its own due date (the bill's), not the day of the transfer.
+    assert into.due_date == old.bills.get().due_date
     assert out.reference == into.reference == moved.stop_order.number
 
 
@@ -376,3 +377,27 @@ def test_account_page_shows_the_deposit_the_start_requires(clerk_client, db):
     )
     html = clerk_client.get(f"/accounts/{account.number}/").content.decode()
     assert 'id="deposit-required">Required: $150.00 (not yet collected)<' in html
+
+
+def test_a_transferred_debt_keeps_its_age(db, clerk):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from accounts import queries, service_changes
+    from tests.factories import make_account, post_charge
+    from utilityclerk import business_day
+    from workorders.models import WorkOrder
+
+    today = business_day.today()
+    old, new = make_account(), make_account()
+    post_charge(old, "300.00", on=today - timedelta(days=120), due=today - timedelta(days=100))
+    post_charge(old, "40.00", on=today)
+    order = WorkOrder.objects.filter(account=old).first()
+    service_changes.carry_balance(
+        old=old, new=new, order=order or type("O", (), {"number": "WO-TEST"})(), by=clerk
+    )
+    aging = queries.aging_for_account(new.pk, as_of=today)
+    assert aging.balance == Decimal("340.00")
+    assert aging.days_over_90 == Decimal("300.00")
+    assert aging.current == Decimal("40.00")
+    assert queries.balance_of(old.pk) == Decimal("0.00")
