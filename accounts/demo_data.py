@@ -108,6 +108,7 @@ Jonsson 0.1 Smithe 0.1 Froboese 0.1 Zuehl 0.1 Mensah 0.1
 """
 _LAST = _words(_LAST_NAMES)
 LAST_NAMES = [name.replace("_", " ") for name in _LAST[0::2]]
+# How common each surname is, for random.choices: a frequency, not money.
 _LAST_WEIGHTS = [float(weight) for weight in _LAST[1::2]]
 LAST_CUM_WEIGHTS = [sum(_LAST_WEIGHTS[: i + 1]) for i in range(len(_LAST_WEIGHTS))]
 

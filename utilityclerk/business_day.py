@@ -77,9 +77,3 @@ def posting_date(on: date | None = None) -> date:
                 # A posting that belongs to a given day (a mail batch's) cannot move.
                 raise DayClosed(f"The business day {day:%m/%d/%Y} is closed.")
             day = _next_business_day(day)
-
-
-def is_closed(day: date) -> bool:
-    from utilityclerk.core.models import BusinessDay
-
-    return BusinessDay.objects.filter(date=day, status="closed").exists()

@@ -236,6 +236,7 @@ def contact_report(start: date, end: date) -> ContactReport:
     found: dict[tuple[str, str], ReportRow] = {}
     total = ReportRow("total", "", "All contacts", 0, 0, 0, 0, None)
     for cat, party, chan, g_cat, g_party, g_chan, n, n_open, n_closed, n_ref, median in rows:
+        # The median is days to close (percentile_cont gives a double), not money.
         numbers = (n, n_open, n_closed, n_ref, float(median) if median is not None else None)
         if g_cat and g_party and g_chan:
             total = ReportRow("total", "", "All contacts", *numbers)
