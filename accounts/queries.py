@@ -372,26 +372,75 @@ _BY_LAST_FIRST = """
     WHERE lower(last_name) COLLATE "C" LIKE %(last)s AND lower(first_name) COLLATE "C" LIKE %(first)s
     ORDER BY lower(last_name) COLLATE "C", lower(first_name) COLLATE "C" LIMIT %(limit)s
 """
-_CORRECTIONS = """
-    SELECT word FROM accounts_nameword WHERE word %% %(word)s
-    ORDER BY similarity(word, %(word)s) DESC, word LIMIT 4
+# Candidate corrections: words sharing enough trigrams, and words of about the same length
+# and the same first letter within two edits (a swapped pair in a short name, "smtih", shares
+# too few trigrams with "smith"). Ranked in Python, where a swap counts as one slip.
+_CORRECTION_CANDIDATES = """
+    (SELECT word, similarity(word, %(word)s) FROM accounts_nameword WHERE word %% %(word)s
+     ORDER BY word <-> %(word)s LIMIT 12)
+    UNION
+    SELECT word, similarity(word, %(word)s) FROM accounts_nameword
+    WHERE word LIKE %(first_letter)s AND length(word) BETWEEN %(shortest)s AND %(longest)s
+      AND levenshtein_less_equal(word, %(word)s, 2) <= 2
 """
+CORRECTIONS_PER_WORD = 4
 # Each corrected last name, best correction first, walked in (last, first) index order.
-_BY_CORRECTED = """
+_BY_CORRECTED_LAST = """
     SELECT c.id
     FROM unnest(%(lasts)s::text[]) WITH ORDINALITY AS l(word, rank)
     CROSS JOIN LATERAL (
         SELECT id, lower(first_name) COLLATE "C" AS first FROM accounts_customer
         WHERE lower(last_name) COLLATE "C" = l.word
-          AND (%(any_first)s OR lower(first_name) COLLATE "C" = ANY(%(firsts)s))
         ORDER BY lower(first_name) COLLATE "C" LIMIT %(limit)s
     ) AS c
     ORDER BY l.rank, c.first LIMIT %(limit)s
+"""
+# Each (corrected last, corrected first) pair, best last name first and, within it, the best
+# first name: "carmen mller" lists Carmen Miller before Carl Miller.
+_BY_CORRECTED_LAST_FIRST = """
+    SELECT c.id
+    FROM unnest(%(lasts)s::text[]) WITH ORDINALITY AS l(word, rank)
+    CROSS JOIN unnest(%(firsts)s::text[]) WITH ORDINALITY AS f(word, rank)
+    CROSS JOIN LATERAL (
+        SELECT id FROM accounts_customer
+        WHERE lower(last_name) COLLATE "C" = l.word AND lower(first_name) COLLATE "C" = f.word
+        LIMIT %(limit)s
+    ) AS c
+    ORDER BY l.rank, f.rank LIMIT %(limit)s
 """
 
 
 def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def slips_between(a: str, b: str) -> int:
+    """Keyboard slips that turn one word into the other: a letter dropped, added, changed, or
+    two neighbours swapped, each counting one (optimal string alignment distance)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
+def _best_corrections(word: str, candidates) -> list[str]:
+    """The likeliest names meant: fewest slips first (one slip in a short word, two in a longer
+    one), then the rest by shared trigrams."""
+    allowed = 1 if len(word) <= 4 else 2
+
+    def rank(candidate):
+        text, likeness = candidate
+        slips = slips_between(word, text)
+        return (slips if slips <= allowed else allowed + 1, -likeness, text)
+
+    return [text for text, _ in sorted(candidates, key=rank)[:CORRECTIONS_PER_WORD]]
 
 
 def _name_matches(query: str, limit: int):
@@ -425,15 +474,24 @@ def _name_matches(query: str, limit: int):
         with connection.cursor() as cursor:
 
             def corrections(word):
-                cursor.execute(_CORRECTIONS, {"word": word})
-                return [row[0] for row in cursor.fetchall()]
+                cursor.execute(
+                    _CORRECTION_CANDIDATES,
+                    {
+                        "word": word,
+                        "first_letter": _like_prefix(word[0]),
+                        "shortest": len(word) - 2,
+                        "longest": len(word) + 2,
+                    },
+                )
+                return _best_corrections(word, cursor.fetchall())
 
             lasts = corrections(words[-1])
             firsts = corrections(words[0]) if len(words) > 1 else []
         if lasts:
-            run(_BY_CORRECTED, {"lasts": lasts, "firsts": firsts, "any_first": not firsts})
-            if len(found) < limit and firsts:
-                run(_BY_CORRECTED, {"lasts": lasts, "firsts": [], "any_first": True})
+            if firsts:
+                run(_BY_CORRECTED_LAST_FIRST, {"lasts": lasts, "firsts": firsts})
+            if len(found) < limit:
+                run(_BY_CORRECTED_LAST, {"lasts": lasts})
     if not found:
         return []
     order = {customer_id: i for i, customer_id in enumerate(found)}

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Collate, Lower
@@ -225,7 +225,11 @@ class NameWord(models.Model):
     word = models.CharField(max_length=120, primary_key=True)
 
     class Meta:
-        indexes = [GinIndex(name="nameword_trgm", fields=["word"], opclasses=["gin_trgm_ops"])]
+        # GiST, not GIN: it hands back the nearest words first (ORDER BY word <-> typed), so a
+        # long or unusual word is not scored against the whole dictionary.
+        indexes = [
+            GistIndex(name="nameword_trgm_gist", fields=["word"], opclasses=["gist_trgm_ops"])
+        ]
 
     def __str__(self):
         return self.word

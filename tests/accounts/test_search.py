@@ -110,6 +110,40 @@ def test_names_typed_every_which_way(johnson, others, typed, expected_last):
     assert outcome.results[0].name.endswith(expected_last)
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected_last"),
+    [("smtih", "Smith"), ("gracia", "Garcia"), ("jhonson", "Johnson"), ("garcia", "Garcia")],
+)
+def test_swapped_letters_in_a_short_name_are_one_slip(johnson, others, typed, expected_last):
+    # "smtih" shares only two trigrams with "smith": too few for trigram similarity alone.
+    results = queries.search(typed).results
+    assert results, typed
+    assert results[0].name.endswith(expected_last)
+
+
+def test_the_fewest_slips_win_over_shared_trigrams(db):
+    # "martinaz" shares more trigrams with Martin, but is one slip from Martinez.
+    martin = make_account(customer=make_customer(first_name="Ann", last_name="Martin"))
+    martinez = make_account(customer=make_customer(first_name="Ann", last_name="Martinez"))
+    assert numbers(queries.search("martinaz"))[:2] == [martinez.number, martin.number]
+
+
+def test_a_first_name_typed_right_is_kept_when_the_last_name_is_corrected(db):
+    carl = make_account(customer=make_customer(first_name="Carl", last_name="Miller"))
+    carmen = make_account(customer=make_customer(first_name="Carmen", last_name="Miller"))
+    results = numbers(queries.search("carmen mller"))
+    assert results[0] == carmen.number
+    assert carl.number in results
+
+
+def test_slips_between_counts_a_swap_as_one():
+    assert queries.slips_between("smtih", "smith") == 1
+    assert queries.slips_between("jonson", "johnson") == 1
+    assert queries.slips_between("martinaz", "martin") == 2
+    assert queries.slips_between("abc", "abc") == 0
+    assert queries.slips_between("", "ab") == 2
+
+
 def test_two_words_with_a_typo_prefer_the_matching_first_name(johnson, others):
     results = queries.search("alice jonston").results
     assert results[0].name == "Alice Johnston"
