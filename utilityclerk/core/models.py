@@ -2,11 +2,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from utilityclerk.fields import money_field
 
@@ -59,6 +60,40 @@ class AuditEvent(models.Model):
         before, after = self.before or {}, self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+    @property
+    def action_label(self) -> str:
+        """The action in words: "service.stop_requested" reads "Service: stop requested"."""
+        subject, _, verb = self.action.partition(".")
+        subject = subject.replace("_", " ").capitalize()
+        return f"{subject}: {verb.replace('_', ' ')}" if verb else subject
+
+    def described_changes(self) -> list[tuple[str, str, str]]:
+        """(label, before, after) as a clerk reads them: the field's own label where the key
+        is a field of the record, Yes/No for flags, a dash for nothing."""
+        # get_for_id is served from ContentType's cache: no query per event.
+        model = ContentType.objects.get_for_id(self.target_type_id).model_class()
+        return [
+            (_field_label(model, key), _shown(before), _shown(after))
+            for key, before, after in self.changes()
+        ]
+
+
+def _field_label(model, key: str) -> str:
+    try:
+        return capfirst(model._meta.get_field(key).verbose_name)
+    except (AttributeError, FieldDoesNotExist):
+        return capfirst(key.replace("_", " "))
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
 
 
 class LoginFailure(models.Model):
