@@ -422,7 +422,7 @@ def test_contact_detail_shows_history_and_close_form_to_owner(
         html = clerk_client.get(f"/contacts/{contact.pk}/").content.decode()
     assert "Public Works (streets, drainage)" in html
     assert "Close follow-up" in html
-    assert "contact.log" in html
+    assert "Contact: log" in html
 
 
 # Report ---------------------------------------------------------------------------------
