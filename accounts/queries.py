@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Sum
+from django.db.models.expressions import RawSQL
 
 from accounts.models import (
     Account,
@@ -333,27 +334,53 @@ def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
         )
     address = _ADDRESS.match(query)
     if address:
-        street = normalize_street(address["street"])
-        # The house number narrows to a few hundred premises first; the street is then
-        # scored on those only (a trigram index scan of every street would be far slower).
-        premises = (
-            Premise.objects.filter(house_number=address["number"].upper())
-            .annotate(street_similarity=TrigramWordSimilarity(street, "street"))
-            .filter(Q(street__startswith=street) | Q(street_similarity__gte=0.4))
-        )
-        if address["unit"]:
-            premises = premises.filter(unit=address["unit"].upper())
-        add(
-            _accounts_queryset()
-            .filter(premise__in=premises)
-            .order_by("status", "-opened_on")[:limit],
-            "Service address",
-        )
+        add(_address_matches(address, limit), "Service address")
     # A query that starts with a house number is an address, not a name.
     looks_like_name = re.search(r"[A-Za-z]{2}", query) and "@" not in query and not address
     if looks_like_name and len(results) < limit:
         add(_name_matches(query, limit), "Name")
     return SearchOutcome(results, message)
+
+
+_DIRECTIONS = {"N", "S", "E", "W", "NE", "NW", "SE", "SW"}
+# The fewest slips between the street name as typed and any word of a premise's street of
+# about the same length ("balnco" -> BLANCO, "sgae" -> SAGE, "wlf" -> WOLF).
+_STREET_SLIPS = """
+    (SELECT min(levenshtein_less_equal(w, %s, 2))
+     FROM unnest(string_to_array(accounts_premise.street, ' ')) AS w
+     WHERE abs(length(w) - %s) <= 1)
+"""
+
+
+def _address_matches(address: re.Match, limit: int) -> list[Account]:
+    """Accounts at the house number typed whose street is the one typed, best match first:
+    the street as typed from its start, then the fewest slips in its name, then trigrams."""
+    street = normalize_street(address["street"])
+    name = next((w for w in street.split() if w not in _DIRECTIONS), street)
+    allowed_slips = 1 if len(name) <= 3 else 2
+    # The house number narrows to a few hundred premises first; the street is then scored on
+    # those only (a trigram index scan of every street would be far slower).
+    premises = (
+        Premise.objects.filter(house_number=address["number"].upper())
+        .annotate(
+            street_similarity=TrigramWordSimilarity(street, "street"),
+            slips=RawSQL(_STREET_SLIPS, (name, len(name))),  # noqa: S611 - parameters bound
+            as_typed=ExpressionWrapper(Q(street__startswith=street), BooleanField()),
+        )
+        .filter(Q(as_typed=True) | Q(street_similarity__gte=0.4) | Q(slips__lte=allowed_slips))
+    )
+    if address["unit"]:
+        premises = premises.filter(unit=address["unit"].upper())
+    ranked = list(
+        premises.order_by(
+            "-as_typed", F("slips").asc(nulls_last=True), "-street_similarity", "street", "unit"
+        ).values_list("id", flat=True)[:limit]
+    )
+    rank = {premise_id: i for i, premise_id in enumerate(ranked)}
+    accounts = list(_accounts_queryset().filter(premise_id__in=ranked))
+    # Open accounts before closed ones at the same address, the newest first.
+    accounts.sort(key=lambda a: (rank[a.premise_id], a.status != AccountStatus.ACTIVE, -a.pk))
+    return accounts
 
 
 # Name search runs in tiers, each a short index walk that stops at `limit` rows, moving on

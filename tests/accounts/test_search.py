@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 
 from accounts import queries
@@ -79,6 +81,23 @@ def test_service_address(johnson, others, typed):
     outcome = queries.search(typed)
     assert numbers(outcome)[0] == johnson.number
     assert outcome.results[0].matched == "Service address"
+
+
+@pytest.mark.parametrize("typed", ["412 mian", "412 N Mian St", "412 maine"])
+def test_a_slip_in_the_street_name_still_finds_the_address(johnson, others, typed):
+    assert numbers(queries.search(typed))[:1] == [johnson.number]
+
+
+def test_the_street_as_typed_ranks_before_streets_sharing_a_word(db):
+    # Every street at this number ends in COVE; the one typed must come first, even when
+    # its account is the oldest.
+    from accounts.models import Account
+
+    frio = make_account(premise=make_premise(house_number="5728", street="FRIO COVE"))
+    Account.objects.filter(pk=frio.pk).update(opened_on=date(2019, 5, 1))
+    make_account(premise=make_premise(house_number="5728", street="MEADOW COVE TER"))
+    make_account(premise=make_premise(house_number="5728", street="PINTO COVE DR"))
+    assert numbers(queries.search("5728 frio cove"))[0] == frio.number
 
 
 def test_short_or_empty_query_returns_nothing(johnson):
