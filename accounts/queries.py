@@ -334,7 +334,16 @@ def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
         )
     address = _ADDRESS.match(query)
     if address:
-        add(_address_matches(address, limit), "Service address")
+        number, street, unit = address["number"], address["street"], address["unit"]
+        matches = []
+        # "501 Dietz Rd 401": a number after the street is most likely the unit; if no such
+        # unit exists it is part of the street ("501 Hwy 78").
+        trailing = None if unit else _TRAILING_UNIT.match(street)
+        if trailing:
+            matches = _address_matches(number, trailing["street"], trailing["unit"], limit)
+        if not matches:
+            matches = _address_matches(number, street, unit, limit)
+        add(matches, "Service address")
     # A query that starts with a house number is an address, not a name.
     looks_like_name = re.search(r"[A-Za-z]{2}", query) and "@" not in query and not address
     if looks_like_name and len(results) < limit:
@@ -342,6 +351,7 @@ def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
     return SearchOutcome(results, message)
 
 
+_TRAILING_UNIT = re.compile(r"^(?P<street>.*[A-Z].*?)\s+(?P<unit>\d+[A-Z]?)$", re.I)
 _DIRECTIONS = {"N", "S", "E", "W", "NE", "NW", "SE", "SW"}
 # The fewest slips between the street name as typed and any word of a premise's street of
 # about the same length ("balnco" -> BLANCO, "sgae" -> SAGE, "wlf" -> WOLF).
@@ -352,16 +362,16 @@ _STREET_SLIPS = """
 """
 
 
-def _address_matches(address: re.Match, limit: int) -> list[Account]:
+def _address_matches(number: str, street_typed: str, unit: str | None, limit: int):
     """Accounts at the house number typed whose street is the one typed, best match first:
     the street as typed from its start, then the fewest slips in its name, then trigrams."""
-    street = normalize_street(address["street"])
+    street = normalize_street(street_typed)
     name = next((w for w in street.split() if w not in _DIRECTIONS), street)
     allowed_slips = 1 if len(name) <= 3 else 2
     # The house number narrows to a few hundred premises first; the street is then scored on
     # those only (a trigram index scan of every street would be far slower).
     premises = (
-        Premise.objects.filter(house_number=address["number"].upper())
+        Premise.objects.filter(house_number=number.upper())
         .annotate(
             street_similarity=TrigramWordSimilarity(street, "street"),
             slips=RawSQL(_STREET_SLIPS, (name, len(name))),  # noqa: S611 - parameters bound
@@ -369,8 +379,8 @@ def _address_matches(address: re.Match, limit: int) -> list[Account]:
         )
         .filter(Q(as_typed=True) | Q(street_similarity__gte=0.4) | Q(slips__lte=allowed_slips))
     )
-    if address["unit"]:
-        premises = premises.filter(unit=address["unit"].upper())
+    if unit:
+        premises = premises.filter(unit=unit.upper())
     ranked = list(
         premises.order_by(
             "-as_typed", F("slips").asc(nulls_last=True), "-street_similarity", "street", "unit"
@@ -399,16 +409,22 @@ _BY_LAST_FIRST = """
     WHERE lower(last_name) COLLATE "C" LIKE %(last)s AND lower(first_name) COLLATE "C" LIKE %(first)s
     ORDER BY lower(last_name) COLLATE "C", lower(first_name) COLLATE "C" LIMIT %(limit)s
 """
-# Candidate corrections: words sharing enough trigrams, and words of about the same length
-# and the same first letter within two edits (a swapped pair in a short name, "smtih", shares
-# too few trigrams with "smith"). Ranked in Python, where a swap counts as one slip.
+# Candidate corrections for every word typed, in one statement: words sharing enough
+# trigrams (GiST, nearest first), and words of about the same length and the same first
+# letter within two edits (a swapped pair in a short name, "smtih", shares too few trigrams
+# with "smith"). Ranked in Python, where a swap counts as one slip.
 _CORRECTION_CANDIDATES = """
-    (SELECT word, similarity(word, %(word)s) FROM accounts_nameword WHERE word %% %(word)s
-     ORDER BY word <-> %(word)s LIMIT 12)
-    UNION
-    SELECT word, similarity(word, %(word)s) FROM accounts_nameword
-    WHERE word LIKE %(first_letter)s AND length(word) BETWEEN %(shortest)s AND %(longest)s
-      AND levenshtein_less_equal(word, %(word)s, 2) <= 2
+    SELECT typed.i, c.word, similarity(c.word, typed.word)
+    FROM unnest(%(words)s::text[]) WITH ORDINALITY AS typed(word, i)
+    CROSS JOIN LATERAL (
+        (SELECT word FROM accounts_nameword WHERE word %% typed.word
+         ORDER BY word <-> typed.word LIMIT 12)
+        UNION
+        SELECT word FROM accounts_nameword
+        WHERE word >= left(typed.word, 1) AND word < chr(ascii(typed.word) + 1)
+          AND length(word) BETWEEN length(typed.word) - 2 AND length(typed.word) + 2
+          AND levenshtein_less_equal(word, typed.word, 2) <= 2
+    ) AS c
 """
 CORRECTIONS_PER_WORD = 4
 # Each corrected last name, best correction first, walked in (last, first) index order.
@@ -435,6 +451,44 @@ _BY_CORRECTED_LAST_FIRST = """
     ) AS c
     ORDER BY l.rank, f.rank LIMIT %(limit)s
 """
+
+
+# Every word typed, wherever it stands in the name ("de la cruz", "methodist church"): a
+# bounded handful of matches, the shortest names (the closest) first.
+_BY_NAME_WORDS = """
+    SELECT id FROM (
+        SELECT id, search_name FROM accounts_customer
+        WHERE to_tsvector('simple'::regconfig, COALESCE(search_name, ''))
+              @@ to_tsquery('simple', %(words)s)
+        LIMIT 200
+    ) AS matched
+    ORDER BY length(search_name), search_name LIMIT %(limit)s
+"""
+MOST_WORDS_CORRECTED = 4
+
+
+def _word_parts(word: str) -> list[str]:
+    """The letters-and-digits runs of a word, as the text search parser splits them."""
+    return re.findall(r"[^\W_]+", word)
+
+
+def _words_query(words: list[str]) -> str:
+    """Each word typed as a word of the name, the last (perhaps still being typed) as the
+    start of one: "de & la & cru:*". A short finished word as a prefix ("de:*") would match
+    thousands of words."""
+    parts = [part for word in words for part in _word_parts(word)]
+    return " & ".join([*parts[:-1], f"{parts[-1]}:*"]) if parts else ""
+
+
+def _corrected_words_query(corrections: list[list[str]]) -> str:
+    """Each word as one of its corrections: "(priya) & (de) & (la) & (cruz | crus)"."""
+    groups = []
+    for candidates in corrections:
+        options = [" & ".join(_word_parts(c)) for c in candidates if _word_parts(c)]
+        if not options:
+            return ""
+        groups.append("(" + " | ".join(f"({o})" for o in options) + ")")
+    return " & ".join(groups)
 
 
 def _like_prefix(text: str) -> str:
@@ -470,6 +524,16 @@ def _best_corrections(word: str, candidates) -> list[str]:
     return [text for text, _ in sorted(candidates, key=rank)[:CORRECTIONS_PER_WORD]]
 
 
+def _corrections(words: list[str]) -> list[list[str]]:
+    """The likeliest intended dictionary words for each word typed, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CORRECTION_CANDIDATES, {"words": words})
+        candidates: list[list[tuple[str, float]]] = [[] for _ in words]
+        for position, word, likeness in cursor.fetchall():
+            candidates[position - 1].append((word, likeness))
+    return [_best_corrections(word, found) for word, found in zip(words, candidates, strict=True)]
+
+
 def _name_matches(query: str, limit: int):
     """Customers' accounts whose name is like the query, allowing typos; best first."""
     term = " ".join(query.lower().replace(",", " ").split())
@@ -495,30 +559,28 @@ def _name_matches(query: str, limit: int):
                     _BY_LAST_FIRST,
                     {"last": _like_prefix(words[0]), "first": _like_prefix(words[-1])},
                 )
+    if len(found) < limit and _words_query(words):
+        run(_BY_NAME_WORDS, {"words": _words_query(words)})
     # Typo tolerance only when the name as typed matched nobody: a name that exists needs no
     # guessing, and skipping the guesses keeps common names fast.
-    if not found and words:
-        with connection.cursor() as cursor:
-
-            def corrections(word):
-                cursor.execute(
-                    _CORRECTION_CANDIDATES,
-                    {
-                        "word": word,
-                        "first_letter": _like_prefix(word[0]),
-                        "shortest": len(word) - 2,
-                        "longest": len(word) + 2,
-                    },
-                )
-                return _best_corrections(word, cursor.fetchall())
-
-            lasts = corrections(words[-1])
-            firsts = corrections(words[0]) if len(words) > 1 else []
-        if lasts:
+    if not found and words and len(words) <= MOST_WORDS_CORRECTED:
+        corrections = _corrections(words)
+        lasts, firsts = corrections[-1], corrections[0] if len(words) > 1 else []
+        # Every word corrected, wherever it stands: organisations and names of three words
+        # or more ("priya de la curz"), where it is the closest match, so it goes first.
+        every_word = _corrected_words_query(corrections)
+        if every_word and len(words) > 2:
+            # The best correction of each word first ("juan de la crus": Juan, not Jean).
+            run(_BY_NAME_WORDS, {"words": _corrected_words_query([c[:1] for c in corrections])})
+            if len(found) < limit:
+                run(_BY_NAME_WORDS, {"words": every_word})
+        if lasts and len(found) < limit:
             if firsts:
                 run(_BY_CORRECTED_LAST_FIRST, {"lasts": lasts, "firsts": firsts})
             if len(found) < limit:
                 run(_BY_CORRECTED_LAST, {"lasts": lasts})
+        if every_word and len(words) <= 2 and len(found) < limit:
+            run(_BY_NAME_WORDS, {"words": every_word})
     if not found:
         return []
     order = {customer_id: i for i, customer_id in enumerate(found)}

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Collate, Lower
@@ -79,6 +80,9 @@ class Customer(models.Model):
             # Name search (accounts.queries._name_matches) walks these in byte order: the name
             # as typed from its start, and last name then first name.
             models.Index(Collate("search_name", "C"), name="customer_search_name_c"),
+            # Every word of the name, wherever it stands: "cruz" in "Priya De La Cruz",
+            # "methodist" in "Spur Methodist Church" (queries._BY_NAME_WORDS).
+            GinIndex(SearchVector("search_name", config="simple"), name="customer_name_words"),
             models.Index(
                 Collate(Lower("last_name"), "C"),
                 Collate(Lower("first_name"), "C"),

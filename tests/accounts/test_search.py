@@ -88,6 +88,19 @@ def test_a_slip_in_the_street_name_still_finds_the_address(johnson, others, type
     assert numbers(queries.search(typed))[:1] == [johnson.number]
 
 
+def test_a_unit_typed_without_a_sign_after_the_street(db):
+    for unit in ["101", "203", "307", "401"]:
+        account = make_account(
+            premise=make_premise(house_number="501", street="DIETZ RD", unit=unit)
+        )
+    assert numbers(queries.search("501 Dietz Rd 401")) == [account.number]
+
+
+def test_a_number_ending_the_street_is_the_street_when_no_such_unit_exists(db):
+    highway = make_account(premise=make_premise(house_number="501", street="FM 78"))
+    assert numbers(queries.search("501 FM 78")) == [highway.number]
+
+
 def test_the_street_as_typed_ranks_before_streets_sharing_a_word(db):
     # Every street at this number ends in COVE; the one typed must come first, even when
     # its account is the oldest.
@@ -107,7 +120,7 @@ def test_short_or_empty_query_returns_nothing(johnson):
 
 def test_search_stays_within_its_query_budget(johnson, others, django_assert_max_num_queries):
     # Each name tier is one short index walk; a typo needs all of them.
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         queries.search("Jonson")
     with django_assert_max_num_queries(4):
         queries.search("412 N Main")
@@ -161,6 +174,52 @@ def test_slips_between_counts_a_swap_as_one():
     assert queries.slips_between("martinaz", "martin") == 2
     assert queries.slips_between("abc", "abc") == 0
     assert queries.slips_between("", "ab") == 2
+
+
+@pytest.fixture
+def names_of_many_words():
+    return {
+        "priya": make_account(customer=make_customer(first_name="Priya", last_name="De La Cruz")),
+        "juan": make_account(customer=make_customer(first_name="Juan", last_name="De La Cruz")),
+        "jean": make_account(customer=make_customer(first_name="Jean", last_name="De La Cruz")),
+        "church": make_account(
+            customer=make_customer(
+                kind="organisation",
+                first_name="",
+                last_name="",
+                organisation_name="Spur Methodist Church",
+            )
+        ),
+        "cruz": make_account(customer=make_customer(first_name="Priya", last_name="Cruz")),
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("de la cruz", "priya"),
+        ("priya de la cruz", "priya"),
+        ("juan de la cr", "juan"),
+        ("methodist church", "church"),
+        ("methodist", "church"),
+    ],
+)
+def test_a_word_found_wherever_it_stands_in_the_name(names_of_many_words, typed, expected):
+    assert names_of_many_words[expected].number in numbers(queries.search(typed))
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("priya de la curz", "priya"),
+        ("juan de la crus", "juan"),
+        ("spur methodst", "church"),
+        ("methodst church", "church"),
+    ],
+)
+def test_typos_are_forgiven_in_every_word(names_of_many_words, typed, expected):
+    # The closest name first: Priya De La Cruz before Priya Cruz, Juan before Jean.
+    assert numbers(queries.search(typed))[0] == names_of_many_words[expected].number
 
 
 def test_two_words_with_a_typo_prefer_the_matching_first_name(johnson, others):
