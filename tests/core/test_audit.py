@@ -92,3 +92,30 @@ def test_trail_cannot_be_edited_or_deleted_in_the_admin(client, admin_user, even
     assert b'name="action"' not in page.content  # shown read-only, no form field
     assert client.post(f"/admin/core/auditevent/{event.pk}/delete/").status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_history_shows_dates_and_times_as_the_screens_do(db):
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from accounts.models import Customer
+    from tests.factories import make_customer
+    from utilityclerk import audit
+
+    customer = make_customer()
+    event = audit.record(
+        actor=None,
+        action="customer.update",
+        target=customer,
+        before={"medical_certificate_until": None, "checked_at": None},
+        after={
+            "medical_certificate_until": date(2027, 3, 31),
+            "checked_at": datetime(2026, 11, 27, 4, 25, tzinfo=ZoneInfo("UTC")),
+        },
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)  # as read back: ISO text in JSON
+    shown = {label: after for label, _, after in stored.described_changes()}
+    label = Customer._meta.get_field("medical_certificate_until").verbose_name
+    assert shown[label[0].upper() + label[1:]] == "03/31/2027"
+    # 04:25 UTC is 10:25 PM the evening before in the utility's time zone (America/Chicago).
+    assert shown["Checked at"] == "11/26/2026 10:25 PM"

@@ -1,3 +1,5 @@
+import re
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -93,7 +95,23 @@ def _shown(value) -> str:
         return "Yes" if value else "No"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        # Dates and times are kept as ISO text in the trail; show them as the screens do.
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        value = parsed.date() if len(value) == 10 else parsed
+    if isinstance(value, datetime):
+        return (
+            f"{timezone.localtime(value) if timezone.is_aware(value) else value:%m/%d/%Y %I:%M %p}"
+        )
+    if isinstance(value, date):
+        return f"{value:%m/%d/%Y}"
     return str(value)
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}($|T)")
 
 
 class LoginFailure(models.Model):
