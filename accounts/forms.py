@@ -7,7 +7,7 @@ from accounts.models import (
     CustomerKind,
 )
 from accounts.models.customer import PremiseType
-from accounts.validation import normalize_phone, normalize_state, normalize_zip
+from accounts.validation import format_phone, normalize_phone, normalize_state, normalize_zip
 from utilityclerk.forms import AmountInput, DateField, IdempotencyKeyField, MoneyField
 
 
@@ -69,6 +69,9 @@ class CustomerForm(MailingAddressMixin, forms.ModelForm):
             self.fields[name].max_length = 20
             self.fields[name].validators = []
             self.fields[name].widget.attrs["maxlength"] = 20
+            # Shown as clerks read and type it, (210) 555-0100, not as stored.
+            if self.initial.get(name):
+                self.initial[name] = format_phone(self.initial[name])
 
     def clean_phone(self):
         return normalize_phone(self.cleaned_data["phone"])
@@ -78,15 +81,21 @@ class CustomerForm(MailingAddressMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+
+        # A field that already has an error (too long, not a phone) keeps that one message:
+        # "enter the first name" beside a name that was typed would contradict the clerk.
+        def missing(name):
+            return name not in self.errors and not (data.get(name) or "").strip()
+
         if data.get("kind") == CustomerKind.ORGANISATION:
-            if not (data.get("organisation_name") or "").strip():
+            if missing("organisation_name"):
                 self.add_error("organisation_name", "Enter the organisation's name.")
         else:
-            if not (data.get("first_name") or "").strip():
+            if missing("first_name"):
                 self.add_error("first_name", "Enter the first name.")
-            if not (data.get("last_name") or "").strip():
+            if missing("last_name"):
                 self.add_error("last_name", "Enter the last name.")
-        if not data.get("phone") and not data.get("email"):
+        if missing("phone") and missing("email"):
             self.add_error("phone", "Enter a phone number or an e-mail address.")
         return data
 

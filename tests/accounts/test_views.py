@@ -260,6 +260,32 @@ def test_bad_fields_show_errors_beside_them_and_save_nothing(clerk_client, field
     assert not Premise.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "own_message", "contradiction"),
+    [
+        ("customer-phone", "12", "10-digit US phone", "Enter a phone number or an e-mail"),
+        ("customer-first_name", "A" * 61, "at most 60 characters", "Enter the first name"),
+    ],
+)
+def test_a_field_with_an_error_gets_one_message_not_a_contradiction(
+    clerk_client, field, value, own_message, contradiction
+):
+    response = clerk_client.post(
+        "/accounts/new/", {**NEW_ACCOUNT, field: value, "customer-email": ""}
+    )
+    html = response.content.decode()
+    assert own_message in html
+    assert contradiction not in html
+
+
+def test_customer_edit_shows_the_phone_as_clerks_type_it(clerk_client, account):
+    customer = account.customer
+    customer.phone = "2105550199"
+    customer.save()
+    html = clerk_client.get(f"/accounts/customers/{customer.pk}/edit/").content.decode()
+    assert 'value="(210) 555-0199"' in html
+
+
 def test_customer_edit_is_audited_with_before_and_after(clerk_client, clerk, account):
     customer = account.customer
     form = {
