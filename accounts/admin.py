@@ -1,4 +1,14 @@
+"""The accounts app in the Django admin.
+
+Services, accounts' status and money change only through the service screens
+(accounts.services, accounts.service_changes), which keep the rules, raise the work orders
+and write the audit trail; the admin shows those records and searches them.
+"""
+
+import re
+
 from django.contrib import admin
+from django.db.models import Q
 
 from accounts.models import (
     Account,
@@ -12,11 +22,50 @@ from accounts.models import (
     Service,
     ServicePoint,
 )
+from accounts.validation import phone_digits
 from utilityclerk.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
+
+# An account number as printed, 1000001-6, or typed with a space for the dash.
+_DISPLAYED_ACCOUNT_NUMBER = re.compile(r"^(\d{7})[\s-]?(\d)$")
+# A phone typed with any of (210) 555-0100, 210-555-0100, 210.555.0100, +1 210 555 0100.
+_FORMATTED_PHONE = re.compile(r"^[\d\s().+-]+$")
+
+
+class NumberSearchMixin:
+    """Admin search that also finds an account number or a phone as people write them.
+
+    Stored numbers are bare digits, and the admin's own search looks for the term as typed, so
+    "1000001-6" or "(361) 633-3470" found nothing. When the term looks like one of these, the
+    digits are matched exactly, which the unique and phone indexes answer, on top of the usual
+    search (a ledger memo may quote "1000001-6" as printed, and that still matches).
+    """
+
+    account_number_lookup: str | None = None
+    phone_lookups: tuple[str, ...] = ()
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        exact = self.number_matches(search_term)
+        if exact is None:
+            return results, may_have_duplicates
+        return results | queryset.filter(exact), may_have_duplicates
+
+    def number_matches(self, search_term: str) -> Q | None:
+        term = (search_term or "").strip()
+        if self.account_number_lookup and (match := _DISPLAYED_ACCOUNT_NUMBER.match(term)):
+            return Q(**{self.account_number_lookup: "".join(match.groups())})
+        if self.phone_lookups and _FORMATTED_PHONE.match(term):
+            digits = phone_digits(term)
+            if len(digits) == 10:
+                matches = Q()
+                for lookup in self.phone_lookups:
+                    matches |= Q(**{lookup: digits})
+                return matches
+        return None
 
 
 @admin.register(Customer)
-class CustomerAdmin(AuditedModelAdmin):
+class CustomerAdmin(NumberSearchMixin, AuditedModelAdmin):
     list_display = [
         "__str__",
         "customer_class",
@@ -27,6 +76,7 @@ class CustomerAdmin(AuditedModelAdmin):
     ]
     list_filter = ["customer_class", "kind", "life_support", "preferred_contact"]
     search_fields = ["search_name", "phone", "alt_phone", "email"]
+    phone_lookups = ("phone", "alt_phone")
     readonly_fields = ["identity_checked_by", "identity_checked_at", "created_at", "updated_at"]
 
 
@@ -46,38 +96,75 @@ class PremiseAdmin(AuditedModelAdmin):
 class ServiceInline(admin.TabularInline):
     model = Service
     extra = 0
+    can_delete = False
     fields = ["utility", "rate_code", "status", "start_date", "end_date"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Account)
-class AccountAdmin(AuditedModelAdmin):
+class AccountAdmin(NumberSearchMixin, AuditedModelAdmin):
     list_display = ["display_number", "customer", "premise", "status", "opened_on"]
     list_filter = ["status", "customer__customer_class"]
     search_fields = ["number", "customer__search_name", "premise__street"]
+    account_number_lookup = "number"
     list_select_related = ["customer", "premise"]
-    raw_id_fields = ["customer", "premise"]
-    readonly_fields = ["number", "created_at", "created_by"]
+    # The account's services repeat its premise (one active service per utility per premise),
+    # so who and where are fixed when the account is opened; moving is a transfer.
+    readonly_fields = ["number", "customer", "premise", "status", "created_at", "created_by"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["number", "customer", "premise", "status", "opened_on", "closed_on"],
+                "description": (
+                    "Status changes only through Start, Stop and Transfer service and "
+                    "collections, which raise the work orders and write the audit trail. "
+                    "Accounts are opened from the New account screen."
+                ),
+            },
+        ),
+        (
+            "Mailing address",
+            {"fields": ["mail_street", "mail_unit", "mail_city", "mail_state", "mail_zip"]},
+        ),
+        ("Record", {"fields": ["created_at", "created_by"]}),
+    ]
     inlines = [ServiceInline]
+
+    def has_add_permission(self, request):
+        # services.open_account numbers the account from its sequence and audits the opening.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Service)
-class ServiceAdmin(AuditedModelAdmin):
+class ServiceAdmin(NumberSearchMixin, ReadOnlyModelAdmin):
+    """Services start, stop and transfer only through accounts.service_changes."""
+
     list_display = ["account", "utility", "rate_code", "status", "start_date", "end_date"]
     list_filter = ["utility", "status", "rate_code"]
     search_fields = ["account__number"]
-    raw_id_fields = ["account", "premise"]
+    account_number_lookup = "account__number"
     list_select_related = ["account__customer"]
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyModelAdmin):
+class LedgerEntryAdmin(NumberSearchMixin, ReadOnlyModelAdmin):
     list_display = ["business_date", "account", "kind", "amount", "reference", "posted_by"]
     list_filter = ["kind", "business_date"]
-    search_fields = ["account__number", "reference", "memo"]
+    search_fields = ["account__number", "account__customer__search_name", "reference", "memo"]
+    account_number_lookup = "account__number"
     date_hierarchy = "business_date"
     list_select_related = ["account__customer", "posted_by"]
 
@@ -93,24 +180,26 @@ class BillLineInline(admin.TabularInline):
 
 
 @admin.register(Bill)
-class BillAdmin(ReadOnlyModelAdmin):
+class BillAdmin(NumberSearchMixin, ReadOnlyModelAdmin):
     list_display = ["number", "account", "bill_date", "due_date", "total"]
     list_filter = ["bill_date"]
     search_fields = ["number", "account__number"]
+    account_number_lookup = "account__number"
     date_hierarchy = "bill_date"
     list_select_related = ["account__customer"]
     inlines = [BillLineInline]
 
 
 @admin.register(AccountNote)
-class AccountNoteAdmin(ReadOnlyModelAdmin):
+class AccountNoteAdmin(NumberSearchMixin, ReadOnlyModelAdmin):
     list_display = ["written_at", "account", "written_by", "text"]
     search_fields = ["account__number", "text"]
+    account_number_lookup = "account__number"
     list_select_related = ["account__customer", "written_by"]
 
 
 @admin.register(AdjustmentRequest)
-class AdjustmentRequestAdmin(ReadOnlyModelAdmin):
+class AdjustmentRequestAdmin(NumberSearchMixin, ReadOnlyModelAdmin):
     list_display = [
         "requested_at",
         "account",
@@ -122,6 +211,7 @@ class AdjustmentRequestAdmin(ReadOnlyModelAdmin):
     ]
     list_filter = ["status", "reason_code"]
     search_fields = ["account__number", "memo"]
+    account_number_lookup = "account__number"
     list_select_related = ["account__customer", "requested_by", "decided_by"]
 
 
