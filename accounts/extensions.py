@@ -5,6 +5,7 @@ Apps register from their AppConfig.ready():
               permission="payments.view_payment", order=30)
   account_action("Take payment", "payments:take", permission="payments.add_payment",
                  accesskey="p", order=10)
+  account_action("Stop service", "workorders:stop", ..., statuses=["active", "collections"])
   search_provider(fn)   # fn(query) -> list[SearchHit], asked before the account search
 
 A tab's context_fn(request, account) returns the template's context (keep it to one or two
@@ -34,6 +35,9 @@ class AccountAction:
     order: int = 50
     # An action that opens a dialog loads its form into #dialog with HTMX.
     dialog: bool = False
+    # Account statuses the action applies to (None: all). Stop service is not offered on
+    # an account whose service never started, nor any service change on a closed one.
+    statuses: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,21 @@ def account_tab(slug, label, template, context, *, permission=None, order=50):
     _tabs[slug] = AccountTab(slug, label, template, context, permission, order)
 
 
-def account_action(label, url_name, *, permission=None, accesskey="", order=50, dialog=False):
+def account_action(
+    label, url_name, *, permission=None, accesskey="", order=50, dialog=False, statuses=None
+):
     if not any(a.url_name == url_name for a in _actions):
-        _actions.append(AccountAction(label, url_name, permission, accesskey, order, dialog))
+        _actions.append(
+            AccountAction(
+                label,
+                url_name,
+                permission,
+                accesskey,
+                order,
+                dialog,
+                frozenset(statuses) if statuses is not None else None,
+            )
+        )
 
 
 def search_provider(provider):
@@ -76,9 +92,15 @@ def tab(slug) -> AccountTab | None:
     return _tabs.get(slug)
 
 
-def actions_for(user) -> list[AccountAction]:
+def actions_for(user, account=None) -> list[AccountAction]:
+    """The actions this user may take, on this account as it stands when one is given."""
     return sorted(
-        (a for a in _actions if a.permission is None or user.has_perm(a.permission)),
+        (
+            a
+            for a in _actions
+            if (a.permission is None or user.has_perm(a.permission))
+            and (account is None or a.statuses is None or account.status in a.statuses)
+        ),
         key=lambda a: (a.order, a.label),
     )
 

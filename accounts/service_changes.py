@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Exists, OuterRef
 
 from accounts import queries, services
 from accounts.models import (
@@ -173,7 +173,18 @@ def _start(
     # sees the first one's pending services.
     premise = Premise.objects.select_for_update().get(pk=premise.pk)
     _check_utilities_free(premise, utilities)
-    account = services.open_account(customer=customer, premise=premise, by=by, opened_on=start_date)
+    # An account opened from New account at this address, still waiting for its first
+    # service, is the one service starts on: not a second account beside it.
+    waiting = (
+        Account.objects.select_for_update()
+        .filter(customer=customer, premise=premise, status=AccountStatus.PENDING)
+        .exclude(Exists(Service.objects.filter(account=OuterRef("pk"))))
+        .order_by("id")
+        .first()
+    )
+    account = waiting or services.open_account(
+        customer=customer, premise=premise, by=by, opened_on=start_date
+    )
     started = []
     for utility in sorted(utilities, key=list(Utility.values).index):
         ServicePoint.objects.get_or_create(premise=premise, utility=utility)
@@ -260,8 +271,12 @@ STOPPABLE = [AccountStatus.ACTIVE, AccountStatus.COLLECTIONS]
 
 def _check_stoppable(account: Account) -> None:
     if account.status == AccountStatus.PENDING:
+        if account.services.exists():
+            raise ServiceChangeError(
+                "Service on this account has not started yet: cancel its turn-on order instead."
+            )
         raise ServiceChangeError(
-            "Service on this account has not started yet: cancel its turn-on order instead."
+            "No service has been started on this account: use Start service to turn it on."
         )
     if account.status not in STOPPABLE:
         raise ServiceChangeError(

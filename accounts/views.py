@@ -80,7 +80,7 @@ def account_detail(request, number, tab="ledger"):
             "shortcut": a.accesskey,
             "dialog": a.dialog,
         }
-        for a in extensions.actions_for(request.user)
+        for a in extensions.actions_for(request.user, account)
     ]
     context = {
         "account": account,

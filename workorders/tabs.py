@@ -10,6 +10,7 @@ def work_orders(request, account) -> dict:
 
 def register():
     from accounts.extensions import account_action, account_tab, search_provider
+    from accounts.service_changes import STOPPABLE
 
     account_tab(
         "workorders",
@@ -33,6 +34,7 @@ def register():
         accesskey="o",
         order=41,
         dialog=True,
+        statuses=STOPPABLE,
     )
     account_action(
         "Transfer service",
@@ -40,5 +42,6 @@ def register():
         permission="workorders.start_stop_service",
         accesskey="t",
         order=42,
+        statuses=STOPPABLE,
     )
     search_provider(queries.search_work_orders)

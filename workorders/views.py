@@ -11,7 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import service_changes
 from accounts.forms import CustomerForm, PremiseForm, premise_data
-from accounts.models import Account, Customer, ServiceStatus
+from accounts.models import Account, AccountStatus, Customer, ServiceStatus
 from reports.pdf import pdf_response, render_pdf
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
@@ -365,6 +365,10 @@ def _account_or_404(number):
     )
 
 
+def _premise_initial(premise) -> dict:
+    return {name: getattr(premise, name) for name in PremiseForm.base_fields}
+
+
 @start_stop
 def start(request, number=None):
     """Start service. From an account page (number) or a customer page (?customer=) the
@@ -377,7 +381,13 @@ def start(request, number=None):
     data = request.POST or None
     form = StartServiceForm(data)
     customer_form = None if customer else CustomerForm(data, prefix="customer")
-    premise_form = PremiseForm(data, prefix="premise", initial={"city": "Cibolo", "state": "TX"})
+    # An account still waiting for its first service starts at its own address.
+    waiting = account is not None and account.status == AccountStatus.PENDING
+    premise_form = PremiseForm(
+        data,
+        prefix="premise",
+        initial=_premise_initial(account.premise) if waiting else {"city": "Cibolo", "state": "TX"},
+    )
     valid = [f.is_valid() for f in (form, premise_form, customer_form) if f is not None]
     if request.method == "POST" and all(valid):
         try:

@@ -215,7 +215,9 @@ def test_account_page_lists_its_work_orders(clerk_client, clerk, django_assert_m
         response = clerk_client.get(f"/accounts/{started.account.number}/workorders/")
     html = response.content.decode()
     assert started.order.number in html
-    assert "Start service" in html and "Stop service" in html and "Transfer service" in html
+    # Until the turn-on is done there is nothing to stop or transfer (cancel the order).
+    assert "Start service" in html
+    assert "Stop service" not in html and "Transfer service" not in html
 
 
 # Start, stop, transfer -------------------------------------------------------------------
@@ -417,6 +419,8 @@ def test_vendor_admin_is_for_admins(admin_user, client):
 
 def test_start_from_an_account_keeps_the_customer(clerk_client, clerk, crew):
     account = active_account(clerk, crew)
+    account_page = clerk_client.get(f"/accounts/{account.number}/").content.decode()
+    assert "Stop service" in account_page and "Transfer service" in account_page
     page = clerk_client.get(f"/workorders/service/{account.number}/start/").content.decode()
     assert f"Start service for {account.customer}" in page
     data = {k: v for k, v in start_post().items() if not k.startswith("customer-")}
@@ -456,3 +460,29 @@ def test_crew_list_puts_emergencies_first_within_a_day(crew, supervisor):
         services.schedule_work_order(order=order, crew=crew, on=day, by=supervisor)
     listed = [o.priority for o in queries.crew_orders(crew.pk)]
     assert listed == [Priority.EMERGENCY, Priority.HIGH, Priority.ROUTINE]
+
+
+def test_an_account_opened_from_new_account_starts_its_service_on_itself(clerk_client, crew):
+    from accounts.models import Premise
+
+    clerk_client.post(
+        "/workorders/service/start/", start_post(utilities=["water"])
+    )  # another customer already served elsewhere: not touched
+    premise = Premise.objects.create(
+        house_number="12", street="ELM ST", city="Cibolo", state="TX", zip_code="78108"
+    )
+    from accounts import services as account_services
+
+    customer = Customer.objects.get()
+    waiting = account_services.open_account(customer=customer, premise=premise, by=None)
+    page = clerk_client.get(f"/accounts/{waiting.number}/").content.decode()
+    # Nothing to stop or transfer before service has started.
+    assert "Stop service" not in page and "Transfer service" not in page
+    form = clerk_client.get(f"/workorders/service/{waiting.number}/start/").content.decode()
+    assert 'value="ELM ST"' in form  # its own address, ready to confirm
+    data = {k: v for k, v in start_post().items() if not k.startswith("customer-")}
+    data.update({"premise-house_number": "12", "premise-street": "ELM ST"})
+    response = clerk_client.post(f"/workorders/service/{waiting.number}/start/", data)
+    assert response["Location"] == f"/accounts/{waiting.number}/"
+    assert Account.objects.filter(premise=premise).count() == 1
+    assert waiting.services.count() == 3
