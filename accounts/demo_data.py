@@ -30,6 +30,7 @@ from decimal import Decimal
 from django.db import connection, connections
 
 from accounts.validation import account_number_for, normalize_street
+from utilityclerk.money import format_money
 
 BILL_DUE_DAYS = 20  # Policy.bill_due_days default; the seeded bills keep the default
 LATE_FEE_PERCENT = 10  # of the past-due amount, the day after the due date (POLICIES.md)
@@ -607,7 +608,8 @@ class DemoData:
             elif kind == "fee":
                 if balance > 0:
                     fee = (balance * LATE_FEE_PERCENT + 50) // 100
-                    memo = f"Late fee: {LATE_FEE_PERCENT}% of ${money_text(balance)} past due"
+                    past_due = format_money(Decimal(money_text(balance)))
+                    memo = f"Late fee: {LATE_FEE_PERCENT}% of {past_due} past due"
                     post("late_fee", fee, day, day, _stamp(day, 7), memo)
                     balance += fee
             else:
