@@ -44,7 +44,9 @@
       event.preventDefault();
       window.location.href = links[current].href;
     } else if (event.key === "Escape") {
+      // Close the list and leave the box, so the next key is a shortcut, not a letter typed.
       document.getElementById("search-results").innerHTML = "";
+      box.blur();
     }
   });
   // A fresh result list starts with its first (best) row highlighted.
@@ -98,6 +100,21 @@
     document.querySelectorAll('.tabs [role="tab"]').forEach(function (tab) {
       tab.setAttribute("aria-selected", tab.getAttribute("hx-get") === loaded ? "true" : "false");
     });
+  });
+
+  // Tabs: Left/Right (and Home/End) move between the account page's tabs and open them,
+  // as the WAI-ARIA tabs pattern has it.
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest && event.target.closest('.tabs [role="tab"]');
+    if (!tab) { return; }
+    var tabs = Array.prototype.slice.call(tab.closest(".tabs").querySelectorAll('[role="tab"]'));
+    var index = tabs.indexOf(tab);
+    var next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[event.key];
+    if (next === undefined) { return; }
+    event.preventDefault();
+    var target = tabs[(next + tabs.length) % tabs.length];
+    target.focus();
+    target.click();
   });
 
   // Elements with data-autofocus take focus when they arrive, in a page or an HTMX swap.
