@@ -7,8 +7,19 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, Sum
+from django.db.models import (
+    BooleanField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
 from accounts.models import (
     Account,
@@ -237,6 +248,30 @@ def alerts_for(account: Account) -> list[str]:
     if account.status == AccountStatus.COLLECTIONS:
         alerts.append("Account is in collections.")
     return alerts
+
+
+# Adjustments waiting -------------------------------------------------------------------
+
+
+def adjustments_waiting():
+    """Requests waiting for a supervisor, oldest first, each with its account's balance now
+    (one query), so the supervisor sees where an approval leaves the account."""
+    balance = (
+        LedgerEntry.objects.filter(account_id=OuterRef("account_id"))
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        AdjustmentRequest.objects.filter(status=AdjustmentRequestStatus.PENDING)
+        .select_related("account__customer", "requested_by")
+        .annotate(balance=Coalesce(Subquery(balance), Value(ZERO, output_field=DecimalField())))
+        .order_by("requested_at")
+    )
+
+
+def adjustments_waiting_count() -> int:
+    return AdjustmentRequest.objects.filter(status=AdjustmentRequestStatus.PENDING).count()
 
 
 # Search --------------------------------------------------------------------------------

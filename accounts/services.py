@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import DecimalField, Sum, Value
+from django.db.models.functions import Abs, Coalesce
 from django.utils import timezone
 
 from accounts.models import (
@@ -265,6 +267,18 @@ def _post_adjustment_entry(*, account, amount, reason_code, memo, by, key=None) 
     return entry
 
 
+def _adjusted_today(account: Account, by) -> Decimal:
+    """What this person has adjusted on the account today, credits and debits alike."""
+    return LedgerEntry.objects.filter(
+        account=account,
+        kind__in=[EntryKind.ADJUSTMENT_DEBIT, EntryKind.ADJUSTMENT_CREDIT],
+        posted_by=by,
+        business_date=business_day.today(),
+    ).aggregate(total=Coalesce(Sum(Abs("amount")), Value(ZERO, output_field=DecimalField())))[
+        "total"
+    ]
+
+
 def post_adjustment(
     *,
     account: Account,
@@ -288,12 +302,16 @@ def post_adjustment(
         raise AccountError("Say why in the memo.", field="memo")
     if not by.has_perm("accounts.post_adjustment"):
         raise AccountError("Your role cannot post adjustments.")
-    over_limit = abs(amount) > Policy.current().clerk_adjustment_limit
+    limit = Policy.current().clerk_adjustment_limit
     try:
         with transaction.atomic():
             account = _lock_account(account)
             if existing := _entry_for_key(idempotency_key):
                 return existing
+            # The limit holds for a clerk's adjustments on one account in one business day
+            # together: four credits of $49.99 are one of $199.96. (Counted under the
+            # account lock, so two at once cannot both slip under it.)
+            over_limit = abs(amount) + _adjusted_today(account, by) > limit
             if over_limit and not by.has_perm("accounts.approve_adjustment"):
                 if idempotency_key and (
                     request := AdjustmentRequest.objects.filter(

@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("new/", views.new_account, name="new"),
     path("adjustments/", views.adjustment_queue, name="adjustment_queue"),
+    path("adjustments/waiting/", views.adjustments_waiting, name="adjustments_waiting"),
     path(
         "adjustments/<int:pk>/approve/",
         views.decide_adjustment,

@@ -18,7 +18,7 @@ from accounts.forms import (
     RejectAdjustmentForm,
     premise_data,
 )
-from accounts.models import Account, AdjustmentRequest, AdjustmentRequestStatus, Bill, Customer
+from accounts.models import Account, AdjustmentRequest, Bill, Customer
 from accounts.services import MAILING_FIELDS, AccountError
 from utilityclerk import audit
 from utilityclerk.core.models import Policy
@@ -147,7 +147,8 @@ def adjust(request, number):
             if isinstance(result, AdjustmentRequest):
                 messages.warning(
                     request,
-                    f"The adjustment of ${abs(result.amount):,.2f} is over your limit and waits for a supervisor's approval.",
+                    f"The adjustment of ${abs(result.amount):,.2f} takes you over your limit for "
+                    "this account today and waits for a supervisor's approval.",
                 )
             else:
                 messages.success(request, f"Adjustment of ${abs(result.amount):,.2f} posted.")
@@ -159,15 +160,20 @@ def adjust(request, number):
 
 @permission_required("accounts.approve_adjustment", raise_exception=True)
 def adjustment_queue(request):
-    pending = (
-        AdjustmentRequest.objects.filter(status=AdjustmentRequestStatus.PENDING)
-        .select_related("account__customer", "requested_by")
-        .order_by("requested_at")
-    )
     return render(
         request,
         "accounts/adjustment_queue.html",
-        {"pending": pending, "reject_form": RejectAdjustmentForm()},
+        {"pending": queries.adjustments_waiting(), "reject_form": RejectAdjustmentForm()},
+    )
+
+
+@permission_required("accounts.approve_adjustment", raise_exception=True)
+def adjustments_waiting(request):
+    """How many adjustments wait, for the supervisor's home page (loaded after the page)."""
+    return render(
+        request,
+        "accounts/partials/_adjustments_waiting.html",
+        {"waiting": queries.adjustments_waiting_count()},
     )
 
 

@@ -117,6 +117,12 @@
     target.click();
   });
 
+  // A form with data-confirm asks before it posts (approving money that no one typed again).
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
+
   // Elements with data-autofocus take focus when they arrive, in a page or an HTMX swap.
   function autofocus(root) {
     var el = (root || document).querySelector("[data-autofocus]");

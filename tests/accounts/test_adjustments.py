@@ -52,6 +52,24 @@ def test_clerk_above_the_limit_waits_for_a_supervisor(account, clerk, supervisor
     assert LedgerEntry.objects.filter(account=account).count() == 1
 
 
+def test_the_limit_holds_for_a_clerks_day_on_one_account_not_each_adjustment(account, clerk):
+    clerk2 = make_user("clerk2", role="Clerk")
+
+    def adjust(by, amount="-20.00", on=account):
+        return services.post_adjustment(
+            account=on, amount=Decimal(amount), reason_code="other", memo="split", by=by
+        )
+
+    assert isinstance(adjust(clerk), LedgerEntry)
+    assert isinstance(adjust(clerk, "15.00"), LedgerEntry)  # $35.00 so far, debit or credit
+    waiting = adjust(clerk)  # $55.00 in all: over the $50.00 limit
+    assert isinstance(waiting, AdjustmentRequest)
+    assert queries.balance_of(account.pk) == Decimal("-5.00")
+    # Another clerk, or another account, has a limit of its own.
+    assert isinstance(adjust(clerk2), LedgerEntry)
+    assert isinstance(adjust(clerk, on=make_account()), LedgerEntry)
+
+
 def test_clerk_cannot_approve(account, clerk):
     request = services.post_adjustment(
         account=account, amount=Decimal("80.00"), reason_code="unbilled_service", memo="x", by=clerk

@@ -169,6 +169,36 @@ def test_adjustment_over_the_limit_goes_to_the_supervisor_queue(
     assert request.status == "approved"
 
 
+def test_the_queue_shows_where_approval_leaves_the_balance(
+    clerk_client, supervisor_client, django_assert_max_num_queries
+):
+    from tests.factories import post_charge
+
+    account = make_account()
+    post_charge(account, "121.74", on=business_day.today())
+    for key, amount in (("4", "1234.50"), ("5", "60.00")):
+        clerk_client.post(
+            f"/accounts/{account.number}/adjust/",
+            {
+                "direction": "credit",
+                "amount": amount,
+                "reason_code": "billing_error",
+                "memo": "Rebill",
+                "idempotency_key": f"8a4f5e7c-0000-4000-8000-00000000000{key}",
+            },
+        )
+    supervisor_client.get("/")
+    with django_assert_max_num_queries(8):
+        html = supervisor_client.get("/accounts/adjustments/").content.decode()
+    assert "$121.74" in html  # balance now, on both rows
+    assert "-$1,112.76" in html and "credit balance" in html
+    assert "$61.74" in html
+    assert "data-confirm=" in html
+    waiting = supervisor_client.get("/accounts/adjustments/waiting/").content.decode()
+    assert "2 adjustments waiting" in waiting
+    assert clerk_client.get("/accounts/adjustments/waiting/").status_code == 403
+
+
 def test_notes_tab_adds_a_note(clerk_client, account):
     response = clerk_client.post(
         f"/accounts/{account.number}/notes/add/",
