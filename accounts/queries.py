@@ -33,6 +33,7 @@ from accounts.models import (
 from accounts.validation import (
     account_number_problem,
     format_account_number,
+    luhn_check_digit,
     normalize_street,
     phone_digits,
 )
@@ -277,6 +278,7 @@ def adjustments_waiting_count() -> int:
 # Search --------------------------------------------------------------------------------
 
 SEARCH_LIMIT = 12
+BILL_NUMBER_LENGTH = 9  # bills are numbered from a sequence: 100002234
 
 
 @dataclass
@@ -352,8 +354,13 @@ def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
         problem = account_number_problem(digits)
         if problem:
             message = problem
+            # The account it most likely meant, one Enter away, labelled as a guess.
+            meant = digits[:-1] + luhn_check_digit(digits[:-1])
+            add(_accounts_queryset().filter(number=meant), "Did you mean")
         else:
             add(_accounts_queryset().filter(number=digits), "Account number")
+    if query.isdigit() and len(query) == BILL_NUMBER_LENGTH:
+        add(_accounts_queryset().filter(bills__number=query), "Bill number")
     phone = phone_digits(query)
     if len(phone) == 10 and re.fullmatch(r"[\d\s().+-]+", query):
         add(

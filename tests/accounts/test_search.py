@@ -51,13 +51,24 @@ def test_account_number_with_or_without_separators(johnson, others, typed):
     assert outcome.results[0].matched == "Account number"
 
 
-def test_wrong_check_digit_says_so(johnson):
+def test_wrong_check_digit_says_so_and_offers_the_account_meant(johnson):
     n = johnson.number
     wrong = n[:7] + str((int(n[7]) + 1) % 10)
     outcome = queries.search(wrong)
-    assert outcome.results == []
     assert "wrong check digit" in outcome.message
     assert f"{n[:7]}-{n[7]}" in outcome.message
+    # Labelled as a guess, one Enter away.
+    assert numbers(outcome) == [n]
+    assert outcome.results[0].matched == "Did you mean"
+
+
+def test_bill_number_finds_its_account(johnson):
+    from tests.factories import post_bill
+
+    bill = post_bill(johnson, "80.00", bill_date=date(2026, 5, 1))
+    outcome = queries.search(bill.number)
+    assert numbers(outcome) == [johnson.number]
+    assert outcome.results[0].matched == "Bill number"
 
 
 @pytest.mark.parametrize(
