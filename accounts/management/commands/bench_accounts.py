@@ -58,6 +58,12 @@ FIXED_QUERIES = [
     ("last name", "Nguyen"),
     ("address", "123 Main"),
     ("partial name", "john"),
+    ("word inside a name", "de la cruz"),
+    ("word inside a name", "methodist church"),
+    ("word inside a name", "family medicine"),
+    ("name with a typo", "priya de la curz"),
+    ("name with a typo", "spur methodst"),
+    ("name with a typo", "smtih"),
 ]
 
 
