@@ -32,6 +32,7 @@ from accounts.models import (
 )
 from accounts.validation import (
     account_number_problem,
+    as_typed,
     format_account_number,
     luhn_check_digit,
     normalize_street,
@@ -336,7 +337,7 @@ def _result(account: Account, matched: str) -> SearchResult:
 def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
     """One box for everything. Exact account-number and phone matches come first, then
     e-mail, address and (typo-tolerant) name matches, best first."""
-    query = " ".join((query or "").split())
+    query = as_typed(query)
     if len(query) < 2:
         return SearchOutcome([])
     results: list[SearchResult] = []

@@ -102,3 +102,10 @@ def account_number_problem(digits: str) -> str | None:
             f"(did you mean {format_account_number(digits[:-1] + expected)}?)."
         )
     return None
+
+
+def as_typed(text: str) -> str:
+    """Text from a box as the clerk meant it: control characters pasted with it dropped (a NUL
+    is refused by PostgreSQL in any query), tabs and line breaks read as single spaces."""
+    kept = "".join(ch if ch.isprintable() else " " if ch.isspace() else "" for ch in text or "")
+    return " ".join(kept.split())

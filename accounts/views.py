@@ -20,6 +20,7 @@ from accounts.forms import (
 )
 from accounts.models import Account, AdjustmentRequest, Bill, Customer
 from accounts.services import MAILING_FIELDS, AccountError
+from accounts.validation import as_typed
 from utilityclerk import audit
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
@@ -45,7 +46,7 @@ def _redirect_to_account(request, account: Account):
 
 @view_accounts
 def search(request):
-    query = request.GET.get("q", "").strip()[:100]
+    query = as_typed(request.GET.get("q", "")[:100])
     outcome = queries.search(query)
     hits = extensions.search_other_records(query) if len(query) >= 2 else []
     context = {"search_query": query, "outcome": outcome, "hits": hits}

@@ -1,6 +1,8 @@
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts import queries
 from tests.factories import make_account, make_customer, make_premise
@@ -255,3 +257,34 @@ def test_new_names_join_the_typo_dictionary(db):
     make_account(customer=make_customer(first_name="Xochitl", last_name="Quintanilla"))
     assert NameWord.objects.filter(word__in=["xochitl", "quintanilla"]).count() == 2
     assert queries.search("quintanila").results[0].name == "Xochitl Quintanilla"
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(typed=st.text(min_size=2, max_size=40) | st.sampled_from(["jo\x00hn", "a\x00"]))
+def test_whatever_is_typed_search_answers_and_never_fails(johnson, typed):
+    # Text search syntax (& | ! : * ( ) quotes), LIKE wildcards, unicode, digits, lone
+    # punctuation: the box is one a clerk types anything into.
+    outcome = queries.search(typed)
+    assert isinstance(outcome.results, list)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "& | !",
+        "a:* & (b",
+        "o'brien",
+        "100% off",
+        "_ _",
+        "smith\\",
+        "ümlaut müller",
+        "12 & 34",
+        "john\x00son",
+        "\x00\x00",
+        "412\x00 main",
+    ],
+)
+def test_search_syntax_characters_are_plain_text(johnson, typed):
+    assert isinstance(queries.search(typed).results, list)

@@ -408,3 +408,10 @@ def test_only_a_supervisor_changes_protection_flags(clerk_client, supervisor_cli
     supervisor_client.post(f"/accounts/customers/{customer.pk}/edit/", form)
     customer.refresh_from_db()
     assert customer.cash_only_until is None
+
+
+def test_search_with_a_control_character_answers_not_fails(clerk_client, account):
+    # A NUL pasted with the name: PostgreSQL refuses it in any query text.
+    response = clerk_client.get("/search/", {"q": "john\x00son"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert account.display_number in response.content.decode()
