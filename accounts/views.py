@@ -164,7 +164,7 @@ def adjustment_queue(request):
     return render(
         request,
         "accounts/adjustment_queue.html",
-        {"pending": queries.adjustments_waiting(), "reject_form": RejectAdjustmentForm()},
+        {"pending": queries.adjustments_waiting()},
     )
 
 
@@ -191,7 +191,7 @@ def decide_adjustment(request, pk, decision):
         else:
             form = RejectAdjustmentForm(request.POST)
             if not form.is_valid():
-                raise AccountError("Say why the adjustment is rejected.")
+                raise AccountError("Say why the adjustment is rejected.", field="note")
             services.reject_adjustment(
                 request=request_row, note=form.cleaned_data["note"], by=request.user
             )
@@ -199,6 +199,14 @@ def decide_adjustment(request, pk, decision):
                 request, f"Adjustment on {request_row.account.display_number} rejected."
             )
     except AccountError as error:
+        if error.field == "note":
+            # The reason goes beside that row's box, with what else waits still listed.
+            context = {
+                "pending": queries.adjustments_waiting(),
+                "reject_error": str(error),
+                "rejecting": request_row.pk,
+            }
+            return render(request, "accounts/adjustment_queue.html", context, status=400)
         messages.error(request, str(error))
     return redirect("accounts:adjustment_queue")
 

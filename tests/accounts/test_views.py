@@ -194,6 +194,13 @@ def test_the_queue_shows_where_approval_leaves_the_balance(
     assert "-$1,112.76" in html and "credit balance" in html
     assert "$61.74" in html
     assert "data-confirm=" in html
+    # A rejection without a reason: told beside that row's box, and nothing changes.
+    first = AdjustmentRequest.objects.order_by("pk").first()
+    refused = supervisor_client.post(f"/accounts/adjustments/{first.pk}/reject/", {"note": " "})
+    assert refused.status_code == 400
+    assert f'id="reject-note-{first.pk}-error"' in refused.content.decode()
+    first.refresh_from_db()
+    assert first.status == "pending"
     waiting = supervisor_client.get("/accounts/adjustments/waiting/").content.decode()
     assert "2 adjustments waiting" in waiting
     assert clerk_client.get("/accounts/adjustments/waiting/").status_code == 403
