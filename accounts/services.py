@@ -244,9 +244,11 @@ def post_bill(
     return bill
 
 
-def _post_adjustment_entry(*, account, amount, reason_code, memo, by, key=None) -> LedgerEntry:
+def _post_adjustment_entry(
+    *, account, amount, reason_code, memo, by, key=None, on=None
+) -> LedgerEntry:
     kind = EntryKind.ADJUSTMENT_DEBIT if amount > 0 else EntryKind.ADJUSTMENT_CREDIT
-    today = business_day.posting_date()
+    today = on or business_day.posting_date()
     entry = LedgerEntry.objects.create(
         account=account,
         kind=kind,
@@ -267,13 +269,14 @@ def _post_adjustment_entry(*, account, amount, reason_code, memo, by, key=None) 
     return entry
 
 
-def _adjusted_today(account: Account, by) -> Decimal:
-    """What this person has adjusted on the account today, credits and debits alike."""
+def _adjusted_on(day, account: Account, by) -> Decimal:
+    """What this person has adjusted on the account that business day, credits and debits
+    alike."""
     return LedgerEntry.objects.filter(
         account=account,
         kind__in=[EntryKind.ADJUSTMENT_DEBIT, EntryKind.ADJUSTMENT_CREDIT],
         posted_by=by,
-        business_date=business_day.today(),
+        business_date=day,
     ).aggregate(total=Coalesce(Sum(Abs("amount")), Value(ZERO, output_field=DecimalField())))[
         "total"
     ]
@@ -306,19 +309,21 @@ def post_adjustment(
     try:
         with transaction.atomic():
             account = _lock_account(account)
+            # A retry answers with what the first try made, whichever it was: the limit
+            # below may have changed since (a new day, a day closed), the key has not.
             if existing := _entry_for_key(idempotency_key):
                 return existing
+            if idempotency_key and (
+                request := AdjustmentRequest.objects.filter(idempotency_key=idempotency_key).first()
+            ):
+                return request
             # The limit holds for a clerk's adjustments on one account in one business day
-            # together: four credits of $49.99 are one of $199.96. (Counted under the
-            # account lock, so two at once cannot both slip under it.)
-            over_limit = abs(amount) + _adjusted_today(account, by) > limit
+            # together: four credits of $49.99 are one of $199.96. Counted under the account
+            # lock, so two at once cannot both slip under it, and on the day the entry will
+            # be dated (the next business day once today is closed).
+            day = business_day.posting_date()
+            over_limit = abs(amount) + _adjusted_on(day, account, by) > limit
             if over_limit and not by.has_perm("accounts.approve_adjustment"):
-                if idempotency_key and (
-                    request := AdjustmentRequest.objects.filter(
-                        idempotency_key=idempotency_key
-                    ).first()
-                ):
-                    return request
                 request = AdjustmentRequest.objects.create(
                     account=account,
                     amount=amount,
@@ -341,6 +346,7 @@ def post_adjustment(
                 memo=memo.strip(),
                 by=by,
                 key=idempotency_key,
+                on=day,
             )
     except IntegrityError:
         # The same key arriving twice at once: the account lock normally queues the second,

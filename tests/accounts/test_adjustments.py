@@ -70,6 +70,53 @@ def test_the_limit_holds_for_a_clerks_day_on_one_account_not_each_adjustment(acc
     assert isinstance(adjust(clerk, on=make_account()), LedgerEntry)
 
 
+def test_the_daily_limit_still_holds_after_the_day_is_closed(account, clerk, supervisor):
+    from django.utils import timezone
+
+    from utilityclerk import business_day
+    from utilityclerk.core.models import BusinessDay
+
+    BusinessDay.objects.create(
+        date=business_day.today(), status="closed", closed_at=timezone.now(), closed_by=supervisor
+    )
+
+    def adjust():
+        return services.post_adjustment(
+            account=account, amount=Decimal("-40.00"), reason_code="other", memo="x", by=clerk
+        )
+
+    first = adjust()
+    assert isinstance(first, LedgerEntry)
+    assert first.business_date > business_day.today()  # dated to the next business day
+    assert isinstance(adjust(), AdjustmentRequest)  # $80.00 on that day: over the limit
+
+
+def test_a_retry_answers_with_the_waiting_request_even_when_the_limit_has_room_again(
+    account, clerk
+):
+    key = uuid.uuid4()
+
+    def adjust(amount):
+        return services.post_adjustment(
+            account=account,
+            amount=Decimal(amount),
+            reason_code="other",
+            memo="x",
+            by=clerk,
+            idempotency_key=key,
+        )
+
+    waiting = adjust("-75.00")
+    assert isinstance(waiting, AdjustmentRequest)
+    # The same submission again after the limit changed (a new day, a policy change) must
+    # not post an entry beside the request a supervisor may still approve.
+    from utilityclerk.core.models import Policy
+
+    Policy.objects.update(clerk_adjustment_limit=Decimal("500.00"))
+    assert adjust("-75.00") == waiting
+    assert not LedgerEntry.objects.filter(account=account).exists()
+
+
 def test_clerk_cannot_approve(account, clerk):
     request = services.post_adjustment(
         account=account, amount=Decimal("80.00"), reason_code="unbilled_service", memo="x", by=clerk
