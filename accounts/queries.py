@@ -279,6 +279,7 @@ def adjustments_waiting_count() -> int:
 # Search --------------------------------------------------------------------------------
 
 SEARCH_LIMIT = 12
+GUESSED_ACCOUNT = "Did you mean"
 BILL_NUMBER_LENGTH = 9  # bills are numbered from a sequence: 100002234
 
 
@@ -294,6 +295,12 @@ class SearchResult:
     @property
     def display_number(self) -> str:
         return format_account_number(self.number)
+
+    @property
+    def is_guess(self) -> bool:
+        """The account a mistyped number probably meant: shown, never picked for the clerk
+        (a slip in the first seven digits names some other customer's account)."""
+        return self.matched == GUESSED_ACCOUNT
 
 
 @dataclass
@@ -357,7 +364,7 @@ def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
             message = problem
             # The account it most likely meant, one Enter away, labelled as a guess.
             meant = digits[:-1] + luhn_check_digit(digits[:-1])
-            add(_accounts_queryset().filter(number=meant), "Did you mean")
+            add(_accounts_queryset().filter(number=meant), GUESSED_ACCOUNT)
         else:
             add(_accounts_queryset().filter(number=digits), "Account number")
     if query.isdigit() and len(query) == BILL_NUMBER_LENGTH:
@@ -498,11 +505,14 @@ _BY_CORRECTED_LAST_FIRST = """
 
 # Every word typed, wherever it stands in the name ("de la cruz", "methodist church"): a
 # bounded handful of matches, the shortest names (the closest) first.
-_BY_NAME_WORDS = """
+_BY_NAME_WORDS = r"""
     SELECT id FROM (
         SELECT id, search_name FROM accounts_customer
         WHERE to_tsvector('simple'::regconfig, COALESCE(search_name, ''))
               @@ to_tsquery('simple', %(words)s)
+          -- A word of a letter or two still being typed is matched on the rows found, not
+          -- looked up: "c:*" would merge every name word that starts with c.
+          AND (%(tail)s = '' OR search_name ~ ('\m' || %(tail)s))
         LIMIT 200
     ) AS matched
     ORDER BY length(search_name), search_name LIMIT %(limit)s
@@ -515,12 +525,15 @@ def _word_parts(word: str) -> list[str]:
     return re.findall(r"[^\W_]+", word)
 
 
-def _words_query(words: list[str]) -> str:
+def _words_query(words: list[str]) -> tuple[str, str]:
     """Each word typed as a word of the name, the last (perhaps still being typed) as the
-    start of one: "de & la & cru:*". A short finished word as a prefix ("de:*") would match
-    thousands of words."""
+    start of one: ("de & la & cru:*", ""). A short finished word as a prefix ("de:*") would
+    match thousands of words; so would a last word of a letter or two, which is returned
+    apart, to be matched on the rows found: ("smith & john", "j")."""
     parts = [part for word in words for part in _word_parts(word)]
-    return " & ".join([*parts[:-1], f"{parts[-1]}:*"]) if parts else ""
+    if len(parts) > 1 and len(parts[-1]) <= 2:
+        return " & ".join(parts[:-1]), parts[-1]
+    return (" & ".join([*parts[:-1], f"{parts[-1]}:*"]) if parts else ""), ""
 
 
 def _corrected_words_query(corrections: list[list[str]]) -> str:
@@ -577,6 +590,39 @@ def _corrections(words: list[str]) -> list[list[str]]:
     return [_best_corrections(word, found) for word, found in zip(words, candidates, strict=True)]
 
 
+def _corrected_name_matches(words: list[str], run, found: list[int], limit: int) -> None:
+    """Names as the words typed were probably meant ("smtih", "priya de la curz")."""
+    # A last word of a letter or two is still being typed ("jonh smtih j"): it stays a
+    # prefix, not a word to correct into some other short word.
+    still_typing = words[-1] if len(words) > 1 and len(words[-1]) <= 2 else ""
+    typed = words[:-1] if still_typing else words
+    if len(typed) > MOST_WORDS_CORRECTED:
+        return
+    corrections = _corrections(typed)
+
+    tail = "".join(_word_parts(still_typing))
+
+    def every_word(candidates):
+        return _corrected_words_query(candidates)
+
+    # Every word corrected, wherever it stands: organisations and names of three words or
+    # more ("priya de la curz"), where it is the closest match, so it goes first; the best
+    # correction of each word before the others ("juan de la crus": Juan, not Jean).
+    if len(words) > 2:
+        for candidates in ([c[:1] for c in corrections], corrections):
+            if len(found) < limit and (query := every_word(candidates)):
+                run(_BY_NAME_WORDS, {"words": query, "tail": tail})
+    # Last name [and first name] corrected, when there are no more than two of them.
+    if len(typed) <= 2 and corrections[-1] and len(found) < limit:
+        lasts, firsts = corrections[-1], corrections[0] if len(typed) > 1 else []
+        if firsts:
+            run(_BY_CORRECTED_LAST_FIRST, {"lasts": lasts, "firsts": firsts})
+        if len(found) < limit:
+            run(_BY_CORRECTED_LAST, {"lasts": lasts})
+        if len(found) < limit and len(typed) == 2 and (query := every_word(corrections)):
+            run(_BY_NAME_WORDS, {"words": query, "tail": tail})
+
+
 def _name_matches(query: str, limit: int):
     """Customers' accounts whose name is like the query, allowing typos; best first."""
     term = " ".join(query.lower().replace(",", " ").split())
@@ -591,7 +637,9 @@ def _name_matches(query: str, limit: int):
                     found.append(customer_id)
 
     run(_BY_NAME_PREFIX, {"prefix": _like_prefix(term)})
-    if len(found) < limit and words:
+    # A third word makes first-and-last guesses wrong ("john smith j" is not John Jackson):
+    # names of more words are matched word by word below.
+    if len(found) < limit and 0 < len(words) <= 2:
         if len(words) == 1:
             run(_BY_LAST_FIRST, {"last": _like_prefix(words[0]), "first": "%"})
         else:
@@ -602,28 +650,13 @@ def _name_matches(query: str, limit: int):
                     _BY_LAST_FIRST,
                     {"last": _like_prefix(words[0]), "first": _like_prefix(words[-1])},
                 )
-    if len(found) < limit and _words_query(words):
-        run(_BY_NAME_WORDS, {"words": _words_query(words)})
+    words_query, tail = _words_query(words)
+    if len(found) < limit and words_query:
+        run(_BY_NAME_WORDS, {"words": words_query, "tail": tail})
     # Typo tolerance only when the name as typed matched nobody: a name that exists needs no
     # guessing, and skipping the guesses keeps common names fast.
-    if not found and words and len(words) <= MOST_WORDS_CORRECTED:
-        corrections = _corrections(words)
-        lasts, firsts = corrections[-1], corrections[0] if len(words) > 1 else []
-        # Every word corrected, wherever it stands: organisations and names of three words
-        # or more ("priya de la curz"), where it is the closest match, so it goes first.
-        every_word = _corrected_words_query(corrections)
-        if every_word and len(words) > 2:
-            # The best correction of each word first ("juan de la crus": Juan, not Jean).
-            run(_BY_NAME_WORDS, {"words": _corrected_words_query([c[:1] for c in corrections])})
-            if len(found) < limit:
-                run(_BY_NAME_WORDS, {"words": every_word})
-        if lasts and len(found) < limit:
-            if firsts:
-                run(_BY_CORRECTED_LAST_FIRST, {"lasts": lasts, "firsts": firsts})
-            if len(found) < limit:
-                run(_BY_CORRECTED_LAST, {"lasts": lasts})
-        if every_word and len(words) <= 2 and len(found) < limit:
-            run(_BY_NAME_WORDS, {"words": every_word})
+    if not found and words and len(words) <= MOST_WORDS_CORRECTED + 1:
+        _corrected_name_matches(words, run, found, limit)
     if not found:
         return []
     order = {customer_id: i for i, customer_id in enumerate(found)}

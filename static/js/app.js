@@ -49,10 +49,12 @@
       box.blur();
     }
   });
-  // A fresh result list starts with its first (best) row highlighted.
+  // A fresh result list starts with its first (best) row highlighted, unless that row is
+  // only a guess at a mistyped account number: Enter must not open someone else's account.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "search-results") {
-      highlight(resultLinks(), 0);
+      var links = resultLinks();
+      highlight(links, links.length && !links[0].hasAttribute("data-guess") ? 0 : -1);
     }
   });
   document.addEventListener("click", function (event) {
@@ -109,6 +111,7 @@
     if (!tab) { return; }
     var tabs = Array.prototype.slice.call(tab.closest(".tabs").querySelectorAll('[role="tab"]'));
     var index = tabs.indexOf(tab);
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) { return; }  // Alt+Left is Back
     var next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[event.key];
     if (next === undefined) { return; }
     event.preventDefault();

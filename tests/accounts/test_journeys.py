@@ -53,3 +53,25 @@ def test_wrong_check_digit_is_explained_in_the_dropdown(page, sign_in, clerk, jo
     page.keyboard.press("/")
     page.keyboard.type(wrong)
     expect(page.locator("#search-results")).to_contain_text("wrong check digit")
+    # The account it likely meant is shown, but not picked: Enter opens nothing, and the
+    # row has no Pay link. Walking to it with the arrow keys is the clerk's own choice.
+    guess = page.locator("#search-results a.result").first
+    expect(guess).to_contain_text("Did you mean?")
+    expect(guess).not_to_have_class(re.compile("active"))
+    expect(page.locator("#search-results .pay-link")).to_have_count(0)
+    page.keyboard.press("ArrowDown")
+    expect(guess).to_have_class(re.compile("active"))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/accounts/{johnson.number}/$"))
+
+
+def test_arrow_keys_move_between_the_account_tabs(page, sign_in, clerk, johnson, live_server):
+    sign_in(clerk)
+    page.goto(f"{live_server.url}/accounts/{johnson.number}/")
+    page.get_by_role("tab", name="Ledger").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="Bills")).to_be_focused()
+    expect(page.get_by_role("tab", name="Bills")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#tab-panel")).to_contain_text("$80.00")
+    page.keyboard.press("Home")
+    expect(page.get_by_role("tab", name="Ledger")).to_be_focused()

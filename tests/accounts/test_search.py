@@ -235,6 +235,26 @@ def test_typos_are_forgiven_in_every_word(names_of_many_words, typed, expected):
     assert numbers(queries.search(typed))[0] == names_of_many_words[expected].number
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("spur methodst c", "church"),
+        ("spur methodist c", "church"),
+        ("priya de la c", "priya"),
+        ("juan de la crus c", "juan"),
+    ],
+)
+def test_a_word_still_being_typed_keeps_the_results_steady(names_of_many_words, typed, expected):
+    assert numbers(queries.search(typed))[0] == names_of_many_words[expected].number
+
+
+def test_a_third_word_is_not_read_as_a_last_name(db):
+    smith = make_account(customer=make_customer(first_name="John", last_name="Smith"))
+    make_account(customer=make_customer(first_name="John", last_name="Jackson"))
+    assert numbers(queries.search("john smith j")) == [smith.number]
+    assert numbers(queries.search("jonh smtih j")) == [smith.number]
+
+
 def test_two_words_with_a_typo_prefer_the_matching_first_name(johnson, others):
     results = queries.search("alice jonston").results
     assert results[0].name == "Alice Johnston"
