@@ -119,7 +119,16 @@ class AccountAdmin(NumberSearchMixin, AuditedModelAdmin):
     list_select_related = ["customer", "premise"]
     # The account's services repeat its premise (one active service per utility per premise),
     # so who and where are fixed when the account is opened; moving is a transfer.
-    readonly_fields = ["number", "customer", "premise", "status", "created_at", "created_by"]
+    readonly_fields = [
+        "number",
+        "customer",
+        "premise",
+        "status",
+        "opened_on",
+        "closed_on",
+        "created_at",
+        "created_by",
+    ]
     fieldsets = [
         (
             None,

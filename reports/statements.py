@@ -78,7 +78,7 @@ def customer_description(entry: LedgerEntry) -> str:
         return entry.memo
     if entry.kind in ADJUSTMENT_KINDS and entry.reason_code != AdjustmentReason.OTHER:
         # The reason is picked from a fixed list written for customers; "other" is not.
-        return AdjustmentReason(entry.reason_code).label if entry.reason_code else ""
+        return dict(AdjustmentReason.choices).get(entry.reason_code, "")
     if entry.kind == EntryKind.REVERSAL and entry.reverses is not None:
         undone = entry.reverses
         return f"Reverses {undone.get_kind_display().lower()} of {undone.business_date:%m/%d/%Y}"

@@ -107,10 +107,11 @@ def test_history_shows_dates_and_times_as_the_screens_do(db):
         actor=None,
         action="customer.update",
         target=customer,
-        before={"medical_certificate_until": None, "checked_at": None},
+        before={"medical_certificate_until": None, "checked_at": None, "called_at": None},
         after={
             "medical_certificate_until": date(2027, 3, 31),
             "checked_at": datetime(2026, 11, 27, 4, 25, tzinfo=ZoneInfo("UTC")),
+            "called_at": datetime(2026, 11, 27, 21, 5, tzinfo=ZoneInfo("UTC")),
         },
     )
     stored = AuditEvent.objects.get(pk=event.pk)  # as read back: ISO text in JSON
@@ -119,3 +120,4 @@ def test_history_shows_dates_and_times_as_the_screens_do(db):
     assert shown[label[0].upper() + label[1:]] == "03/31/2027"
     # 04:25 UTC is 10:25 PM the evening before in the utility's time zone (America/Chicago).
     assert shown["Checked at"] == "11/26/2026 10:25 PM"
+    assert shown["Called at"] == "11/27/2026 3:05 PM"  # as the screens write it

@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 
 from utilityclerk.fields import money_field
@@ -103,8 +104,9 @@ def _shown(value) -> str:
             return value
         value = parsed.date() if len(value) == 10 else parsed
     if isinstance(value, datetime):
-        return (
-            f"{timezone.localtime(value) if timezone.is_aware(value) else value:%m/%d/%Y %I:%M %p}"
+        # As the screens show times ({{ at|date:"m/d/Y g:i A" }}): 3:05 PM, not 03:05 PM.
+        return date_format(
+            timezone.localtime(value) if timezone.is_aware(value) else value, "m/d/Y g:i A"
         )
     if isinstance(value, date):
         return f"{value:%m/%d/%Y}"
