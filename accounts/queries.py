@@ -19,7 +19,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Collate, Lower
 
 from accounts.models import (
     Account,
@@ -668,17 +668,41 @@ def _name_matches(query: str, limit: int):
 # Create and maintain -------------------------------------------------------------------
 
 
-def likely_duplicate_customers(*, last_name: str, organisation_name: str, phone: str, email: str):
-    """Customers who are probably the one being entered: same name and phone, or same e-mail."""
+def likely_duplicate_customers(
+    *,
+    last_name: str,
+    organisation_name: str,
+    phone: str,
+    email: str,
+    mail_street: str = "",
+    mail_zip: str = "",
+) -> list[Customer]:
+    """Customers who are probably the one being entered: same name and phone, same e-mail,
+    or same name at the same mailing address (a new phone number is common; a new name at
+    the same address is not)."""
     name = (organisation_name or last_name or "").strip().lower()
     conditions = Q()
     if phone and name:
         conditions |= Q(search_name__contains=name) & (Q(phone=phone) | Q(alt_phone=phone))
     if email:
         conditions |= Q(email=email.strip().lower())
-    if not conditions:
-        return Customer.objects.none()
-    return Customer.objects.filter(conditions)[:5]
+    found = list(Customer.objects.filter(conditions)[:5]) if conditions else []
+    if name and mail_street.strip() and mail_zip:
+        # Walk the name indexes (last name, or the organisation's whole name), then compare
+        # the few customers of that name by their mailing address.
+        same_name = (
+            Customer.objects.alias(name=Collate("search_name", "C")).filter(name=name)
+            if organisation_name
+            else Customer.objects.alias(last=Collate(Lower("last_name"), "C")).filter(last=name)
+        )
+        found += [
+            customer
+            for customer in same_name.filter(
+                mail_street__iexact=mail_street.strip(), mail_zip=mail_zip
+            )[:5]
+            if customer not in found
+        ]
+    return found[:5]
 
 
 def active_accounts_at_address(premise_key: dict):

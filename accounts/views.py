@@ -235,6 +235,8 @@ def new_account(request):
                 organisation_name=data.get("organisation_name", ""),
                 phone=data.get("phone", ""),
                 email=data.get("email", ""),
+                mail_street=data.get("mail_street", ""),
+                mail_zip=data.get("mail_zip", ""),
             )
         )
         premise_key = services.premise_lookup(

@@ -269,6 +269,17 @@ def test_likely_duplicate_warns_and_saves_nothing_until_confirmed(clerk_client):
     assert Account.objects.count() == 1
 
 
+def test_same_name_at_the_same_mailing_address_warns_whatever_the_phone(clerk_client):
+    make_customer(first_name="Lena", last_name="OKAFOR", phone="2105550999", mail_street="9 Elm St")
+    make_customer(first_name="Lena", last_name="Okafor", phone="2105550998", mail_zip="78154")
+    response = clerk_client.post("/accounts/new/", {**NEW_ACCOUNT, "customer-email": ""})
+    html = response.content.decode()
+    assert "Possible duplicates" in html
+    assert "(210) 555-0999" in html  # same name, same mailing address
+    assert "(210) 555-0998" not in html  # same name, another address
+    assert not Account.objects.exists()
+
+
 def test_premise_with_an_active_account_warns(clerk_client):
     make_account(premise=make_premise(house_number="9", street="ELM ST"))
     response = clerk_client.post("/accounts/new/", NEW_ACCOUNT)
