@@ -34,3 +34,20 @@ def number():
 def test_a_nul_in_the_query_string_is_answered(supervisor_client, number, path):
     response = supervisor_client.get(path.format(nul=NUL, number=number))
     assert response.status_code < 500, response.status_code
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/workorders/%00/",
+        "/workorders/WO-1000001%00/",
+        "/workorders/WO-1%00/sheet.pdf",
+        "/reports/statement/{number}%00/",
+        "/accounts/{number}/bills/%00/",
+        "/accounts/{number}%00/",
+        "/payments/receipts/R%00/",
+    ],
+)
+def test_a_nul_in_the_address_is_not_found(supervisor_client, number, path):
+    response = supervisor_client.get(path.format(number=number))
+    assert response.status_code == 404

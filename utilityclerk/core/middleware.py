@@ -3,11 +3,25 @@ import time
 import uuid
 
 from django.contrib import messages
+from django.http import Http404
 from django.template.loader import render_to_string
 
 from utilityclerk.request_context import RequestContext, current_request
 
 _REQUEST_ID = re.compile(r"^[0-9a-fA-F-]{8,36}$")
+
+
+class NulInAddressMiddleware:
+    """An address with a NUL in it names no record: PostgreSQL refuses NUL in any text, so
+    looking one up (/workorders/WO-1%00/) would fail with a server error. Not found."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            raise Http404("No such page.")
+        return self.get_response(request)
 
 
 class RequestContextMiddleware:
