@@ -329,8 +329,24 @@ def stop_service(
         ):
             return existing
         _check_stoppable(account)
+        _check_stop_after_start(account, stop_date, field="stop_date")
         return _raise_final_read(
             account=account, stop_date=stop_date, by=by, idempotency_key=idempotency_key
+        )
+
+
+def _check_stop_after_start(account: Account, stop_date: date, *, field: str) -> None:
+    started = (
+        account.services.filter(status=ServiceStatus.ACTIVE)
+        .order_by("-start_date")
+        .values_list("start_date", flat=True)
+        .first()
+    )
+    if started and stop_date < started:
+        raise ServiceChangeError(
+            f"Service on this account started on {started:%m/%d/%Y}: the stop date cannot be "
+            "before it.",
+            field=field,
         )
 
 
@@ -381,6 +397,7 @@ def transfer_service(
             .get(pk=account.pk)
         )
         _check_stoppable(account)
+        _check_stop_after_start(account, move_date, field="move_date")
         if utilities is None:
             utilities = list(
                 account.services.filter(status=ServiceStatus.ACTIVE).values_list(

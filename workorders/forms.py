@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 
 from accounts.models import Utility
@@ -138,6 +140,9 @@ class BulkForm(AssignForm):
         self.fields["orders"].error_messages["invalid_choice"] = "Tick the orders to act on first."
 
 
+READ_DIGITS = re.compile(r"\d+(\.\d{1,2})?")
+
+
 class CompleteForm(forms.Form):
     read = forms.DecimalField(
         required=False,
@@ -161,6 +166,14 @@ class CompleteForm(forms.Form):
         self.fields["done_on"].initial = business_day.today
         self.fields["read"].error_messages["min_value"] = "A meter read cannot be negative."
         self.fields["read"].error_messages["invalid"] = "Enter the read as digits, like 10234."
+
+    def clean_read(self):
+        # DecimalField takes "12e3"; a meter shows digits, so only digits (and a decimal
+        # part, for meters that have one) are a read.
+        raw = (self.data.get(self.add_prefix("read")) or "").replace(",", "").strip()
+        if raw and not READ_DIGITS.fullmatch(raw):
+            raise forms.ValidationError(self.fields["read"].error_messages["invalid"])
+        return self.cleaned_data["read"]
 
 
 class CancelForm(forms.Form):

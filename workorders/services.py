@@ -21,6 +21,7 @@ from workorders.models import (
     MeterRead,
     Vendor,
     WorkOrder,
+    WorkOrderKind,
     WorkOrderStatus,
     WorkOrderStatusChange,
     WorkOrderType,
@@ -307,6 +308,12 @@ def _record_read(*, order, service_point, value, rollover, read_on, by) -> Meter
     if value < 0:
         raise WorkOrderError("A meter read cannot be negative.", field="read")
     previous = last_read(service_point)
+    if previous is not None and rollover and value >= previous.value:
+        raise WorkOrderError(
+            f"A meter that rolled over reads lower than its last read ({previous.value:,} on "
+            f"{previous.read_on:%m/%d/%Y}). Untick “meter rolled over”, or check the dials.",
+            field="read",
+        )
     if previous is not None and value < previous.value and not rollover:
         raise WorkOrderError(
             f"The read {value:,} is lower than the last read {previous.value:,} on "
@@ -333,6 +340,10 @@ def _record_read(*, order, service_point, value, rollover, read_on, by) -> Meter
         },
     )
     return read
+
+
+# Orders whose completion starts or ends service on the date the customer asked for.
+DATED_EFFECTS = {WorkOrderKind.TURN_ON, WorkOrderKind.FINAL_READ}
 
 
 def complete_work_order(
@@ -372,6 +383,18 @@ def complete_work_order(
             if done_on < order.raised_on:
                 raise WorkOrderError(
                     "The work cannot be done before the order was raised.", field="done_on"
+                )
+            if (
+                order.type_id in DATED_EFFECTS
+                and order.requested_for
+                and done_on < order.requested_for
+            ):
+                # Service starts or ends on the date the customer asked for: done earlier,
+                # the account would change before its services do.
+                raise WorkOrderError(
+                    f"The {str(order.type).lower()} is for {order.requested_for:%m/%d/%Y}, the date the "
+                    "customer asked for: it cannot be completed before then.",
+                    field="done_on",
                 )
             order_type = order.type
             service_point = service_point_for(order)

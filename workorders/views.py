@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -267,8 +268,9 @@ def _complete(request, order, form) -> bool:
     if not form.is_valid():
         return False
     data = form.cleaned_data
+    started = timezone.now()
     try:
-        services.complete_work_order(
+        done = services.complete_work_order(
             order=order,
             read=data["read"],
             rollover=data["rollover"],
@@ -283,6 +285,16 @@ def _complete(request, order, form) -> bool:
         else:  # about the order, not a field: said at the top of the page
             messages.error(request, str(error))
         return False
+    if done.completed_at is not None and done.completed_at < started:
+        # Another tablet (or this one, twice) got there first: nothing from this form was
+        # kept, and the crew must not be told that its read was.
+        who = done.completed_by.get_full_name() if done.completed_by else "someone"
+        messages.warning(
+            request,
+            f"{order.number} was already completed on {done.completed_on:%m/%d/%Y} by {who}; "
+            "nothing from this form was saved.",
+        )
+        return True
     messages.success(request, f"{order.number} completed.")
     return True
 

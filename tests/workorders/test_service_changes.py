@@ -401,3 +401,34 @@ def test_a_transferred_debt_keeps_its_age(db, clerk):
     assert aging.days_over_90 == Decimal("300.00")
     assert aging.current == Decimal("40.00")
     assert queries.balance_of(old.pk) == Decimal("0.00")
+
+
+def test_a_turn_on_cannot_be_completed_before_the_start_the_customer_asked_for(clerk, crew):
+    from workorders.services import WorkOrderError
+
+    started = start(clerk, start_date=business_day.today() + timedelta(days=30))
+    with pytest.raises(WorkOrderError, match="cannot be completed before then"):
+        complete(started.order, clerk, crew=crew)
+    started.account.refresh_from_db()
+    assert started.account.status == "pending"
+    assert not started.account.services.filter(status="active").exists()
+
+
+def test_a_rolled_over_meter_reads_lower_than_before(clerk, crew):
+    from workorders.services import WorkOrderError
+
+    account = active_account(clerk, crew)  # first read 100
+    stop = service_changes.stop_service(account=account, stop_date=business_day.today(), by=clerk)
+    with pytest.raises(WorkOrderError, match="rolled over reads lower"):
+        complete(stop, clerk, crew=crew, read="150", rollover=True)
+
+
+def test_a_stop_cannot_be_dated_before_the_service_started(clerk, crew):
+    from accounts.models import Service
+
+    account = active_account(clerk, crew)
+    Service.objects.filter(account=account).update(start_date=business_day.today())
+    with pytest.raises(ServiceChangeError, match="cannot be before it"):
+        service_changes.stop_service(
+            account=account, stop_date=business_day.today() - timedelta(days=1), by=clerk
+        )

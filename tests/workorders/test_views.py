@@ -377,6 +377,8 @@ def test_field_user_completes_their_crews_order(field_client, clerk, crew):
     services.schedule_work_order(order=started.order, crew=crew, by=clerk)
     listing = field_client.get("/workorders/field/").content.decode()
     assert started.order.number in listing
+    # No account search box on the crew's screen: it would only lead to "not allowed".
+    assert 'id="global-search-input"' not in listing
     assert field_client.get(f"/workorders/field/{started.order.number}/").status_code == 200
     response = field_client.post(
         f"/workorders/{started.order.number}/complete/",
@@ -486,3 +488,28 @@ def test_an_account_opened_from_new_account_starts_its_service_on_itself(clerk_c
     assert response["Location"] == f"/accounts/{waiting.number}/"
     assert Account.objects.filter(premise=premise).count() == 1
     assert waiting.services.count() == 3
+
+
+@pytest.mark.parametrize("typed", ["12e3", "1.2.3", "0x10", "12 34"])
+def test_a_read_is_digits_not_a_number_in_any_notation(clerk_client, clerk, crew, typed):
+    order = start(clerk).order
+    services.schedule_work_order(order=order, crew=crew, by=clerk)
+    response = clerk_client.post(
+        f"/workorders/{order.number}/complete/",
+        {"read": typed, "done_on": business_day.today().isoformat()},
+    )
+    assert "Enter the read as digits" in response.content.decode()
+    assert not MeterRead.objects.exists()
+
+
+def test_a_second_submit_of_a_completed_order_says_nothing_was_saved(clerk_client, clerk, crew):
+    order = start(clerk).order
+    services.schedule_work_order(order=order, crew=crew, by=clerk)
+    today = business_day.today().isoformat()
+    url = f"/workorders/{order.number}/complete/"
+    first = clerk_client.post(url, {"read": "4521", "done_on": today}, follow=True)
+    assert f"{order.number} completed." in first.content.decode()
+    second = clerk_client.post(url, {"read": "4530", "done_on": today}, follow=True)
+    html = second.content.decode()
+    assert "was already completed" in html and "nothing from this form was saved" in html
+    assert list(MeterRead.objects.values_list("value", flat=True)) == [Decimal("4521")]
