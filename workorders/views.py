@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import service_changes
-from accounts.forms import CustomerForm, PremiseForm, premise_data
+from accounts.forms import ConfirmDuplicatesForm, CustomerForm, PremiseForm, premise_data
 from accounts.models import Account, AccountStatus, Customer, ServiceStatus
+from accounts.queries import likely_duplicate_customers
 from reports.pdf import pdf_response, render_pdf
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
@@ -400,7 +401,26 @@ def start(request, number=None):
         prefix="premise",
         initial=_premise_initial(account.premise) if waiting else {"city": "Cibolo", "state": "TX"},
     )
-    valid = [f.is_valid() for f in (form, premise_form, customer_form) if f is not None]
+    confirm_form = ConfirmDuplicatesForm(data)
+    valid = [
+        f.is_valid() for f in (form, premise_form, customer_form, confirm_form) if f is not None
+    ]
+    duplicates = []
+    if request.method == "POST" and all(valid) and customer_form is not None:
+        # A new customer who is probably one on file: the same check as New account, so
+        # one person does not become two customers with two histories.
+        entered = customer_form.cleaned_data
+        duplicates = likely_duplicate_customers(
+            last_name=entered.get("last_name", ""),
+            organisation_name=entered.get("organisation_name", ""),
+            phone=entered.get("phone", ""),
+            email=entered.get("email", ""),
+            mail_street=entered.get("mail_street", ""),
+            mail_zip=entered.get("mail_zip", ""),
+        )
+        if duplicates and not confirm_form.cleaned_data["confirm_duplicates"]:
+            messages.warning(request, "Check the possible duplicates below before starting.")
+            valid.append(False)
     if request.method == "POST" and all(valid):
         try:
             started = service_changes.start_service(
@@ -433,6 +453,8 @@ def start(request, number=None):
             "from_account": account,
             "customer_form": customer_form,
             "premise_form": premise_form,
+            "duplicates": duplicates,
+            "confirm_form": confirm_form,
         },
     )
 

@@ -513,3 +513,20 @@ def test_a_second_submit_of_a_completed_order_says_nothing_was_saved(clerk_clien
     html = second.content.decode()
     assert "was already completed" in html and "nothing from this form was saved" in html
     assert list(MeterRead.objects.values_list("value", flat=True)) == [Decimal("4521")]
+
+
+def test_start_for_a_new_customer_who_is_on_file_warns_first(clerk_client):
+    clerk_client.post("/workorders/service/start/", start_post())
+    again = start_post()  # the same person, typed in again: same name, phone and e-mail
+    response = clerk_client.post("/workorders/service/start/", again)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Possible duplicates" in html and "start service from their account" in html
+    assert Account.objects.count() == 1 and Customer.objects.count() == 1
+    # Sure it is someone else: ticked, it goes ahead.
+    confirmed = clerk_client.post(
+        "/workorders/service/start/",
+        {**again, "confirm_duplicates": "on", "premise-house_number": "79"},
+    )
+    assert confirmed.status_code == 302
+    assert Customer.objects.count() == 2
