@@ -423,6 +423,11 @@ def transfer_service(
             instructions=f"Transfer from {account.premise.address_line} ({account.display_number})",
             idempotency_key=None,
         )
+        if _mailed_at(account, account.premise):
+            # Mail went to the home they are leaving: it follows them to the new one.
+            services.update_mailing_address(
+                account=started.account, address=_mailing_address_of(premise), by=by
+            )
         stop_order = _raise_final_read(
             account=account,
             stop_date=move_date,
@@ -441,6 +446,23 @@ def transfer_service(
             },
         )
     return Transfer(account, stop_order, started)
+
+
+def _mailing_address_of(premise: Premise) -> dict:
+    return {
+        "mail_street": f"{premise.house_number} {premise.street}",
+        "mail_unit": premise.unit,
+        "mail_city": premise.city.upper(),
+        "mail_state": premise.state,
+        "mail_zip": premise.zip_code,
+    }
+
+
+def _mailed_at(account: Account, premise: Premise) -> bool:
+    """Is the account's mail sent to this premise (however the unit was written)?"""
+    street = f"{account.mail_street} {account.mail_unit}".upper().replace("#", " ").split()
+    at = f"{premise.house_number} {premise.street} {premise.unit}".upper().split()
+    return street == at and account.mail_zip[:5] == premise.zip_code[:5]
 
 
 # Effects of completed work orders ------------------------------------------------------

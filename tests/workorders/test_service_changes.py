@@ -432,3 +432,26 @@ def test_a_stop_cannot_be_dated_before_the_service_started(clerk, crew):
         service_changes.stop_service(
             account=account, stop_date=business_day.today() - timedelta(days=1), by=clerk
         )
+
+
+def test_mail_sent_to_the_home_left_follows_the_customer(clerk, crew):
+    premise = make_premise(house_number="412", street="N MAIN ST", unit="4B")
+    customer = make_customer(mail_street="412 N MAIN ST", mail_unit="#4B", mail_zip="78108")
+    old = active_account(clerk, crew, customer=customer, premise=premise)
+    moved = service_changes.transfer_service(
+        account=old, move_date=business_day.today(), address=ADDRESS, by=clerk
+    )
+    new = moved.started.account
+    new.refresh_from_db()
+    assert new.mailing_address_lines[0] == f"{new.premise.house_number} PECAN DR"
+
+
+def test_mail_sent_elsewhere_stays_where_the_customer_wants_it(clerk, crew):
+    customer = make_customer(mail_street="PO BOX 77", mail_zip="78154")
+    old = active_account(clerk, crew, customer=customer)
+    moved = service_changes.transfer_service(
+        account=old, move_date=business_day.today(), address=ADDRESS, by=clerk
+    )
+    new = moved.started.account
+    new.refresh_from_db()
+    assert new.mail_street == "PO BOX 77"
