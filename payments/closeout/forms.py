@@ -3,6 +3,7 @@ from django.contrib.auth import authenticate
 
 from payments.closeout.models import DENOMINATIONS
 from payments.closeout.services import CountInput
+from utilityclerk.core import services as login_services
 from utilityclerk.forms import IdempotencyKeyField, MoneyField
 
 
@@ -10,15 +11,32 @@ def denomination_field_name(value) -> str:
     return f"qty_{int(value * 100)}"
 
 
+MOST_ITEMS = 10_000  # more checks or slips than any drawer holds in a day: a slip of the keys
+
+
+def _item_count(label: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=MOST_ITEMS,
+        initial=0,
+        error_messages={
+            "invalid": "Count whole items, like 12.",
+            "min_value": "A count cannot be negative.",
+            "max_value": f"More than {MOST_ITEMS:,}? Check the count.",
+        },
+    )
+
+
 class CountForm(forms.Form):
     """A blind count: quantity of each bill and coin, then checks, money orders and cards.
     Whole numbers only; the live total is shown by static/js/closeout.js, the server counts."""
 
-    check_count = forms.IntegerField(label="Checks: how many", min_value=0, initial=0)
+    check_count = _item_count("Checks: how many")
     check_total = MoneyField(label="Checks: total", allow_zero=True, initial="0.00")
-    money_order_count = forms.IntegerField(label="Money orders: how many", min_value=0, initial=0)
+    money_order_count = _item_count("Money orders: how many")
     money_order_total = MoneyField(label="Money orders: total", allow_zero=True, initial="0.00")
-    card_slip_count = forms.IntegerField(label="Card slips: how many", min_value=0, initial=0)
+    card_slip_count = _item_count("Card slips: how many")
     card_total = MoneyField(label="Card slips: total", allow_zero=True, initial="0.00")
     idempotency_key = IdempotencyKeyField()
 
@@ -40,7 +58,11 @@ class CountForm(forms.Form):
                         "step": 1,
                     }
                 ),
-                error_messages={"invalid": "Count whole bills or coins, like 12."},
+                error_messages={
+                    "invalid": "Count whole bills or coins, like 12.",
+                    "min_value": "A count cannot be negative.",
+                    "max_value": "More than 100,000? Check the count.",
+                },
             )
         # Denominations first, in Tab order, then the non-cash totals.
         self.fields = {**denominations, **self.fields}
@@ -99,11 +121,26 @@ class CashDropForm(forms.Form):
         data = super().clean()
         username, password = data.get("witness_username"), data.get("witness_password")
         if username and password:
+            # The witness signs in here: the same lock-out as the sign-in page, or this box
+            # would be a way to guess a supervisor's password without limit.
+            if login_services.is_locked_out(username):
+                self.add_error(
+                    "witness_password",
+                    "Too many failed sign-ins for this user: try again later, or ask another "
+                    "supervisor to witness.",
+                )
+                return data
             witness = authenticate(self.request, username=username, password=password)
             if witness is None:
+                login_services.record_login_failure(
+                    username=username,
+                    ip_address=self.request.META.get("REMOTE_ADDR") if self.request else None,
+                )
                 self.add_error(
                     "witness_password", "The witness's username or password is not right."
                 )
+            else:
+                login_services.clear_login_failures(username=username)
             data["witness"] = witness
         return data
 

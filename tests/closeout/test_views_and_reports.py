@@ -11,6 +11,7 @@ from payments.closeout import queries, services
 from payments.closeout.models import DrawerCount
 from tests.closeout.conftest import card, cash, check
 from tests.closeout.test_services import counted
+from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -76,7 +77,7 @@ def test_count_then_the_comparison_appears(clerk_client, busy_session):
 
 
 @pytest.mark.parametrize(
-    ("value", "message"), [("-1", "greater than or equal to 0"), ("1.5", "whole bills or coins")]
+    ("value", "message"), [("-1", "cannot be negative"), ("1.5", "whole bills or coins")]
 )
 def test_negative_or_fractional_quantities_are_refused_beside_the_field(
     clerk_client, busy_session, value, message
@@ -89,6 +90,46 @@ def test_negative_or_fractional_quantities_are_refused_beside_the_field(
     assert 'id="id_qty_2000_error"' in html
     assert message in html
     assert not DrawerCount.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["check_count", "money_order_count", "card_slip_count"])
+def test_an_impossible_number_of_items_is_refused_beside_the_field(
+    clerk_client, busy_session, field
+):
+    response = clerk_client.post(
+        f"/closeout/sessions/{busy_session.pk}/count/", count_post(**{field: "99999999999999"})
+    )
+    assert response.status_code == 200
+    assert f'id="id_{field}_error"' in response.content.decode()
+    assert not DrawerCount.objects.exists()
+
+
+def test_the_drop_witness_box_locks_out_password_guessing(clerk_client, busy_session, supervisor):
+    from utilityclerk.core.models import LoginFailure
+
+    def drop(password):
+        return clerk_client.post(
+            f"/closeout/sessions/{busy_session.pk}/drop/",
+            {
+                "amount": "10.00",
+                "witness_username": supervisor.username,
+                "witness_password": password,
+                "idempotency_key": str(uuid.uuid4()),
+            },
+        )
+
+    for _ in range(5):
+        drop("guess")
+    assert LoginFailure.objects.filter(username=supervisor.username).count() == 5
+    # Locked out now, even with the right password, here and on the sign-in page.
+    html = drop(DEFAULT_PASSWORD).content.decode()
+    assert "Too many failed sign-ins" in html
+    assert not busy_session.cash_drops.exists()
+    sign_in = Client().post(
+        "/login/", {"username": supervisor.username, "password": DEFAULT_PASSWORD}
+    )
+    assert sign_in.status_code == 200  # refused, not redirected in
+    assert "Too many failed sign-ins" in sign_in.content.decode()
 
 
 def test_clerk_cannot_see_the_day_board_or_verify(clerk_client, busy_session):
