@@ -1,6 +1,8 @@
 """Render a template to PDF with WeasyPrint. Every document shares one base (utility
 header, generated at/by, page x of y) in reports/templates/reports/pdf/base.html."""
 
+import re
+
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
@@ -27,6 +29,8 @@ def render_pdf(template_name: str, context: dict, *, generated_by=None) -> bytes
 
 def pdf_response(pdf: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
+    # Names carry what people typed (a bag number): keep letters, digits, dot, dash.
+    safe = re.sub(r"[^A-Za-z0-9._]+", "-", filename).strip("-") or "document.pdf"
     disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Content-Disposition"] = f'{disposition}; filename="{safe}"'
     return response

@@ -23,7 +23,7 @@ from payments.closeout.models import (
     Verification,
 )
 from payments.models import DrawerSession, SessionStatus
-from utilityclerk import audit
+from utilityclerk import audit, business_day
 from utilityclerk.core.models import BusinessDay, BusinessDayStatus, Policy
 from utilityclerk.errors import DomainError
 from utilityclerk.money import ZERO, format_money, quantize_money
@@ -372,6 +372,12 @@ def close_day(*, business_date: date, by) -> BusinessDay:
     postings after the close are dated to the next business day."""
     if not by.has_perm("closeout.close_business_day"):
         raise CloseoutError("Only a supervisor closes the business day.")
+    if business_date > business_day.today():
+        # A day still to come has had no drawers to count; closed now, it would push
+        # every posting meant for it on to the day after.
+        raise CloseoutError(
+            f"{business_date:%m/%d/%Y} has not come yet: only today or an earlier day closes."
+        )
     with transaction.atomic():
         day = _lock_day(business_date)
         if day.is_closed:

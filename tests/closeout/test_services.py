@@ -398,3 +398,15 @@ def test_day_cannot_close_when_money_was_verified_after_the_deposit(
     services.verify_session(session=late, by=supervisor)
     with pytest.raises(CloseoutError, match="no longer matches"):
         services.close_day(business_date=day, by=supervisor)
+
+
+def test_a_day_still_to_come_cannot_be_closed(supervisor):
+    from datetime import timedelta
+
+    from utilityclerk import business_day
+    from utilityclerk.core.models import BusinessDay
+
+    tomorrow = business_day.today() + timedelta(days=1)
+    with pytest.raises(services.CloseoutError, match="has not come yet"):
+        services.close_day(business_date=tomorrow, by=supervisor)
+    assert not BusinessDay.objects.filter(date=tomorrow, status="closed").exists()

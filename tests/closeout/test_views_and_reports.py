@@ -249,3 +249,10 @@ def test_the_count_page_is_not_offered_after_the_recount(clerk_client, busy_sess
     response = clerk_client.get(f"/closeout/sessions/{busy_session.pk}/count/")
     assert response.status_code == 302
     assert response["Location"] == f"/closeout/sessions/{busy_session.pk}/"
+
+
+def test_a_pdf_name_keeps_only_safe_characters():
+    from reports.pdf import pdf_response
+
+    response = pdf_response(b"%PDF", 'deposit-<b>BAG "7"</b>.pdf')
+    assert response["Content-Disposition"] == 'inline; filename="deposit-b-BAG-7-b-.pdf"'
