@@ -256,3 +256,20 @@ def test_a_pdf_name_keeps_only_safe_characters():
 
     response = pdf_response(b"%PDF", 'deposit-<b>BAG "7"</b>.pdf')
     assert response["Content-Disposition"] == 'inline; filename="deposit-b-BAG-7-b-.pdf"'
+
+
+def test_a_receipt_taken_after_the_close_says_the_day_it_is_posted_to(
+    supervisor_client, supervisor, clerk, pay
+):
+    from django.utils import timezone
+
+    from utilityclerk import business_day
+    from utilityclerk.core.models import BusinessDay
+
+    BusinessDay.objects.create(
+        date=business_day.today(), status="closed", closed_at=timezone.now(), closed_by=supervisor
+    )
+    later = pay(clerk, "5.00", card("5.00"), channel="phone")
+    assert later.business_date > business_day.today()
+    html = supervisor_client.get(f"/payments/receipts/{later.receipt}/print/").content.decode()
+    assert f'id="receipt-posted-to">{later.business_date:%m/%d/%Y}<' in html
