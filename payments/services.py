@@ -64,6 +64,25 @@ def _require(user, perm: str, message: str):
 # Drawers -------------------------------------------------------------------------------
 
 
+CHANGE_FUND_LOCK = 7_301_001  # advisory lock: floats leave the safe one at a time
+
+
+def _check_float_is_in_the_safe(opening_float: Decimal) -> None:
+    """A float comes out of the safe's change fund: no more than is in it, once a fund is on
+    record. Serialised, so two clerks cannot both take the last of it."""
+    from payments.closeout.queries import change_fund
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_FUND_LOCK])
+    fund = change_fund()
+    if fund.established > ZERO and opening_float > fund.in_safe:
+        raise PaymentError(
+            f"The safe's change fund holds {format_money(fund.in_safe)} now: a float cannot "
+            "be more than that. Count the float again.",
+            "opening_float",
+        )
+
+
 def open_drawer_session(*, drawer: Drawer, opening_float: Decimal, clerk) -> DrawerSession:
     """A clerk opens a drawer with the float they counted into it."""
     _require(clerk, "payments.add_drawersession", "Your role cannot open a drawer.")
@@ -86,6 +105,7 @@ def open_drawer_session(*, drawer: Drawer, opening_float: Decimal, clerk) -> Dra
                 )
             if DrawerSession.objects.filter(opened_by=clerk, status=SessionStatus.OPEN).exists():
                 raise PaymentError("You already have a drawer open; close it first.", "drawer")
+            _check_float_is_in_the_safe(opening_float)
             session = DrawerSession.objects.create(
                 drawer=drawer,
                 opened_by=clerk,

@@ -174,8 +174,20 @@ class ChangeFund:
         return self.established - self.floats_out
 
 
-def change_fund() -> ChangeFund:
-    established = ChangeFundMovement.objects.aggregate(total=Sum("amount"))["total"] or ZERO
+def change_fund(closed_day: BusinessDay | None = None) -> ChangeFund:
+    """The change fund now; or, for a closed day, as it stood at the close: every drawer of
+    that day counted and its float back in the safe. (A drawer opened later for the next
+    day must not change a closed day's report.)"""
+    movements = ChangeFundMovement.objects.all()
+    if closed_day is not None and closed_day.is_closed:
+        established = (
+            movements.filter(recorded_at__lte=closed_day.closed_at).aggregate(total=Sum("amount"))[
+                "total"
+            ]
+            or ZERO
+        )
+        return ChangeFund(established=established, floats_out=ZERO)
+    established = movements.aggregate(total=Sum("amount"))["total"] or ZERO
     floats_out = (
         DrawerSession.objects.filter(status=SessionStatus.OPEN).aggregate(
             total=Sum("opening_float")
@@ -254,6 +266,7 @@ def sessions_of_day(business_date: date) -> list[SessionLine]:
 
 
 def day_board(business_date: date) -> DayBoard:
+    day = BusinessDay.objects.filter(date=business_date).select_related("closed_by").first()
     day_payments = Payment.objects.filter(business_date=business_date)
     by_channel = {
         Channel(row["channel"]).label: row["total"]
@@ -276,7 +289,7 @@ def day_board(business_date: date) -> DayBoard:
     sessions = sessions_of_day(business_date)
     return DayBoard(
         business_date=business_date,
-        day=BusinessDay.objects.filter(date=business_date).select_related("closed_by").first(),
+        day=day,
         sessions=sessions,
         payments_by_channel=by_channel,
         tenders=tenders,
@@ -306,7 +319,7 @@ def day_board(business_date: date) -> DayBoard:
         deposit_due=deposit_due(business_date),
         blocking=reasons_day_cannot_close(business_date),
         receipt_count=day_payments.count(),
-        change_fund=change_fund(),
+        change_fund=change_fund(day),
     )
 
 

@@ -1,3 +1,4 @@
+import re
 import uuid
 from decimal import Decimal
 
@@ -410,3 +411,42 @@ def test_a_day_still_to_come_cannot_be_closed(supervisor):
     with pytest.raises(services.CloseoutError, match="has not come yet"):
         services.close_day(business_date=tomorrow, by=supervisor)
     assert not BusinessDay.objects.filter(date=tomorrow, status="closed").exists()
+
+
+def test_a_float_cannot_be_more_than_the_safe_holds(drawer, clerk, admin_user):
+    from payments.closeout.models import ChangeFundMovement
+    from payments.services import PaymentError
+
+    ChangeFundMovement.objects.create(amount=D("2000.00"), memo="Fund", recorded_by=admin_user)
+    with pytest.raises(PaymentError, match=re.escape("holds $2,000.00")):
+        payment_services.open_drawer_session(
+            drawer=drawer, opening_float=D("99999999999.00"), clerk=clerk
+        )
+    assert payment_services.open_drawer_session(
+        drawer=drawer, opening_float=D("2000.00"), clerk=clerk
+    )
+
+
+def test_a_closed_days_change_fund_stays_as_it_was_at_the_close(session, clerk, supervisor):
+    from django.utils import timezone
+
+    from payments.closeout.models import ChangeFundMovement
+    from payments.models import Drawer
+    from tests.factories import make_user
+    from utilityclerk import business_day
+    from utilityclerk.core.models import BusinessDay
+
+    ChangeFundMovement.objects.create(amount=D("2000.00"), memo="Fund", recorded_by=supervisor)
+    services.count_drawer(session=session, counted=counted("100.00"), by=clerk)
+    BusinessDay.objects.filter(date=business_day.today()).update(
+        status="closed", closed_at=timezone.now(), closed_by=supervisor
+    )
+    day = BusinessDay.objects.get(date=business_day.today())
+    # The next morning a drawer opens with a float, for the next business day.
+    payment_services.open_drawer_session(
+        drawer=Drawer.objects.create(code="D2", name="Window 2"),
+        opening_float=D("100.00"),
+        clerk=make_user(role="Clerk"),
+    )
+    assert queries.change_fund().in_safe == D("1900.00")
+    assert queries.day_board(day.date).change_fund.in_safe == D("2000.00")
