@@ -136,6 +136,29 @@ class ReasonForm(CardNumberScrubbingForm):
     )
 
 
+class ReturnForm(ReasonForm):
+    """What came back and why. Which check or card is asked only of a payment made with
+    more than one."""
+
+    tender = forms.TypedChoiceField(label="Which came back", coerce=int, required=False)
+
+    def __init__(self, *args, payment, **kwargs):
+        super().__init__(*args, **kwargs)
+        returnable = [t for t in payment.tenders.all() if t.kind != "cash"]
+        if len(returnable) > 1:
+            self.fields["tender"].required = True
+            self.fields["tender"].choices = [("", "Choose…")] + [
+                (
+                    t.pk,
+                    f"{t.get_kind_display()}{f' #{t.number}' if t.number else ''}"
+                    f"{f' ****{t.card_last4}' if t.card_last4 else ''} · ${t.amount:,.2f}",
+                )
+                for t in returnable
+            ]
+        else:
+            del self.fields["tender"]
+
+
 class ReceiptLookupForm(forms.Form):
     receipt = forms.CharField(label="Receipt number", max_length=20)
 

@@ -394,9 +394,28 @@ def void_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
     return payment
 
 
-def record_returned_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
-    """A check bounced or a card was charged back: reverse the payment, charge the policy's
-    fee at once, and make the customer cash only after repeated returns."""
+def _tender_that_came_back(tenders, tender_id: int | None):
+    returnable = [t for t in tenders if t.kind != TenderKind.CASH]
+    if tender_id is not None:
+        for tender in returnable:
+            if tender.pk == tender_id:
+                return tender
+        raise PaymentError("Choose the check or card that came back.", "tender")
+    if len(returnable) > 1:
+        raise PaymentError(
+            "This payment was made with more than one check or card: choose the one that "
+            "came back.",
+            "tender",
+        )
+    return returnable[0]
+
+
+def record_returned_payment(
+    *, payment: Payment, reason: str, supervisor, tender_id: int | None = None
+) -> Payment:
+    """A check bounced or a card was charged back: reverse what came back, charge the
+    policy's fee at once, and make the customer cash only after repeated returns. When a
+    payment was made with more than one check or card, `tender_id` says which came back."""
     _require(
         supervisor,
         "payments.record_returned_payment",
@@ -417,11 +436,16 @@ def record_returned_payment(*, payment: Payment, reason: str, supervisor) -> Pay
         tenders = list(payment.tenders.all())
         if all(t.kind == TenderKind.CASH for t in tenders):
             raise PaymentError("Cash cannot come back returned; void it on the day instead.")
+        # Only the check, money order or card came back: the cash part of a split payment
+        # stands, and so does any other check or card paid with it.
+        came_back = _tender_that_came_back(tenders, tender_id)
         today = business_day.posting_date()
-        # Only the check, money order or card came back: the cash part of a split payment stands.
-        returned = sum((t.amount for t in tenders if t.kind != TenderKind.CASH), ZERO)
+        returned = came_back.amount
         payment.reversal_entry = _reversal_of(
-            payment, by=supervisor, memo=f"Returned: {reason}", amount=returned
+            payment,
+            by=supervisor,
+            memo=f"Returned {came_back.get_kind_display().lower()}: {reason}",
+            amount=returned,
         )
         if policy.returned_payment_fee > ZERO:
             payment.fee_entry = LedgerEntry.objects.create(
@@ -456,6 +480,7 @@ def record_returned_payment(*, payment: Payment, reason: str, supervisor) -> Pay
             after={
                 "receipt": payment.receipt,
                 "status": PaymentStatus.RETURNED,
+                "returned": f"{came_back.get_kind_display()} {format_money(returned)}",
                 "fee": str(policy.returned_payment_fee),
             },
             reason=reason,

@@ -20,6 +20,7 @@ from payments.forms import (
     OpenDrawerForm,
     ReasonForm,
     ReceiptLookupForm,
+    ReturnForm,
     TakePaymentForm,
 )
 from payments.models import MailBatch, MailBatchItem, PaymentStatus
@@ -195,12 +196,19 @@ def receipt_pdf(request, receipt):
     return pdf_response(pdf, f"receipt-{payment.receipt}.pdf")
 
 
-def _undo(request, receipt, *, action, template):
+def _undo(request, receipt, *, action, template, form_class=ReasonForm):
     payment = _payment_or_404(receipt)
-    form = ReasonForm(request.POST or None)
+    extra = {"payment": payment} if form_class is ReturnForm else {}
+    form = form_class(request.POST or None, **extra)
     if request.method == "POST" and form.is_valid():
+        which = {"tender_id": form.cleaned_data["tender"]} if "tender" in form.fields else {}
         try:
-            action(payment=payment, reason=form.cleaned_data["reason"], supervisor=request.user)
+            action(
+                payment=payment,
+                reason=form.cleaned_data["reason"],
+                supervisor=request.user,
+                **which,
+            )
         except PaymentError as error:
             show_on_form(form, error)
         else:
@@ -221,7 +229,13 @@ def void(request, receipt):
 
 @permission_required("payments.record_returned_payment", raise_exception=True)
 def returned(request, receipt):
-    return _undo(request, receipt, action=services.record_returned_payment, template="return")
+    return _undo(
+        request,
+        receipt,
+        action=services.record_returned_payment,
+        template="return",
+        form_class=ReturnForm,
+    )
 
 
 # Mail and drop-box batches -------------------------------------------------------------

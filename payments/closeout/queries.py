@@ -310,7 +310,7 @@ def day_board(business_date: date) -> DayBoard:
         ),
         returns=list(
             Payment.objects.filter(returned_on=business_date).select_related(
-                "account__customer", "returned_by"
+                "account__customer", "returned_by", "reversal_entry"
             )
         ),
         deposit=BankDeposit.objects.filter(business_date=business_date)

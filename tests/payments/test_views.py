@@ -449,3 +449,23 @@ def test_full_page_form_swaps_its_own_panel(clerk_client, session, account):
         headers={**HX, "HX-Target": "take-panel"},
     )
     assert b'hx-target="#take-panel"' in again.content
+
+
+def test_a_split_payment_returns_only_the_check_or_card_that_came_back(
+    supervisor_client, session, account, pay
+):
+    from tests.payments.conftest import card, cash, check
+
+    payment = pay(account, "125.00", [cash("40.00"), check("60.00"), card("25.00")])
+    url = f"/payments/receipts/{payment.receipt}/returned/"
+    # Which one? It must be said: nothing is reversed until it is.
+    asked = supervisor_client.post(url, {"reason": "NSF"})
+    assert asked.status_code == 200
+    assert 'id="id_tender_error"' in asked.content.decode()
+    assert not LedgerEntry.objects.filter(kind="reversal").exists()
+    the_check = payment.tenders.get(kind="check")
+    assert supervisor_client.post(url, {"reason": "NSF", "tender": the_check.pk}).status_code == 302
+    payment.refresh_from_db()
+    assert payment.reversal_entry.amount == Decimal("60.00")  # not the card, not the cash
+    board = supervisor_client.get("/closeout/day/").content.decode()
+    assert "$60.00" in board and "of $125.00" in board
