@@ -350,6 +350,29 @@ def _reversal_of(payment: Payment, *, by, memo: str, amount: Decimal | None = No
     )
 
 
+def why_not_voidable(payment: Payment, supervisor, *, today: date) -> str | None:
+    """Why this supervisor cannot void the payment today, or None when they can. The screen
+    asks it to offer Void only where it would work; void_payment asks it again under lock."""
+    if payment.status != PaymentStatus.POSTED:
+        return "A returned payment cannot be voided."
+    # Dual control, as for drawers and deposits: a supervisor who took the payment at the
+    # counter cannot also void it.
+    if payment.taken_by_id == supervisor.pk:
+        return "You took this payment: another supervisor must void it."
+    if payment.business_date != today:
+        return "Only a payment taken today can be voided; record it as returned instead."
+    if payment.session_id and payment.session.status != SessionStatus.OPEN:
+        return "The drawer it was taken in is already counted."
+    return None
+
+
+def is_returnable(payment: Payment) -> bool:
+    """A posted payment with a check, money order or card in it (cash does not bounce)."""
+    return payment.status == PaymentStatus.POSTED and any(
+        t.kind != TenderKind.CASH for t in payment.tenders.all()
+    )
+
+
 def void_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
     """Undo a payment taken today: a reversing ledger entry, the receipt marked void, and the
     drawer's expected totals drop it (they count only payments not voided)."""
@@ -363,18 +386,8 @@ def void_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
         account, payment = _lock_for_undo(payment)
         if payment.status == PaymentStatus.VOIDED:
             return payment  # a second click: already done
-        if payment.status != PaymentStatus.POSTED:
-            raise PaymentError("A returned payment cannot be voided.")
-        # Dual control, as for drawers and deposits: a supervisor who took the payment at the
-        # counter cannot also void it.
-        if payment.taken_by_id == supervisor.pk:
-            raise PaymentError("You took this payment: another supervisor must void it.")
-        if payment.business_date != business_day.posting_date():
-            raise PaymentError(
-                "Only a payment taken today can be voided; record it as returned instead."
-            )
-        if payment.session_id and payment.session.status != SessionStatus.OPEN:
-            raise PaymentError("The drawer it was taken in is already closed.")
+        if refusal := why_not_voidable(payment, supervisor, today=business_day.posting_date()):
+            raise PaymentError(refusal)
         payment.reversal_entry = _reversal_of(payment, by=supervisor, memo=f"Void: {reason}")
         payment.status = PaymentStatus.VOIDED
         payment.voided_by = supervisor

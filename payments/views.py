@@ -168,10 +168,17 @@ def lookup(request):
 @permission_required("payments.view_payment", raise_exception=True)
 def payment_detail(request, receipt):
     payment = _payment_or_404(receipt)
+    today = business_day.today()
     return render(
         request,
         "payments/payment_detail.html",
-        {"payment": payment, "today": business_day.today()},
+        {
+            "payment": payment,
+            "today": today,
+            # Offer only what would work; say why Void is not offered on a posted payment.
+            "void_refusal": services.why_not_voidable(payment, request.user, today=today),
+            "returnable": services.is_returnable(payment),
+        },
     )
 
 

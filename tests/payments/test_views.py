@@ -469,3 +469,19 @@ def test_a_split_payment_returns_only_the_check_or_card_that_came_back(
     assert payment.reversal_entry.amount == Decimal("60.00")  # not the card, not the cash
     board = supervisor_client.get("/closeout/day/").content.decode()
     assert "$60.00" in board and "of $125.00" in board
+
+
+def test_the_receipt_page_offers_only_what_would_work(supervisor_client, session, account, pay):
+    from tests.payments.conftest import card
+
+    cash_payment = pay(account, "20.00")
+    html = supervisor_client.get(f"/payments/receipts/{cash_payment.receipt}/").content.decode()
+    assert "Void <kbd>v</kbd>" in html
+    assert "Returned (NSF)" not in html  # cash does not bounce
+    card_payment = pay(account, "30.00", [card("30.00")])
+    session.status = "closed"  # counted
+    session.save(update_fields=["status"])
+    html = supervisor_client.get(f"/payments/receipts/{card_payment.receipt}/").content.decode()
+    assert "Void <kbd>v</kbd>" not in html
+    assert 'id="no-void">Void: The drawer it was taken in is already counted.' in html
+    assert "Returned (NSF)" in html
