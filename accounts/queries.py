@@ -202,7 +202,7 @@ def ledger_with_running_balance(
             )
             + Value(opening)
         )
-        .select_related("posted_by")
+        .select_related("posted_by", "reverses")
         .order_by("business_date", "id")
     )
 

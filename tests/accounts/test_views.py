@@ -433,3 +433,15 @@ def test_search_with_a_control_character_answers_not_fails(clerk_client, account
     response = clerk_client.get("/search/", {"q": "john\x00son"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert account.display_number in response.content.decode()
+
+
+def test_a_reversal_in_the_ledger_names_what_it_undoes(clerk_client, supervisor):
+    from accounts import services
+    from tests.factories import post_credit
+
+    account = make_account()
+    paid = post_credit(account, "40.00", on=date(2026, 6, 18), reference="R100123")
+    services.reverse_entry(entry=paid, memo="Bounced", by=supervisor)
+    html = clerk_client.get(f"/accounts/{account.number}/ledger/").content.decode()
+    assert "(of payment R100123 of 06/18/2026)" in html
+    assert f"#{paid.pk}" not in html  # no internal ids
