@@ -29,6 +29,7 @@ from decimal import Decimal
 
 from django.db import connection, connections
 
+from accounts.rates import DEFAULT_UTILITIES, rate_code
 from accounts.validation import account_number_for, normalize_street
 from utilityclerk.money import format_money
 
@@ -444,9 +445,8 @@ _PROFILE_NAMES = [name for name, _ in PROFILES]
 _PROFILE_CUM = [sum(share for _, share in PROFILES[: i + 1]) for i in range(len(PROFILES))]
 
 RATE_CODES = {
-    "residential": {"water": "RES-W", "sewer": "RES-S", "trash": "RES-T", "stormwater": "RES-SW"},
-    "commercial": {"water": "COM-W", "sewer": "COM-S", "trash": "COM-T", "stormwater": "COM-SW"},
-    "government": {"water": "GOV-W", "sewer": "GOV-S", "stormwater": "GOV-SW"},
+    customer_class: {utility: rate_code(utility, customer_class) for utility in utilities}
+    for customer_class, utilities in DEFAULT_UTILITIES.items()
 }
 
 

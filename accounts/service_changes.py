@@ -29,6 +29,7 @@ from accounts.models import (
     ServiceStatus,
     Utility,
 )
+from accounts.rates import rate_code
 from accounts.services import AccountError
 from utilityclerk import audit, business_day
 from utilityclerk.core.models import Policy
@@ -89,11 +90,6 @@ def required_deposit(
 
 
 # Start ---------------------------------------------------------------------------------
-
-
-def rate_code(utility: str, customer_class: str) -> str:
-    """The default rate for a new service: utility and class, like W-RES or E-COM."""
-    return f"{utility[:2].upper()}-{customer_class[:3].upper()}"
 
 
 @dataclass

@@ -455,3 +455,12 @@ def test_mail_sent_elsewhere_stays_where_the_customer_wants_it(clerk, crew):
     new = moved.started.account
     new.refresh_from_db()
     assert new.mail_street == "PO BOX 77"
+
+
+def test_a_started_service_bills_on_the_same_rate_codes_as_the_accounts_on_file(clerk):
+    from accounts.demo_data import RATE_CODES
+
+    started = start(clerk, utilities=("water", "trash"))
+    codes = dict(started.account.services.values_list("utility", "rate_code"))
+    assert codes == {"water": "RES-W", "trash": "RES-T"}
+    assert codes == {u: RATE_CODES["residential"][u] for u in codes}
