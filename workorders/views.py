@@ -393,7 +393,7 @@ def start(request, number=None):
         customer = get_object_or_404(Customer, pk=int(customer_id))
     data = request.POST or None
     form = StartServiceForm(data)
-    customer_form = None if customer else CustomerForm(data, prefix="customer")
+    customer_form = None if customer else CustomerForm(data, prefix="customer", user=request.user)
     # An account still waiting for its first service starts at its own address.
     waiting = account is not None and account.status == AccountStatus.PENDING
     premise_form = PremiseForm(

@@ -530,3 +530,11 @@ def test_start_for_a_new_customer_who_is_on_file_warns_first(clerk_client):
     )
     assert confirmed.status_code == 302
     assert Customer.objects.count() == 2
+
+
+def test_a_clerk_starting_service_is_not_asked_for_the_supervisors_protection_flags(
+    clerk_client,
+):
+    html = clerk_client.get("/workorders/service/start/").content.decode()
+    assert "customer-first_name" in html
+    assert "customer-life_support" not in html and "customer-cash_only_until" not in html
