@@ -48,7 +48,7 @@ def notes(request, account: Account, form: NoteForm | None = None) -> dict:
 
 
 def history(request, account: Account) -> dict:
-    return {"events": audit.history_for(account)[:100]}
+    return {"events": audit.history_for(account, limit=100)}
 
 
 def register():

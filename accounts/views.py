@@ -69,7 +69,8 @@ def _tab_or_404(request, slug):
 def account_detail(request, number, tab="ledger"):
     current = _tab_or_404(request, tab)
     if request.htmx and request.htmx.target == "tab-panel":
-        account = _account_or_404(number)
+        # With its customer and premise: tabs (history) name them without more queries.
+        account = _account_or_404(number, with_people=True)
         context = {"account": account, "tab": tab, **current.context(request, account)}
         return render(request, current.template, context)
     summary = queries.account_summary(_account_or_404(number, with_people=True))
@@ -281,7 +282,11 @@ def customer_detail(request, pk):
     return render(
         request,
         "accounts/customer_detail.html",
-        {"customer": customer, "accounts": accounts, "events": audit.history_for(customer)[:50]},
+        {
+            "customer": customer,
+            "accounts": accounts,
+            "events": audit.history_for(customer, limit=50),
+        },
     )
 
 

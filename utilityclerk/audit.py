@@ -4,6 +4,7 @@ Services call `record()` inside their transaction, so the trail and the change c
 roll back together. The request id and address come from the request context middleware.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,7 +12,7 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from utilityclerk.core.models import AuditEvent
+from utilityclerk.core.models import AuditEvent, related_model
 from utilityclerk.request_context import current_request
 
 
@@ -73,13 +74,43 @@ def record(
     )
 
 
-def history_for(target: models.Model):
-    """A record's audit events, newest first."""
-    return (
+def _name_of(record: models.Model) -> str:
+    full_name = getattr(record, "get_full_name", None)
+    return (full_name() if full_name else "") or str(record)
+
+
+def history_for(target: models.Model, *, limit: int = 100) -> list[AuditEvent]:
+    """A record's audit events, newest first, with the records their changes point to (a
+    customer, a premise, who did it) named: one query per kind of record, not one per id."""
+    events = list(
         AuditEvent.objects.filter(
             target_type=ContentType.objects.get_for_model(target, for_concrete_model=True),
             target_id=str(target.pk),
         )
         .select_related("actor")
-        .order_by("-at", "-id")
+        .order_by("-at", "-id")[:limit]
     )
+    wanted: dict = defaultdict(set)
+    for event in events:
+        model = event.target_model
+        for key, before, after in event.changes():
+            related = related_model(model, key)
+            if related is not None:
+                wanted[related].update(v for v in (before, after) if isinstance(v, int))
+    # Who did it is loaded with each event already (a user the changes name is usually
+    # them), and the record itself often comes with its customer and premise: no query.
+    loaded = [event.actor for event in events if event.actor is not None] + [
+        field.get_cached_value(target)
+        for field in target._meta.concrete_fields
+        if field.many_to_one and field.is_cached(target)
+    ]
+    names = {(type(r), r.pk): _name_of(r) for r in loaded if r is not None}
+    for related, ids in wanted.items():
+        ids = {pk for pk in ids if (related, pk) not in names}
+        if not ids:
+            continue
+        for record in related._default_manager.filter(pk__in=ids):
+            names[(related, record.pk)] = _name_of(record)
+    for event in events:
+        event.related_names = names
+    return events

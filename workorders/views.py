@@ -170,7 +170,7 @@ def _detail_context(request, order, **forms):
         "complete_form": forms.get("complete_form") or CompleteForm(initial={"cost": None}),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "send_back_form": forms.get("send_back_form") or SendBackForm(),
-        "events": audit.history_for(order)[:50],
+        "events": audit.history_for(order, limit=50),
     }
 
 

@@ -225,7 +225,7 @@ def detail(request, pk):
         "contact": contact,
         "may_close": contact.is_open and _may_close(request.user, contact),
         "close_form": CloseFollowUpForm(),
-        "events": audit.history_for(contact)[:50]
+        "events": audit.history_for(contact, limit=50)
         if request.user.has_perm("core.view_audit_trail")
         else [],
     }

@@ -445,3 +445,17 @@ def test_a_reversal_in_the_ledger_names_what_it_undoes(clerk_client, supervisor)
     html = clerk_client.get(f"/accounts/{account.number}/ledger/").content.decode()
     assert "(of payment R100123 of 06/18/2026)" in html
     assert f"#{paid.pk}" not in html  # no internal ids
+
+
+def test_history_names_the_records_a_change_points_to(clerk_client, clerk):
+    from accounts import services
+
+    customer = make_customer(first_name="Hoa", last_name="Sandoval")
+    account = services.open_account(customer=customer, premise=make_premise(), by=clerk)
+    html = clerk_client.get(
+        f"/accounts/{account.number}/history/",
+        headers={"HX-Request": "true", "HX-Target": "tab-panel"},
+    ).content.decode()
+    assert "<strong>Customer</strong>: — → Hoa Sandoval" in html
+    assert f"→ {customer.pk}<" not in html
+    assert f"<strong>Created by</strong>: — → {clerk.get_full_name() or clerk.username}" in html

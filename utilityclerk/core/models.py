@@ -71,15 +71,37 @@ class AuditEvent(models.Model):
         subject = subject.replace("_", " ").capitalize()
         return f"{subject}: {verb.replace('_', ' ')}" if verb else subject
 
+    @property
+    def target_model(self):
+        # get_for_id is served from ContentType's cache: no query per event.
+        return ContentType.objects.get_for_id(self.target_type_id).model_class()
+
     def described_changes(self) -> list[tuple[str, str, str]]:
         """(label, before, after) as a clerk reads them: the field's own label where the key
-        is a field of the record, Yes/No for flags, a dash for nothing."""
-        # get_for_id is served from ContentType's cache: no query per event.
-        model = ContentType.objects.get_for_id(self.target_type_id).model_class()
+        is a field of the record, Yes/No for flags, a dash for nothing, and the name of a
+        related record (a customer, a user) where audit.history_for looked them up."""
+        model = self.target_model
+        names = getattr(self, "related_names", {})
+
+        def shown(key, value):
+            related = related_model(model, key)
+            if related is not None and (related, value) in names:
+                return names[(related, value)]
+            return _shown(value)
+
         return [
-            (_field_label(model, key), _shown(before), _shown(after))
+            (_field_label(model, key), shown(key, before), shown(key, after))
             for key, before, after in self.changes()
         ]
+
+
+def related_model(model, key: str):
+    """The model a foreign key field of `model` points to, or None."""
+    try:
+        field = model._meta.get_field(key)
+    except (AttributeError, FieldDoesNotExist):
+        return None
+    return field.related_model if field.many_to_one else None
 
 
 def _field_label(model, key: str) -> str:
