@@ -705,6 +705,12 @@ def likely_duplicate_customers(
     return found[:5]
 
 
+def likely_duplicates_of(entered: dict) -> list[Customer]:
+    """likely_duplicate_customers for a customer form's cleaned data."""
+    keys = ["last_name", "organisation_name", "phone", "email", "mail_street", "mail_zip"]
+    return likely_duplicate_customers(**{key: entered.get(key, "") for key in keys})
+
+
 def active_accounts_at_address(premise_key: dict):
     """Open (active or pending) accounts at the address a clerk typed, if it is known."""
     return Account.objects.filter(

@@ -229,17 +229,7 @@ def new_account(request):
         and premise_form.is_valid()
         and confirm_form.is_valid()
     ):
-        data = customer_form.cleaned_data
-        duplicates = list(
-            queries.likely_duplicate_customers(
-                last_name=data.get("last_name", ""),
-                organisation_name=data.get("organisation_name", ""),
-                phone=data.get("phone", ""),
-                email=data.get("email", ""),
-                mail_street=data.get("mail_street", ""),
-                mail_zip=data.get("mail_zip", ""),
-            )
-        )
+        duplicates = queries.likely_duplicates_of(customer_form.cleaned_data)
         premise_key = services.premise_lookup(
             **{
                 k: premise_form.cleaned_data[k]

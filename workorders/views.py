@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts import service_changes
 from accounts.forms import ConfirmDuplicatesForm, CustomerForm, PremiseForm, premise_data
 from accounts.models import Account, AccountStatus, Customer, ServiceStatus
-from accounts.queries import likely_duplicate_customers
+from accounts.queries import likely_duplicates_of
 from reports.pdf import pdf_response, render_pdf
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
@@ -409,15 +409,7 @@ def start(request, number=None):
     if request.method == "POST" and all(valid) and customer_form is not None:
         # A new customer who is probably one on file: the same check as New account, so
         # one person does not become two customers with two histories.
-        entered = customer_form.cleaned_data
-        duplicates = likely_duplicate_customers(
-            last_name=entered.get("last_name", ""),
-            organisation_name=entered.get("organisation_name", ""),
-            phone=entered.get("phone", ""),
-            email=entered.get("email", ""),
-            mail_street=entered.get("mail_street", ""),
-            mail_zip=entered.get("mail_zip", ""),
-        )
+        duplicates = likely_duplicates_of(customer_form.cleaned_data)
         if duplicates and not confirm_form.cleaned_data["confirm_duplicates"]:
             messages.warning(request, "Check the possible duplicates below before starting.")
             valid.append(False)
