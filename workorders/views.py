@@ -466,8 +466,11 @@ def stop(request, number):
         except service_changes.ServiceChangeError as error:
             show_on_form(form, error)
         else:
+            stop_date = order.requested_for or form.cleaned_data["stop_date"]
             messages.success(
-                request, f"Final read {order.number} raised for {order.due_date:%m/%d/%Y}."
+                request,
+                f"Final read {order.number} raised: service stops {stop_date:%m/%d/%Y}; the "
+                f"crew reads the meter by {order.due_date:%m/%d/%Y}.",
             )
             return _redirect(request, reverse("accounts:detail", args=[account.number]))
     template = "workorders/partials/_stop_form.html" if request.htmx else "workorders/stop.html"

@@ -297,6 +297,9 @@ def test_stop_dialog_is_a_fragment_and_raises_the_final_read(clerk_client, clerk
     )
     assert response["HX-Redirect"] == f"/accounts/{account.number}/"
     assert WorkOrder.objects.filter(account=account, type_id="final_read").exists()
+    # The message names the stop date the clerk typed, and when the crew will read.
+    page = clerk_client.get(f"/accounts/{account.number}/").content.decode()
+    assert f"service stops {business_day.today():%m/%d/%Y}" in page
 
 
 def test_transfer_page_raises_both_orders(clerk_client, clerk, crew):
