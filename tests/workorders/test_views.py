@@ -337,7 +337,8 @@ def test_scorecard_page_and_pdf_match_the_database(supervisor_client, clerk, ven
     text = pdf_text(supervisor_client.get(f"/workorders/vendors/scorecard.pdf?month={month}"))
     assert "Vendor scorecard" in text
     # Name and trade wrap inside their cells; the row reads in order once joined up.
-    assert "Alamo Meter Co Meter testing 5 1 100.0% 0.0 0 $245.50" in " ".join(text.split())
+    # The PDF carries every figure the screen shows, the average cost too.
+    assert "Alamo Meter Co Meter testing 5 1 100.0% 0.0 0 $245.50 $245.50" in " ".join(text.split())
 
 
 # Permissions -----------------------------------------------------------------------------
