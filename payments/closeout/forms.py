@@ -151,5 +151,12 @@ class DepositForm(forms.Form):
     check_total = MoneyField(label="Checks and money orders in the bag", allow_zero=True)
 
 
+class VerifyDepositForm(forms.Form):
+    """What the second supervisor counted in the bag, typed before it is compared."""
+
+    cash_total = MoneyField(label="Cash you counted in the bag", allow_zero=True)
+    check_total = MoneyField(label="Checks and money orders you counted", allow_zero=True)
+
+
 class ReopenForm(forms.Form):
     reason = forms.CharField(label="Why reopen the day?", max_length=300)

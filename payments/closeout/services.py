@@ -345,9 +345,14 @@ def prepare_deposit(
     return deposit
 
 
-def verify_deposit(*, deposit: BankDeposit, by) -> BankDeposit:
+def verify_deposit(
+    *, deposit: BankDeposit, by, cash_total: Decimal, check_total: Decimal
+) -> BankDeposit:
+    """The second supervisor counts the bag and enters what they counted: it is verified
+    only when that matches what the preparer put in it (a second count, not a signature)."""
     if not by.has_perm("closeout.close_business_day"):
         raise CloseoutError("Only a supervisor verifies the bank deposit.")
+    cash_total, check_total = quantize_money(cash_total), quantize_money(check_total)
     with transaction.atomic():
         deposit = BankDeposit.objects.select_for_update().get(pk=deposit.pk)
         if deposit.status == DepositStatus.VERIFIED:
@@ -356,12 +361,22 @@ def verify_deposit(*, deposit: BankDeposit, by) -> BankDeposit:
             raise CloseoutError(
                 "Dual control: someone other than the preparer verifies the deposit."
             )
+        if (cash_total, check_total) != (deposit.cash_total, deposit.check_total):
+            raise CloseoutError(
+                f"Your count (cash {format_money(cash_total)}, checks "
+                f"{format_money(check_total)}) does not match bag {deposit.bag_number} as "
+                "prepared. Count it again; if it still differs, the preparer recounts it.",
+                field="cash_total",
+            )
         deposit.status = DepositStatus.VERIFIED
         deposit.verified_by = by
         deposit.verified_at = timezone.now()
         deposit.save(update_fields=["status", "verified_by", "verified_at"])
         audit.record(
-            actor=by, action="deposit.verify", target=deposit, after={"bag": deposit.bag_number}
+            actor=by,
+            action="deposit.verify",
+            target=deposit,
+            after={"bag": deposit.bag_number, "cash": str(cash_total), "checks": str(check_total)},
         )
     return deposit
 

@@ -14,6 +14,7 @@ from payments.closeout.forms import (
     DepositForm,
     ReasonForm,
     ReopenForm,
+    VerifyDepositForm,
     VerifyForm,
 )
 from payments.closeout.models import BankDeposit, CountKind
@@ -217,7 +218,13 @@ def day_board(request, day=None):
     return render(
         request,
         "closeout/day_board.html",
-        {"board": board, "deposit_form": deposit_form, "reopen_form": ReopenForm(), "due": due},
+        {
+            "board": board,
+            "deposit_form": deposit_form,
+            "verify_form": VerifyDepositForm(),
+            "reopen_form": ReopenForm(),
+            "due": due,
+        },
     )
 
 
@@ -253,12 +260,27 @@ def prepare_deposit(request, day):
 @require_POST
 def verify_deposit(request, pk):
     deposit = get_object_or_404(BankDeposit, pk=pk)
-    try:
-        services.verify_deposit(deposit=deposit, by=request.user)
-        messages.success(request, f"Deposit bag {deposit.bag_number} verified.")
-    except CloseoutError as error:
-        messages.error(request, str(error))
-    return redirect("closeout:day", day=deposit.business_date.isoformat())
+    form = VerifyDepositForm(request.POST)
+    if form.is_valid():
+        try:
+            services.verify_deposit(deposit=deposit, by=request.user, **form.cleaned_data)
+        except CloseoutError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(request, f"Deposit bag {deposit.bag_number} verified.")
+            return redirect("closeout:day", day=deposit.business_date.isoformat())
+    board = queries.day_board(deposit.business_date)
+    return render(
+        request,
+        "closeout/day_board.html",
+        {
+            "board": board,
+            "verify_form": form,
+            "reopen_form": ReopenForm(),
+            "due": board.deposit_due,
+        },
+        status=400,
+    )
 
 
 @permission_required("closeout.close_business_day", raise_exception=True)

@@ -58,3 +58,8 @@ def card(amount):
         "card_last4": "4242",
         "card_auth_code": "A1B2C3",
     }
+
+
+def counted_in(deposit) -> dict:
+    """What a second supervisor counts in a bag prepared right: what the preparer put in."""
+    return {"cash_total": deposit.cash_total, "check_total": deposit.check_total}

@@ -96,6 +96,13 @@ def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(
     # A second supervisor verifies the bag (dual control) and closes the day.
     sign_in(second_supervisor)
     page.get_by_role("link", name="Day board").click()
+    # A second count, not a signature: a bag counted short is not verified.
+    page.get_by_label("Cash you counted in the bag").fill("30")
+    page.get_by_label("Checks and money orders you counted").fill("25.00")
+    page.get_by_role("button", name=re.compile("Verify deposit")).click()
+    expect(page.locator("#id_cash_total_error")).to_contain_text("does not match bag BAG-1127")
+    page.get_by_label("Cash you counted in the bag").fill("35")
+    page.get_by_label("Checks and money orders you counted").fill("25.00")
     page.get_by_role("button", name=re.compile("Verify deposit")).click()
     expect(page.locator("#messages")).to_contain_text("verified")
     page.get_by_role("button", name="Close business day").click()

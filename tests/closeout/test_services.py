@@ -10,7 +10,7 @@ from payments.closeout import queries, services
 from payments.closeout.models import CashDrop, DrawerCount
 from payments.closeout.services import CloseoutError, CountInput
 from payments.models import MailBatch
-from tests.closeout.conftest import card, cash, check
+from tests.closeout.conftest import card, cash, check, counted_in
 from tests.factories import make_account, make_user
 from utilityclerk import business_day
 from utilityclerk.core.models import AuditEvent, BusinessDay
@@ -239,8 +239,11 @@ def test_deposit_must_agree_with_the_verified_counts(
         by=supervisor,
     )
     with pytest.raises(CloseoutError, match="Dual control"):
-        services.verify_deposit(deposit=deposit, by=supervisor)
-    assert services.verify_deposit(deposit=deposit, by=other_supervisor).status == "verified"
+        services.verify_deposit(deposit=deposit, by=supervisor, **counted_in(deposit))
+    assert (
+        services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit)).status
+        == "verified"
+    )
 
 
 def test_day_closes_only_when_everything_is_done(busy_session, clerk, supervisor, other_supervisor):
@@ -277,7 +280,7 @@ def test_day_closes_only_when_everything_is_done(busy_session, clerk, supervisor
         check_total=D("35.00"),
         by=supervisor,
     )
-    services.verify_deposit(deposit=deposit, by=other_supervisor)
+    services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
     closed = services.close_day(business_date=day, by=supervisor)
     assert closed.is_closed
     assert AuditEvent.objects.filter(action="business_day.close", actor=supervisor).exists()
@@ -294,7 +297,7 @@ def test_a_closed_day_sends_new_postings_to_the_next_business_day(
         check_total=D("25.00"),
         by=supervisor,
     )
-    services.verify_deposit(deposit=deposit, by=other_supervisor)
+    services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
     services.close_day(business_date=day, by=supervisor)
     with transaction.atomic():
         assert business_day.posting_date() == business_day.add_business_days(
@@ -316,7 +319,7 @@ def test_reopening_is_for_admins_with_a_reason(
         check_total=D("25.00"),
         by=supervisor,
     )
-    services.verify_deposit(deposit=deposit, by=other_supervisor)
+    services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
     services.close_day(business_date=day, by=supervisor)
     with pytest.raises(CloseoutError, match="Only an Admin"):
         services.reopen_day(business_date=day, reason="late check", by=supervisor)
@@ -387,7 +390,7 @@ def test_day_cannot_close_when_money_was_verified_after_the_deposit(
         check_total=D("25.00"),
         by=supervisor,
     )
-    services.verify_deposit(deposit=deposit, by=other_supervisor)
+    services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
     late_clerk = make_user(role="Clerk")
     late = payment_services.open_drawer_session(
         drawer=Drawer.objects.create(code="D9", name="Late"),
@@ -450,3 +453,26 @@ def test_a_closed_days_change_fund_stays_as_it_was_at_the_close(session, clerk, 
     )
     assert queries.change_fund().in_safe == D("1900.00")
     assert queries.day_board(day.date).change_fund.in_safe == D("2000.00")
+
+
+def test_a_deposit_is_verified_by_a_second_count_that_matches(
+    busy_session, clerk, supervisor, other_supervisor
+):
+    day = _verified_day(busy_session, clerk, supervisor)
+    deposit = services.prepare_deposit(
+        business_date=day,
+        bag_number="B-1",
+        cash_total=D("40.00"),
+        check_total=D("25.00"),
+        by=supervisor,
+    )
+    with pytest.raises(services.CloseoutError, match="does not match bag B-1"):
+        services.verify_deposit(
+            deposit=deposit, by=other_supervisor, cash_total=D("35.00"), check_total=D("25.00")
+        )
+    deposit.refresh_from_db()
+    assert deposit.status != "verified"
+    verified = services.verify_deposit(
+        deposit=deposit, by=other_supervisor, cash_total=D("40"), check_total=D("25.00")
+    )
+    assert verified.status == "verified"

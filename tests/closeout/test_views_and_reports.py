@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from payments.closeout import queries, services
 from payments.closeout.models import DrawerCount
-from tests.closeout.conftest import card, cash, check
+from tests.closeout.conftest import card, cash, check, counted_in
 from tests.closeout.test_services import counted
 from tests.factories import DEFAULT_PASSWORD
 
@@ -173,7 +173,7 @@ def _close_the_day(busy_session, clerk, supervisor, other_supervisor):
         check_total=D("25.00"),
         by=supervisor,
     )
-    services.verify_deposit(deposit=deposit, by=other_supervisor)
+    services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
     return day
 
 
