@@ -99,6 +99,9 @@ class StartedService:
     deposit: DepositRequirement
 
 
+MOST_DAYS_AHEAD = 365
+
+
 def _check_start_date(start_date: date, *, field: str = "start_date") -> None:
     policy = Policy.current()
     earliest = business_day.today() - timedelta(days=policy.service_start_backdate_days)
@@ -106,6 +109,15 @@ def _check_start_date(start_date: date, *, field: str = "start_date") -> None:
         raise ServiceChangeError(
             f"The start date can be at most {policy.service_start_backdate_days} days in the past "
             f"(no earlier than {earliest:%m/%d/%Y}).",
+            field=field,
+        )
+    latest = business_day.today() + timedelta(days=MOST_DAYS_AHEAD)
+    if start_date > latest:
+        # An order years out sits on the board as "still to do" and is most often a
+        # mistyped year (2031 for 2026).
+        raise ServiceChangeError(
+            f"The date can be at most a year ahead (no later than {latest:%m/%d/%Y}): check "
+            "the year.",
             field=field,
         )
 

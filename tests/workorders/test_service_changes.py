@@ -464,3 +464,9 @@ def test_a_started_service_bills_on_the_same_rate_codes_as_the_accounts_on_file(
     codes = dict(started.account.services.values_list("utility", "rate_code"))
     assert codes == {"water": "RES-W", "trash": "RES-T"}
     assert codes == {u: RATE_CODES["residential"][u] for u in codes}
+
+
+def test_a_date_years_ahead_is_taken_for_a_mistyped_year(clerk):
+    with pytest.raises(ServiceChangeError, match="at most a year ahead"):
+        start(clerk, start_date=business_day.today() + timedelta(days=5 * 365))
+    assert not Account.objects.exists()
