@@ -131,6 +131,10 @@
     var el = (root || document).querySelector("[data-autofocus]");
     if (el) { el.focus(); }
   }
-  document.addEventListener("DOMContentLoaded", function () { autofocus(document); });
+  // On page load only while nothing has focus yet: keystrokes typed before the script ran
+  // must not be split between two boxes.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!document.activeElement || document.activeElement === document.body) { autofocus(document); }
+  });
   document.addEventListener("htmx:afterSettle", function (event) { autofocus(event.detail.target); });
 })();

@@ -26,7 +26,11 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("table.count-table").forEach(recount);
+    // Start at the first denomination, unless the clerk is already typing somewhere (the
+    // script can arrive after the first keystrokes; taking focus then would put them in the
+    // wrong box).
     var first = document.querySelector("table.count-table input.qty");
-    if (first && !document.querySelector(".field-error")) { first.focus(); first.select(); }
+    var idle = !document.activeElement || document.activeElement === document.body;
+    if (first && idle && !document.querySelector(".field-error")) { first.focus(); first.select(); }
   });
 })();

@@ -60,6 +60,7 @@ def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(
     # Evening: a blind count, $5 short in cash.
     page.get_by_role("link", name="Close drawer").click()
     expect(page.get_by_role("heading", name="Close and count drawer D1")).to_be_visible()
+    page.wait_for_load_state("load")  # the live total's script has run
     expect(page.locator("main")).not_to_contain_text("140.00")
     page.get_by_label("$20 bills").fill("6")
     page.get_by_label("$10 bills").fill("1")

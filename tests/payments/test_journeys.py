@@ -101,6 +101,8 @@ def test_clerk_takes_cash_check_and_split_payments_and_supervisor_voids_one(
     page.get_by_label("Receipt number").fill(check_payment.receipt)
     page.get_by_label("Receipt number").press("Enter")
     expect(page.get_by_role("heading", name=re.compile(check_payment.receipt))).to_be_visible()
+    # Shortcuts work once the page's script has run (the heading can show before it does).
+    page.wait_for_load_state("load")
     page.keyboard.press("v")
     expect(page.get_by_label("Reason")).to_be_focused()
     page.get_by_label("Reason").fill("Customer paid the wrong account")
