@@ -217,6 +217,18 @@ def _verified_day(busy_session, clerk, supervisor):
     return busy_session.business_date
 
 
+def _bank_the_day(day, bag_number, supervisor, other_supervisor):
+    """The bag for a verified busy day ($40 cash, $25 in checks), prepared and counted again."""
+    deposit = services.prepare_deposit(
+        business_date=day,
+        bag_number=bag_number,
+        cash_total=D("40.00"),
+        check_total=D("25.00"),
+        by=supervisor,
+    )
+    return services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
+
+
 def test_deposit_must_agree_with_the_verified_counts(
     busy_session, clerk, supervisor, other_supervisor
 ):
@@ -290,14 +302,7 @@ def test_a_closed_day_sends_new_postings_to_the_next_business_day(
     busy_session, clerk, supervisor, other_supervisor, pay
 ):
     day = _verified_day(busy_session, clerk, supervisor)
-    deposit = services.prepare_deposit(
-        business_date=day,
-        bag_number="B-2",
-        cash_total=D("40.00"),
-        check_total=D("25.00"),
-        by=supervisor,
-    )
-    services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
+    _bank_the_day(day, "B-2", supervisor, other_supervisor)
     services.close_day(business_date=day, by=supervisor)
     with transaction.atomic():
         assert business_day.posting_date() == business_day.add_business_days(
@@ -312,14 +317,7 @@ def test_reopening_is_for_admins_with_a_reason(
     busy_session, clerk, supervisor, other_supervisor, admin_user
 ):
     day = _verified_day(busy_session, clerk, supervisor)
-    deposit = services.prepare_deposit(
-        business_date=day,
-        bag_number="B-3",
-        cash_total=D("40.00"),
-        check_total=D("25.00"),
-        by=supervisor,
-    )
-    services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
+    _bank_the_day(day, "B-3", supervisor, other_supervisor)
     services.close_day(business_date=day, by=supervisor)
     with pytest.raises(CloseoutError, match="Only an Admin"):
         services.reopen_day(business_date=day, reason="late check", by=supervisor)
@@ -383,14 +381,7 @@ def test_day_cannot_close_when_money_was_verified_after_the_deposit(
     from payments.models import Drawer
 
     day = _verified_day(busy_session, clerk, supervisor)
-    deposit = services.prepare_deposit(
-        business_date=day,
-        bag_number="B-9",
-        cash_total=D("40.00"),
-        check_total=D("25.00"),
-        by=supervisor,
-    )
-    services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
+    _bank_the_day(day, "B-9", supervisor, other_supervisor)
     late_clerk = make_user(role="Clerk")
     late = payment_services.open_drawer_session(
         drawer=Drawer.objects.create(code="D9", name="Late"),
