@@ -301,8 +301,17 @@ def _check_stoppable(account: Account) -> None:
         )
 
 
-def _raise_final_read(*, account, stop_date, by, transfer_to=None, idempotency_key=None):
+def _raise_final_read(
+    *, account, stop_date, by, transfer_to=None, idempotency_key=None, date_field="stop_date"
+):
     active = list(account.services.filter(status=ServiceStatus.ACTIVE))
+    started = max((service.start_date for service in active), default=None)
+    if started and stop_date < started:
+        raise ServiceChangeError(
+            f"Service on this account started on {started:%m/%d/%Y}: the stop date cannot be "
+            "before it.",
+            field=date_field,
+        )
     order = work_orders.raise_work_order(
         kind=WorkOrderKind.FINAL_READ,
         premise=account.premise,
@@ -337,24 +346,8 @@ def stop_service(
         ):
             return existing
         _check_stoppable(account)
-        _check_stop_after_start(account, stop_date, field="stop_date")
         return _raise_final_read(
             account=account, stop_date=stop_date, by=by, idempotency_key=idempotency_key
-        )
-
-
-def _check_stop_after_start(account: Account, stop_date: date, *, field: str) -> None:
-    started = (
-        account.services.filter(status=ServiceStatus.ACTIVE)
-        .order_by("-start_date")
-        .values_list("start_date", flat=True)
-        .first()
-    )
-    if started and stop_date < started:
-        raise ServiceChangeError(
-            f"Service on this account started on {started:%m/%d/%Y}: the stop date cannot be "
-            "before it.",
-            field=field,
         )
 
 
@@ -405,7 +398,6 @@ def transfer_service(
             .get(pk=account.pk)
         )
         _check_stoppable(account)
-        _check_stop_after_start(account, move_date, field="move_date")
         if utilities is None:
             utilities = list(
                 account.services.filter(status=ServiceStatus.ACTIVE).values_list(
@@ -442,6 +434,7 @@ def transfer_service(
             by=by,
             transfer_to=started.account,
             idempotency_key=idempotency_key,
+            date_field="move_date",
         )
         audit.record(
             actor=by,

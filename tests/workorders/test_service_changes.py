@@ -470,3 +470,19 @@ def test_a_date_years_ahead_is_taken_for_a_mistyped_year(clerk):
     with pytest.raises(ServiceChangeError, match="at most a year ahead"):
         start(clerk, start_date=business_day.today() + timedelta(days=5 * 365))
     assert not Account.objects.exists()
+
+
+def test_a_move_cannot_be_dated_before_the_service_started(clerk, crew):
+    from accounts.models import Service
+
+    account = active_account(clerk, crew)
+    Service.objects.filter(account=account).update(start_date=business_day.today())
+    with pytest.raises(ServiceChangeError, match="cannot be before it") as refused:
+        service_changes.transfer_service(
+            account=account,
+            move_date=business_day.today() - timedelta(days=1),
+            address=ADDRESS,
+            by=clerk,
+        )
+    assert refused.value.field == "move_date"
+    assert Account.objects.count() == 1  # nothing started at the new address
