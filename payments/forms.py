@@ -144,7 +144,7 @@ class ReturnForm(ReasonForm):
 
     def __init__(self, *args, payment, **kwargs):
         super().__init__(*args, **kwargs)
-        returnable = [t for t in payment.tenders.all() if t.kind != "cash"]
+        returnable = payment.returnable_tenders()
         if len(returnable) > 1:
             self.fields["tender"].required = True
             self.fields["tender"].choices = [("", "Choose…")] + [

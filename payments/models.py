@@ -228,6 +228,10 @@ class Payment(models.Model):
     def receipt(self) -> str:
         return receipt_label(self.receipt_number)
 
+    def returnable_tenders(self) -> list:
+        """The checks, money orders and cards in it: what can come back (cash does not)."""
+        return [t for t in self.tenders.all() if t.kind != TenderKind.CASH]
+
     @property
     def is_reprint(self) -> bool:
         return self.print_count > 1

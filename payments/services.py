@@ -368,9 +368,7 @@ def why_not_voidable(payment: Payment, supervisor, *, today: date) -> str | None
 
 def is_returnable(payment: Payment) -> bool:
     """A posted payment with a check, money order or card in it (cash does not bounce)."""
-    return payment.status == PaymentStatus.POSTED and any(
-        t.kind != TenderKind.CASH for t in payment.tenders.all()
-    )
+    return payment.status == PaymentStatus.POSTED and bool(payment.returnable_tenders())
 
 
 def void_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
@@ -407,8 +405,7 @@ def void_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
     return payment
 
 
-def _tender_that_came_back(tenders, tender_id: int | None):
-    returnable = [t for t in tenders if t.kind != TenderKind.CASH]
+def _tender_that_came_back(returnable: list, tender_id: int | None):
     if tender_id is not None:
         for tender in returnable:
             if tender.pk == tender_id:
@@ -446,12 +443,12 @@ def record_returned_payment(
             return payment
         if payment.status != PaymentStatus.POSTED:
             raise PaymentError("A voided payment cannot be returned.")
-        tenders = list(payment.tenders.all())
-        if all(t.kind == TenderKind.CASH for t in tenders):
+        returnable = payment.returnable_tenders()
+        if not returnable:
             raise PaymentError("Cash cannot come back returned; void it on the day instead.")
         # Only the check, money order or card came back: the cash part of a split payment
         # stands, and so does any other check or card paid with it.
-        came_back = _tender_that_came_back(tenders, tender_id)
+        came_back = _tender_that_came_back(returnable, tender_id)
         today = business_day.posting_date()
         returned = came_back.amount
         payment.reversal_entry = _reversal_of(
