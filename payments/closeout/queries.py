@@ -128,8 +128,13 @@ def reasons_day_cannot_close(business_date: date) -> list[str]:
     if not reasons:
         deposit = BankDeposit.objects.filter(business_date=business_date).first()
         due = deposit_due(business_date)
-        if due.total > ZERO and (deposit is None or deposit.status != "verified"):
-            reasons.append("The bank deposit has not been prepared and verified.")
+        if due.total > ZERO and deposit is None:
+            reasons.append("The bank deposit has not been prepared.")
+        elif due.total > ZERO and deposit.status != "verified":
+            reasons.append(
+                f"Bag {deposit.bag_number} is prepared: another supervisor counts it again "
+                "to verify it."
+            )
         elif deposit is not None and (deposit.cash_total, deposit.check_total) != (
             due.cash,
             due.checks,

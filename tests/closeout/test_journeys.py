@@ -97,7 +97,10 @@ def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(
     # A second supervisor verifies the bag (dual control) and closes the day.
     sign_in(second_supervisor)
     page.get_by_role("link", name="Day board").click()
-    # A second count, not a signature: a bag counted short is not verified.
+    # A second count, not a signature: blind (nothing on the board says what to find), and a
+    # bag counted short is not verified.
+    expect(page.locator("#deposit-due-cash")).to_have_count(0)
+    expect(page.locator("main")).not_to_contain_text("cash $35.00")
     page.get_by_label("Cash you counted in the bag").fill("30")
     page.get_by_label("Checks and money orders you counted").fill("25.00")
     page.get_by_role("button", name=re.compile("Verify deposit")).click()
