@@ -128,13 +128,19 @@
 
   // Elements with data-autofocus take focus when they arrive, in a page or an HTMX swap.
   function autofocus(root) {
-    var el = (root || document).querySelector("[data-autofocus]");
-    if (el) { el.focus(); }
+    var el = root && root.querySelector("[data-autofocus]");
+    if (!el) { return; }
+    el.focus();
+    // A prefilled amount (the amount due) is selected, so what the clerk keys in replaces it.
+    if (el.classList.contains("amount")) { el.select(); }
   }
   // On page load only while nothing has focus yet: keystrokes typed before the script ran
   // must not be split between two boxes.
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.activeElement || document.activeElement === document.body) { autofocus(document); }
   });
-  document.addEventListener("htmx:afterSettle", function (event) { autofocus(event.detail.target); });
+  // On the swap itself, in the same task, after the dialog has opened (showModal focuses its
+  // first field): waiting for the settle would take focus back from a clerk who had already
+  // typed the amount and moved on to the tender, so the tender's digits landed in the amount.
+  document.addEventListener("htmx:afterSwap", function (event) { autofocus(event.detail.target); });
 })();

@@ -23,9 +23,9 @@ def take_payment(page, fields):
         page.get_by_label(label).fill(value)
     page.get_by_label("Payment amount").press("Enter")
     expect(dialog.get_by_role("heading", name="Payment posted")).to_be_visible()
-    dialog.get_by_role("link", name="Done").click()
-    # Done reloads the account page; its keyboard shortcuts work once the page has loaded.
-    page.wait_for_load_state("load")
+    # Done reloads the account page; its keyboard shortcuts work once the new page has loaded.
+    with page.expect_navigation(wait_until="load"):
+        dialog.get_by_role("link", name="Done").click()
     expect(page.locator("#dialog")).not_to_be_visible()
 
 

@@ -13,6 +13,8 @@ SHOTS = "/tmp/payments-{}.png"
 
 
 def take_payment(page, fields, *, shot=None):
+    # Done reloads the account page; its keyboard shortcuts work once the page has loaded.
+    page.wait_for_load_state("load")
     page.keyboard.press("p")
     dialog = page.locator("#dialog")
     expect(dialog.get_by_role("heading", name=re.compile("Take payment"))).to_be_visible()
@@ -113,3 +115,25 @@ def test_clerk_takes_cash_check_and_split_payments_and_supervisor_voids_one(
     assert check_payment.status == "voided"
     page.goto(f"/accounts/{account.number}/")
     expect(page.locator("#account-balance")).to_have_text("$30.00")
+
+
+def test_a_fast_clerk_keeps_the_field_they_moved_to(page, sign_in, clerk):
+    """The dialog's first field takes focus once: a clerk who has already typed the amount
+    and tabbed on to the tender must not have the tender's digits land in the amount."""
+    Drawer.objects.create(code="D1", name="Window 1")
+    account = make_account()
+    post_bill(account, "80.00", bill_date=business_day.today())
+    sign_in(clerk)
+    page.goto(f"/accounts/{account.number}/")
+    page.keyboard.press("p")
+    amount = page.get_by_label("Payment amount")
+    expect(amount).to_be_focused()
+    page.keyboard.type("80.00")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.type("100")
+    page.wait_for_timeout(200)  # well past any settle the swap goes through
+    page.keyboard.type(".00")
+    expect(amount).to_have_value("80.00")
+    expect(page.get_by_label("Cash tendered")).to_have_value("100.00")
+    expect(page.locator("#change-due")).to_have_text("$20.00")
