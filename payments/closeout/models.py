@@ -234,6 +234,12 @@ class BankDeposit(models.Model):
     def total(self) -> Decimal:
         return self.cash_total + self.check_total
 
+    def totals_shown_to(self, user) -> bool:
+        """Whether the bag's totals, and what was due in it, may be shown to this user. The
+        second count is blind: whoever has still to count the bag must not be able to copy
+        the preparer's figures, from the board, the daily report or the slip."""
+        return self.status == DepositStatus.VERIFIED or self.prepared_by_id == user.pk
+
 
 class ChangeFundMovement(models.Model):
     """The safe's change fund, as movements (append-only): the fund an Admin sets up, and

@@ -45,6 +45,7 @@ def daily_cash_pdf(business_date: date, *, by) -> bytes:
             "tender_total": sum(board.tenders.values(), ZERO),
             "channel_total": sum(board.payments_by_channel.values(), ZERO),
             "counted": counted,
+            "bag_totals_shown": board.deposit is None or board.deposit.totals_shown_to(by),
         },
         generated_by=by,
     )

@@ -212,19 +212,27 @@ def day_board(request, day=None):
     if not _may_supervise(request.user):
         raise PermissionDenied
     business_date = _parse_date(day or request.GET.get("day"))
-    board = queries.day_board(business_date)
-    due = board.deposit_due
-    deposit_form = DepositForm(initial={"cash_total": None, "check_total": None})
+    return _render_day_board(
+        request,
+        queries.day_board(business_date),
+        deposit_form=DepositForm(initial={"cash_total": None, "check_total": None}),
+        verify_form=VerifyDepositForm(),
+    )
+
+
+def _render_day_board(request, board, *, status=200, **forms):
     return render(
         request,
         "closeout/day_board.html",
         {
             "board": board,
-            "deposit_form": deposit_form,
-            "verify_form": VerifyDepositForm(),
+            "due": board.deposit_due,
+            "bag_totals_shown": board.deposit is None
+            or board.deposit.totals_shown_to(request.user),
             "reopen_form": ReopenForm(),
-            "due": due,
+            **forms,
         },
+        status=status,
     )
 
 
@@ -243,17 +251,7 @@ def prepare_deposit(request, day):
         else:
             messages.success(request, "Deposit prepared. Another supervisor verifies it.")
             return redirect("closeout:day", day=day)
-    board = queries.day_board(business_date)
-    return render(
-        request,
-        "closeout/day_board.html",
-        {
-            "board": board,
-            "deposit_form": form,
-            "reopen_form": ReopenForm(),
-            "due": board.deposit_due,
-        },
-    )
+    return _render_day_board(request, queries.day_board(business_date), deposit_form=form)
 
 
 @permission_required("closeout.close_business_day", raise_exception=True)
@@ -269,17 +267,8 @@ def verify_deposit(request, pk):
         else:
             messages.success(request, f"Deposit bag {deposit.bag_number} verified.")
             return redirect("closeout:day", day=deposit.business_date.isoformat())
-    board = queries.day_board(deposit.business_date)
-    return render(
-        request,
-        "closeout/day_board.html",
-        {
-            "board": board,
-            "verify_form": form,
-            "reopen_form": ReopenForm(),
-            "due": board.deposit_due,
-        },
-        status=400,
+    return _render_day_board(
+        request, queries.day_board(deposit.business_date), verify_form=form, status=400
     )
 
 
@@ -336,6 +325,12 @@ def deposit_slip(request, day):
     if not _may_supervise(request.user):
         raise PermissionDenied
     deposit = get_object_or_404(BankDeposit, business_date=_parse_date(day))
+    if not deposit.totals_shown_to(request.user):
+        messages.error(
+            request,
+            f"Bag {deposit.bag_number}'s slip shows its totals: count the bag and verify it first.",
+        )
+        return redirect("closeout:day", day=deposit.business_date.isoformat())
     return pdf_response(
         reports.deposit_slip_pdf(deposit, by=request.user), f"deposit-{deposit.bag_number}.pdf"
     )

@@ -8,13 +8,16 @@ from django.test import Client
 from pypdf import PdfReader
 
 from payments.closeout import queries, services
-from payments.closeout.models import DrawerCount
+from payments.closeout.models import BankDeposit, DrawerCount
 from tests.closeout.conftest import card, cash, check, counted_in
 from tests.closeout.test_services import counted
 from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 D = Decimal
+
+
+CASH_DUE = "Cash due to the bank (counted cash less floats, plus drops)"
 
 
 def pdf_text(response) -> str:
@@ -159,22 +162,55 @@ def test_day_board_within_query_budget(
 
 
 def _close_the_day(busy_session, clerk, supervisor, other_supervisor):
+    deposit = _prepare_the_deposit(busy_session, clerk, supervisor)
+    services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
+    return deposit.business_date
+
+
+def _prepare_the_deposit(busy_session, clerk, supervisor):
     services.count_drawer(
         session=busy_session, counted=counted("135.00", ("25.00", 1), cards=("30.00", 1)), by=clerk
     )
     count = DrawerCount.objects.get()
     services.explain_over_short(count=count, reason="Short $5 in change", by=clerk)
     services.verify_session(session=busy_session, by=supervisor)
-    day = busy_session.business_date
-    deposit = services.prepare_deposit(
-        business_date=day,
+    return services.prepare_deposit(
+        business_date=busy_session.business_date,
         bag_number="BAG-42",
         cash_total=D("35.00"),
         check_total=D("25.00"),
         by=supervisor,
     )
+
+
+def test_the_bag_stays_blind_to_the_supervisor_still_to_count_it(
+    supervisor_client, busy_session, clerk, supervisor, other_supervisor
+):
+    day = _prepare_the_deposit(busy_session, clerk, supervisor).business_date
+    counter = Client()
+    counter.force_login(other_supervisor)
+
+    # The preparer sees what is due and what went into the bag, on the board and the report.
+    board = supervisor_client.get(f"/closeout/day/{day}/").content.decode()
+    assert 'id="deposit-due-cash">$35.00' in board and "deposit-slip.pdf" in board
+    mine = pdf_text(supervisor_client.get(f"/closeout/day/{day}/report.pdf"))
+    assert money_after(CASH_DUE, mine) == D("35.00")
+
+    # The second counter sees neither, nor can open the slip, until the bag is verified.
+    board = counter.get(f"/closeout/day/{day}/").content.decode()
+    assert "deposit-due-cash" not in board and "deposit-slip.pdf" not in board
+    theirs = pdf_text(counter.get(f"/closeout/day/{day}/report.pdf"))
+    assert "Cash due to the bank" not in theirs and "$60.00" not in theirs
+    assert "counted blind, not shown" in theirs
+    slip = counter.get(f"/closeout/day/{day}/deposit-slip.pdf", follow=True)
+    assert slip["Content-Type"].startswith("text/html")
+    assert "count the bag and verify it first" in slip.content.decode()
+
+    deposit = BankDeposit.objects.get()
     services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
-    return day
+    after = pdf_text(counter.get(f"/closeout/day/{day}/report.pdf"))
+    assert money_after(CASH_DUE, after) == D("35.00")
+    assert "BAG-42" in pdf_text(counter.get(f"/closeout/day/{day}/deposit-slip.pdf"))
 
 
 def test_reports_agree_with_the_database_and_stay_the_same_after_close(
@@ -185,9 +221,7 @@ def test_reports_agree_with_the_database_and_stay_the_same_after_close(
     board = queries.day_board(day)
     assert money_after("Taken (all tenders)", before) == sum(board.tenders.values()) == D("95.00")
     assert money_after("Over / short", before) == D("-5.00")
-    assert money_after("Cash due to the bank (counted cash less floats, plus drops)", before) == D(
-        "35.00"
-    )
+    assert money_after(CASH_DUE, before) == D("35.00")
     assert "BAG-42" in before
     assert re.search(r"Page 1 of \d+", before)
     services.close_day(business_date=day, by=supervisor)
