@@ -6,6 +6,7 @@ from accounts.models import Account
 from payments.models import Drawer
 from utilityclerk.core.management.commands.load_demo_data import DEMO_PASSWORD, DEMO_USERS
 from utilityclerk.core.models import Holiday
+from workorders.models import WorkOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,11 @@ def test_demo_data_gives_one_user_per_role_and_is_safe_to_rerun():
     assert Account.objects.count() == 12
     assert Drawer.objects.count() == 4
     assert Holiday.objects.exists()
-    assert (
-        authenticate(username="field", password=DEMO_PASSWORD).crew_membership.crew.name
-        == "North crew"
-    )
+    field = authenticate(username="field", password=DEMO_PASSWORD)
+    assert field.crew_membership.crew.name == "North crew"
+    # The field sign-in has a day's work; the board has one order still to schedule.
+    assert WorkOrder.objects.count() == 3
+    assert set(
+        WorkOrder.objects.filter(crew__name="North crew").values_list("status", flat=True)
+    ) == {"dispatched"}
+    assert WorkOrder.objects.filter(status="open").count() == 1

@@ -6,11 +6,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.models import Account, AccountStatus
+from accounts.service_changes import stop_service
 from payments.closeout.models import ChangeFundMovement
 from payments.models import Drawer
-from utilityclerk import roles
+from utilityclerk import business_day, roles
 from utilityclerk.core.models import Holiday
-from workorders.models import Crew, CrewMember, Vendor
+from workorders import services as work_orders
+from workorders.models import Crew, CrewMember, Vendor, WorkOrder
 
 # (username, first, last, role, staff): one per role, and a second clerk and supervisor
 # for the steps that need two people.
@@ -85,8 +88,48 @@ class Command(BaseCommand):
         call_command(
             "seed_accounts", accounts=options["accounts"], if_empty=True, stdout=self.stdout
         )
+        if not WorkOrder.objects.exists():
+            self._demo_work_orders(
+                clerk=User.objects.get(username="clerk"),
+                crew=Crew.objects.get(name=DEMO_CREWS[0]),
+            )
         self.stdout.write(
             self.style.SUCCESS(f"Demo sign-ins (password for each: {DEMO_PASSWORD}):")
         )
         for username, first, last, role, _ in DEMO_USERS:
             self.stdout.write(f"  {username:<11} {role:<11} {first} {last}")
+
+    def _demo_work_orders(self, *, clerk, crew):
+        """A few orders made through the real services, so that the field sign-in has a day's
+        work and the board has an order still to schedule."""
+        accounts = list(
+            Account.objects.filter(status=AccountStatus.ACTIVE)
+            .select_related("premise")
+            .prefetch_related("services")
+            .order_by("number")[:3]
+        )
+        if len(accounts) < 3:
+            return
+        today = business_day.today()
+        moving_out, high_bill, leak = accounts
+        orders = [
+            stop_service(account=moving_out, stop_date=today, by=clerk),
+            work_orders.raise_work_order(
+                kind="re_read",
+                premise=high_bill.premise,
+                account=high_bill,
+                service=work_orders.metered_service(high_bill.services.all()),
+                instructions="Customer says the last read is too high; check the dial.",
+                by=clerk,
+            ),
+        ]
+        for order in orders:
+            work_orders.schedule_work_order(order=order, crew=crew, on=today, by=clerk)
+            work_orders.dispatch_work_order(order=order, by=clerk)
+        work_orders.raise_work_order(
+            kind="leak_check",
+            premise=leak.premise,
+            account=leak,
+            instructions="Water pooling by the meter box after 5 pm.",
+            by=clerk,
+        )
