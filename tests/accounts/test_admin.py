@@ -13,12 +13,6 @@ DAY = date(2025, 3, 3)
 
 
 @pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def service(db):
     account = make_account()
     return Service.objects.create(
