@@ -2,7 +2,7 @@
 each takes the acting user, runs in one transaction and writes the audit trail."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -58,14 +58,28 @@ def create_customer(*, data: dict, by) -> Customer:
 PROTECTION_FIELDS = {"medical_certificate_until", "life_support", "cash_only_until"}
 
 
-def update_customer(*, customer: Customer, changes: dict, by) -> Customer:
+@dataclass
+class CustomerUpdate:
+    customer: Customer
+    changed: bool
+    # Accounts whose bills followed the customer to the new mailing address.
+    remailed: list[Account] = field(default_factory=list)
+
+
+def update_customer(*, customer: Customer, changes: dict, by) -> CustomerUpdate:
+    """Change a customer's details. Accounts that were mailed at the customer's old address
+    follow it to the new one (else the bills keep going to where the customer no longer
+    lives); an account mailed elsewhere on purpose (a landlord, a PO box) keeps its own."""
     if PROTECTION_FIELDS & set(changes) and not by.has_perm("accounts.change_customer_protections"):
         raise AccountError("Only a supervisor can change cash-only or shut-off protection flags.")
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         before = audit.snapshot(customer)
-        for field, value in changes.items():
-            setattr(customer, field, value)
+        old_address = {f: getattr(customer, f) for f in MAILING_FIELDS}
+        for name, value in changes.items():
+            setattr(customer, name, value)
+        if not any(before.get(name) != getattr(customer, name) for name in changes):
+            return CustomerUpdate(customer, changed=False)  # no save, no empty history entry
         if changes.get("identity_checked_how") and changes["identity_checked_how"] != before.get(
             "identity_checked_how"
         ):
@@ -79,7 +93,19 @@ def update_customer(*, customer: Customer, changes: dict, by) -> Customer:
             before=before,
             after=audit.snapshot(customer),
         )
-    return customer
+        new_address = {f: getattr(customer, f) for f in MAILING_FIELDS}
+        remailed = []
+        if new_address != old_address:
+            mailed_at_old = (
+                customer.accounts.exclude(status=AccountStatus.CLOSED)
+                .filter(**old_address)
+                .order_by("number")
+            )
+            remailed = [
+                update_mailing_address(account=account, address=new_address, by=by)
+                for account in mailed_at_old
+            ]
+    return CustomerUpdate(customer, changed=True, remailed=remailed)
 
 
 def premise_lookup(*, house_number: str, street: str, unit: str, zip_code: str) -> dict:
@@ -138,8 +164,8 @@ def update_mailing_address(*, account: Account, address: dict, by) -> Account:
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
         before = audit.snapshot(account, MAILING_FIELDS)
-        for field in MAILING_FIELDS:
-            setattr(account, field, address.get(field, ""))
+        for name in MAILING_FIELDS:
+            setattr(account, name, address.get(name, ""))
         account.save(update_fields=MAILING_FIELDS)
         audit.record(
             actor=by,

@@ -288,8 +288,13 @@ def customer_edit(request, pk):
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         # The form wrote the new values onto the instance; start again from the database.
         customer.refresh_from_db()
-        services.update_customer(customer=customer, changes=changes, by=request.user)
-        messages.success(request, "Customer details saved." if changes else "Nothing was changed.")
+        update = services.update_customer(customer=customer, changes=changes, by=request.user)
+        messages.success(
+            request, "Customer details saved." if update.changed else "Nothing was changed."
+        )
+        if update.remailed:
+            numbers = ", ".join(a.display_number for a in update.remailed)
+            messages.info(request, f"Bills for {numbers} are now mailed to the new address too.")
         return redirect("accounts:customer", pk=customer.pk)
     return render(request, "accounts/customer_edit.html", {"customer": customer, "form": form})
 

@@ -366,6 +366,63 @@ def test_customer_edit_is_audited_with_before_and_after(clerk_client, clerk, acc
     assert "customer.update" not in history
 
 
+def _customer_form(customer, **changes):
+    return {
+        "kind": "person",
+        "customer_class": "residential",
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "phone": customer.phone,
+        "email": customer.email,
+        "preferred_contact": customer.preferred_contact,
+        "language": customer.language,
+        "mail_street": customer.mail_street,
+        "mail_unit": customer.mail_unit,
+        "mail_city": customer.mail_city,
+        "mail_state": customer.mail_state,
+        "mail_zip": customer.mail_zip,
+        **changes,
+    }
+
+
+def test_a_customers_new_address_carries_the_accounts_mailed_at_the_old_one(clerk_client, account):
+    customer = account.customer
+    landlords = make_account(customer=customer)
+    Account.objects.filter(pk=landlords.pk).update(mail_street="PO BOX 9", mail_zip="78154")
+    closed = make_account(customer=customer, status="closed")
+
+    response = clerk_client.post(
+        f"/accounts/customers/{customer.pk}/edit/",
+        _customer_form(customer, mail_street="PO Box 4242", mail_city="Schertz", mail_zip="78154"),
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert f"Bills for {account.display_number} are now mailed to the new address too" in html
+    account.refresh_from_db()
+    customer.refresh_from_db()
+    assert "4242" in customer.mail_street
+    assert account.mailing_address_lines == customer.mailing_address_lines
+    # Mailed elsewhere on purpose, or closed: left where it was.
+    landlords.refresh_from_db()
+    closed.refresh_from_db()
+    assert landlords.mail_street == "PO BOX 9"
+    assert closed.mail_street == "120 OAK ST"
+    assert AuditEvent.objects.filter(action="account.mailing_address").count() == 1
+    # The account page says where its bills go, the customer page which accounts differ.
+    assert "Bills mailed to" in clerk_client.get(f"/accounts/{account.number}/").content.decode()
+    assert "PO BOX 9" in html
+
+
+def test_saving_a_customer_unchanged_writes_no_history(clerk_client, account):
+    customer = account.customer
+    response = clerk_client.post(
+        f"/accounts/customers/{customer.pk}/edit/", _customer_form(customer), follow=True
+    )
+    assert "Nothing was changed." in response.content.decode()
+    assert not AuditEvent.objects.filter(action="customer.update").exists()
+
+
 def test_mailing_address_change_is_audited(clerk_client, account):
     response = clerk_client.post(
         f"/accounts/{account.number}/mailing-address/",
