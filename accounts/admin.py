@@ -7,9 +7,11 @@ and write the audit trail; the admin shows those records and searches them.
 
 import re
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
+from accounts.forms import CustomerForm, MailingAddressMixin, PremiseAddressMixin
 from accounts.models import (
     Account,
     AccountNote,
@@ -22,7 +24,8 @@ from accounts.models import (
     Service,
     ServicePoint,
 )
-from accounts.validation import phone_digits
+from accounts.services import MAILING_FIELDS
+from accounts.validation import normalize_street, normalize_unit, phone_digits
 from utilityclerk.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 
 # An account number as printed, 1000001-6, or typed with a space for the dash.
@@ -64,8 +67,45 @@ class NumberSearchMixin:
         return None
 
 
+# The admin's forms keep the clerk screens' rules: a ZIP, a state code, a US phone and the
+# names are checked the same way, so the admin can't save what the counter would refuse.
+
+
+class PremiseAdminForm(PremiseAddressMixin, forms.ModelForm):
+    class Meta:
+        model = Premise
+        fields = [
+            "house_number",
+            "street",
+            "unit",
+            "city",
+            "state",
+            "zip_code",
+            "premise_type",
+            "hazard_note",
+        ]
+
+    def clean_street(self):
+        # The premise is found by its normalised address; a street typed otherwise would
+        # make a second, unfindable spelling of the same place.
+        return normalize_street(self.cleaned_data["street"])
+
+    def clean_unit(self):
+        return normalize_unit(self.cleaned_data["unit"])
+
+    def clean_city(self):
+        return self.cleaned_data["city"].strip().upper()
+
+
+class AccountAdminForm(MailingAddressMixin, forms.ModelForm):
+    class Meta:
+        model = Account
+        fields = MAILING_FIELDS
+
+
 @admin.register(Customer)
 class CustomerAdmin(NumberSearchMixin, AuditedModelAdmin):
+    form = CustomerForm
     list_display = [
         "__str__",
         "customer_class",
@@ -87,6 +127,7 @@ class ServicePointInline(admin.TabularInline):
 
 @admin.register(Premise)
 class PremiseAdmin(AuditedModelAdmin):
+    form = PremiseAdminForm
     list_display = ["address_line", "city", "zip_code", "premise_type", "hazard_note"]
     list_filter = ["premise_type", "city"]
     search_fields = ["street", "house_number", "zip_code"]
@@ -112,6 +153,7 @@ class ServiceInline(admin.TabularInline):
 
 @admin.register(Account)
 class AccountAdmin(NumberSearchMixin, AuditedModelAdmin):
+    form = AccountAdminForm
     list_display = ["display_number", "customer", "premise", "status", "opened_on"]
     list_filter = ["status", "customer__customer_class"]
     search_fields = ["number", "customer__search_name", "premise__street"]

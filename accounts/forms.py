@@ -100,15 +100,7 @@ class CustomerForm(MailingAddressMixin, forms.ModelForm):
         return data
 
 
-class PremiseForm(forms.Form):
-    house_number = forms.CharField(max_length=12, label="House number")
-    street = forms.CharField(max_length=100, label="Street")
-    unit = forms.CharField(max_length=20, required=False, label="Unit")
-    city = forms.CharField(max_length=60, label="City")
-    state = forms.CharField(max_length=2, label="State", widget=forms.TextInput(attrs={"size": 2}))
-    zip_code = forms.CharField(max_length=10, label="ZIP")
-    premise_type = forms.ChoiceField(choices=PremiseType.choices, label="Premise type")
-
+class PremiseAddressMixin:
     def clean_house_number(self):
         value = self.cleaned_data["house_number"].strip()
         if not value[:1].isdigit():
@@ -120,6 +112,16 @@ class PremiseForm(forms.Form):
 
     def clean_zip_code(self):
         return normalize_zip(self.cleaned_data["zip_code"])
+
+
+class PremiseForm(PremiseAddressMixin, forms.Form):
+    house_number = forms.CharField(max_length=12, label="House number")
+    street = forms.CharField(max_length=100, label="Street")
+    unit = forms.CharField(max_length=20, required=False, label="Unit")
+    city = forms.CharField(max_length=60, label="City")
+    state = forms.CharField(max_length=2, label="State", widget=forms.TextInput(attrs={"size": 2}))
+    zip_code = forms.CharField(max_length=10, label="ZIP")
+    premise_type = forms.ChoiceField(choices=PremiseType.choices, label="Premise type")
 
 
 class ConfirmDuplicatesForm(forms.Form):

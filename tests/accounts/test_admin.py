@@ -154,6 +154,94 @@ def test_account_post_keeps_status_and_still_saves_the_mailing_address(admin_cli
     assert AuditEvent.objects.filter(action="account.change.admin").exists()
 
 
+# The admin keeps the counter's rules -------------------------------------------------------
+
+
+def _admin_post(client, obj, data):
+    model = obj._meta.model_name
+    return client.post(f"/admin/accounts/{model}/{obj.pk}/change/", data)
+
+
+def test_admin_refuses_a_customer_the_counter_would_refuse(admin_client):
+    customer = make_customer(first_name="Laura", last_name="Smith")
+    data = {
+        "kind": "person",
+        "customer_class": "residential",
+        "first_name": "",
+        "last_name": "Smith",
+        "phone": "abc",
+        "email": "",
+        "preferred_contact": "phone",
+        "mail_street": "120 OAK ST",
+        "mail_city": "CIBOLO",
+        "mail_state": "ZZ",
+        "mail_zip": "1",
+    }
+    response = _admin_post(admin_client, customer, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert set(errors) >= {"first_name", "phone", "mail_state", "mail_zip"}
+    unchanged = Customer.objects.get(pk=customer.pk)
+    assert (unchanged.first_name, unchanged.phone, unchanged.mail_state) == (
+        customer.first_name,
+        customer.phone,
+        customer.mail_state,
+    )
+
+    # Typed as a clerk types it, the same values save, stored as the counter stores them.
+    data.update(first_name="Laura", phone="(210) 555-0142", mail_state="tx", mail_zip="78154")
+    assert _admin_post(admin_client, customer, data).status_code == 302
+    customer.refresh_from_db()
+    assert (customer.phone, customer.mail_state, customer.mail_zip) == ("2105550142", "TX", "78154")
+
+
+def test_admin_refuses_an_account_mailing_address_the_counter_would_refuse(admin_client):
+    account = make_account()
+    data = {
+        "mail_street": "9 ELM ST",
+        "mail_city": "CIBOLO",
+        "mail_state": "QQ",
+        "mail_zip": "abc",
+        "services-TOTAL_FORMS": "0",
+        "services-INITIAL_FORMS": "0",
+    }
+    response = _admin_post(admin_client, account, data)
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"mail_state", "mail_zip"}
+    account.refresh_from_db()
+    assert account.mail_street == "120 OAK ST"
+
+
+def test_admin_keeps_a_premise_findable_by_its_normalised_address(admin_client):
+    premise = make_premise()
+    data = {
+        "house_number": premise.house_number,
+        "street": premise.street,
+        "unit": "",
+        "city": "Cibolo",
+        "state": "ZZ",
+        "zip_code": "xx",
+        "premise_type": "single_family",
+        "hazard_note": "",
+        "service_points-TOTAL_FORMS": "0",
+        "service_points-INITIAL_FORMS": "0",
+    }
+    response = _admin_post(admin_client, premise, data)
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"state", "zip_code"}
+
+    data.update(street="north main street", unit="Apt 4", state="tx", zip_code="78108")
+    response = _admin_post(admin_client, premise, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    premise.refresh_from_db()
+    assert (premise.street, premise.unit, premise.city, premise.state) == (
+        "N MAIN ST",
+        "4",
+        "CIBOLO",
+        "TX",
+    )
+
+
 # Search --------------------------------------------------------------------------------------
 
 
