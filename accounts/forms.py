@@ -8,6 +8,7 @@ from accounts.models import (
 )
 from accounts.models.customer import PremiseType
 from accounts.validation import format_phone, normalize_phone, normalize_state, normalize_zip
+from utilityclerk import business_day
 from utilityclerk.forms import AmountInput, DateField, IdempotencyKeyField, MoneyField
 
 
@@ -174,7 +175,11 @@ class StatementForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+        today = business_day.today()
+        if data.get("end") and data["end"] > today:
+            # Aged on a day still to come, every bill would read as long overdue.
+            self.add_error("end", f"A statement runs to today ({today:%m/%d/%Y}) at the latest.")
+        elif data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", "The end date must be on or after the start date.")
         return data
 

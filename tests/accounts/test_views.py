@@ -453,6 +453,17 @@ def test_statement_date_range_must_be_in_order(clerk_client, account):
     assert b"on or after the start date" in response.content
 
 
+def test_a_statement_cannot_run_into_days_still_to_come(clerk_client, account):
+    tomorrow = business_day.today() + timedelta(days=1)
+    response = clerk_client.get(
+        f"/reports/statement/{account.number}/?start={tomorrow.replace(day=1)}&end={tomorrow}"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"runs to today" in response.content
+    assert b'id="id_end_error"' in response.content
+
+
 def test_only_a_supervisor_changes_protection_flags(clerk_client, supervisor_client, account):
     from datetime import date as day
 
