@@ -309,7 +309,10 @@ class SearchOutcome:
     message: str = ""
 
 
-_ACCOUNT_NUMBER = re.compile(r"^\d{7}[-\s]?\d$")
+# Eight digits however they are written: 1000002-4, 10000024, 1000-0024, 1000002.4, #10000024.
+_ACCOUNT_NUMBER = re.compile(r"^#?\s*(?:\d[\s.-]?){7}\d$")
+# Seven digits: an account number without its check digit.
+_ACCOUNT_BASE = re.compile(r"^#?\s*\d{7}$")
 _ADDRESS = re.compile(
     r"^(?P<number>\d+[A-Z]?)\s+(?P<street>.+?)(?:\s+(?:#|APT|UNIT|STE)\s*(?P<unit>\S+))?$", re.I
 )
@@ -367,6 +370,14 @@ def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
             add(_accounts_queryset().filter(number=meant), GUESSED_ACCOUNT)
         else:
             add(_accounts_queryset().filter(number=digits), "Account number")
+    elif _ACCOUNT_BASE.match(query):
+        whole = digits + luhn_check_digit(digits)
+        add(_accounts_queryset().filter(number=whole), GUESSED_ACCOUNT)
+        if results:
+            message = (
+                "An account number has 8 digits, the last a check digit: "
+                f"did you mean {format_account_number(whole)}?"
+            )
     if query.isdigit() and len(query) == BILL_NUMBER_LENGTH:
         add(_accounts_queryset().filter(bills__number=query), "Bill number")
     phone = phone_digits(query)

@@ -18,9 +18,12 @@
     }
   });
 
-  // Search results: arrow keys walk them, Enter opens the highlighted one, Escape closes.
-  function resultLinks() {
-    return Array.prototype.slice.call(document.querySelectorAll("#search-results a.result"));
+  // Search results: arrow keys walk them, Enter opens the highlighted one, Escape closes;
+  // from the top bar's box over its live list, and from the search page's box over the page's.
+  var RESULTS_OF = { "global-search-input": "#search-results", "page-search": "main .search-results" };
+  function resultLinks(box) {
+    var list = RESULTS_OF[(box || document.getElementById("global-search-input") || {}).id];
+    return list ? Array.prototype.slice.call(document.querySelectorAll(list + " a.result")) : [];
   }
   function highlight(links, index) {
     links.forEach(function (a, i) {
@@ -30,9 +33,9 @@
     if (links[index]) { links[index].scrollIntoView({ block: "nearest" }); }
   }
   document.addEventListener("keydown", function (event) {
-    var box = document.getElementById("global-search-input");
-    if (!box || document.activeElement !== box) { return; }
-    var links = resultLinks();
+    var box = document.activeElement;
+    if (!box || !RESULTS_OF[box.id]) { return; }
+    var links = resultLinks(box);
     var current = links.findIndex(function (a) { return a.classList.contains("active"); });
     if (event.key === "ArrowDown" && links.length) {
       event.preventDefault();
@@ -43,7 +46,7 @@
     } else if (event.key === "Enter" && current >= 0) {
       event.preventDefault();
       window.location.href = links[current].href;
-    } else if (event.key === "Escape") {
+    } else if (event.key === "Escape" && box.id === "global-search-input") {
       // Close the list and leave the box, so the next key is a shortcut, not a letter typed.
       document.getElementById("search-results").innerHTML = "";
       box.blur();

@@ -75,3 +75,28 @@ def test_arrow_keys_move_between_the_account_tabs(page, sign_in, clerk, johnson,
     expect(page.locator("#tab-panel")).to_contain_text("$80.00")
     page.keyboard.press("Home")
     expect(page.get_by_role("tab", name="Ledger")).to_be_focused()
+
+
+def test_enter_before_the_list_arrives_still_lands_on_the_account(page, sign_in, clerk, johnson):
+    sign_in(clerk)
+    # A scanner or a fast typist: the number and Enter, before the live list can come back.
+    page.keyboard.press("/")
+    page.keyboard.insert_text(johnson.display_number)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/accounts/{johnson.number}/$"))
+
+    # A name with several accounts shows the search page, whose list the arrow keys walk.
+    make_account(customer=make_customer(first_name="Rita", last_name="Johnson"))
+    page.wait_for_load_state("load")  # "/" works once the page's script has run
+    page.keyboard.press("/")
+    page.keyboard.insert_text("johnson")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Search", exact=True)).to_be_visible()
+    expect(page.get_by_label("Account, name, address, phone or e-mail")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    second = page.locator("main .search-results a.result").nth(1)
+    expect(second).to_have_class(re.compile("active"))
+    href = second.get_attribute("href")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(href) + "$"))

@@ -44,10 +44,12 @@ def test_closest_name_ranks_first(johnson, others):
     assert numbers(queries.search("robert johnson"))[0] == johnson.number
 
 
-@pytest.mark.parametrize("typed", ["{n}", "{dash}", "{n7} {n8}"])
+@pytest.mark.parametrize(
+    "typed", ["{n}", "{dash}", "{n7} {n8}", "{n7}.{n8}", "{n4}-{n4b}", "#{n}", "# {dash}"]
+)
 def test_account_number_with_or_without_separators(johnson, others, typed):
     n = johnson.number
-    query = typed.format(n=n, dash=f"{n[:7]}-{n[7]}", n7=n[:7], n8=n[7])
+    query = typed.format(n=n, dash=f"{n[:7]}-{n[7]}", n7=n[:7], n8=n[7], n4=n[:4], n4b=n[4:])
     outcome = queries.search(query)
     assert numbers(outcome)[0] == n
     assert outcome.results[0].matched == "Account number"
@@ -62,6 +64,14 @@ def test_wrong_check_digit_says_so_and_offers_the_account_meant(johnson):
     # Labelled as a guess, one Enter away.
     assert numbers(outcome) == [n]
     assert outcome.results[0].matched == "Did you mean"
+
+
+def test_seven_digits_offer_the_account_with_its_check_digit(johnson):
+    n = johnson.number
+    outcome = queries.search(n[:7])
+    assert f"did you mean {n[:7]}-{n[7]}?" in outcome.message
+    assert numbers(outcome) == [n]
+    assert outcome.results[0].is_guess
 
 
 def test_bill_number_finds_its_account(johnson):

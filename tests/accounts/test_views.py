@@ -100,6 +100,20 @@ def test_search_fragment_for_htmx(clerk_client, account):
     assert account.display_number.encode() in response.content
 
 
+def test_enter_before_the_live_list_opens_the_account_the_number_names(clerk_client):
+    account = make_account()
+    make_account()
+    response = clerk_client.get("/search/", {"q": account.display_number})
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/{account.number}/"
+    # One account by name opens too; several, or only a guess, show the list.
+    make_account(customer=make_customer(first_name="Zed", last_name="Quillfeather"))
+    assert clerk_client.get("/search/", {"q": "quillfeather"}).status_code == 302
+    assert clerk_client.get("/search/", {"q": "johnson"}).status_code == 200
+    wrong = account.number[:7] + str((int(account.number[7]) + 1) % 10)
+    assert clerk_client.get("/search/", {"q": wrong}).status_code == 200
+
+
 def test_adjustment_form_posts_and_redirects(clerk_client, account, clerk):
     response = clerk_client.post(
         f"/accounts/{account.number}/adjust/",
