@@ -25,7 +25,7 @@ from accounts.models import (
     ServicePoint,
 )
 from accounts.services import MAILING_FIELDS
-from accounts.validation import normalize_street, normalize_unit, phone_digits
+from accounts.validation import name_key, normalize_street, normalize_unit, phone_digits
 from utilityclerk.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 
 # An account number as printed, 1000001-6, or typed with a space for the dash.
@@ -118,6 +118,10 @@ class CustomerAdmin(NumberSearchMixin, AuditedModelAdmin):
     search_fields = ["search_name", "phone", "alt_phone", "email"]
     phone_lookups = ("phone", "alt_phone")
     readonly_fields = ["identity_checked_by", "identity_checked_at", "created_at", "updated_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Names are kept without accents: "Núñez" and "nunez" both find Núñez.
+        return super().get_search_results(request, queryset, name_key(search_term))
 
 
 class ServicePointInline(admin.TabularInline):

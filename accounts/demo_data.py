@@ -30,7 +30,7 @@ from decimal import Decimal
 from django.db import connection, connections
 
 from accounts.rates import DEFAULT_UTILITIES, rate_code
-from accounts.validation import account_number_for, normalize_street
+from accounts.validation import account_number_for, name_key, normalize_street
 from utilityclerk.money import format_money
 
 BILL_DUE_DAYS = 20  # Policy.bill_due_days default; the seeded bills keep the default
@@ -871,7 +871,7 @@ class DemoData:
 def _customer_line(customer_id: int, row: CustomerRow, mail: tuple) -> str:
     person = row.person
     display = person.organisation or f"{person.first} {person.last}"
-    names = (person.first, person.last, person.organisation, display.lower())
+    names = (person.first, person.last, person.organisation, name_key(display))
     stamp = _stamp(row.since, 15)
     return "\t".join((
         str(customer_id), person.kind, person.customer_class, *map(_copy_text, names),

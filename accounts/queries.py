@@ -35,6 +35,7 @@ from accounts.validation import (
     as_typed,
     format_account_number,
     luhn_check_digit,
+    name_key,
     normalize_street,
     phone_digits,
 )
@@ -636,7 +637,7 @@ def _corrected_name_matches(words: list[str], run, found: list[int], limit: int)
 
 def _name_matches(query: str, limit: int):
     """Customers' accounts whose name is like the query, allowing typos; best first."""
-    term = " ".join(query.lower().replace(",", " ").split())
+    term = " ".join(name_key(query).replace(",", " ").split())
     words = term.split()
     found: list[int] = []
 
@@ -691,7 +692,7 @@ def likely_duplicate_customers(
     """Customers who are probably the one being entered: same name and phone, same e-mail,
     or same name at the same mailing address (a new phone number is common; a new name at
     the same address is not)."""
-    name = (organisation_name or last_name or "").strip().lower()
+    name = name_key((organisation_name or last_name or "").strip())
     conditions = Q()
     if phone and name:
         conditions |= Q(search_name__contains=name) & (Q(phone=phone) | Q(alt_phone=phone))
@@ -704,7 +705,9 @@ def likely_duplicate_customers(
         same_name = (
             Customer.objects.alias(name=Collate("search_name", "C")).filter(name=name)
             if organisation_name
-            else Customer.objects.alias(last=Collate(Lower("last_name"), "C")).filter(last=name)
+            else Customer.objects.alias(last=Collate(Lower("last_name"), "C")).filter(
+                last=last_name.strip().lower()
+            )
         )
         found += [
             customer

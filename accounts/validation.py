@@ -1,6 +1,7 @@
 """Normalising and checking what clerks type: phones, ZIPs, states, addresses, account numbers."""
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 
@@ -109,3 +110,10 @@ def as_typed(text: str) -> str:
     is refused by PostgreSQL in any query), tabs and line breaks read as single spaces."""
     kept = "".join(ch if ch.isprintable() else " " if ch.isspace() else "" for ch in text or "")
     return " ".join(kept.split())
+
+
+def name_key(text: str) -> str:
+    """A name as search compares it: lower case, accents dropped ("Zoë Núñez" -> "zoe nunez").
+    Cibolo's customers write Núñez and Nunez both, and a clerk types whichever comes."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Collate, Lower
 
-from accounts.validation import format_phone
+from accounts.validation import format_phone, name_key
 
 
 class CustomerKind(models.TextChoices):
@@ -118,7 +118,7 @@ class Customer(models.Model):
         return self.display_name
 
     def save(self, *args, **kwargs):
-        self.search_name = self.display_name.lower()
+        self.search_name = name_key(self.display_name)
         self.email = (self.email or "").strip().lower()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_name", "email"}

@@ -317,3 +317,10 @@ def test_ledger_search_finds_the_customer_by_organisation_name(admin_client):
     entry = post_charge(make_account(customer=business), "9.00", on=DAY)
     post_charge(make_account(), "9.00", on=DAY)
     assert changelist(admin_client, "ledgerentry", "Feed Store") == {entry}
+
+
+@pytest.mark.parametrize("typed", ["Núñez", "nunez"])
+def test_customer_search_ignores_accents(admin_client, typed):
+    zoe = make_customer(first_name="Zoë", last_name="Núñez")
+    make_customer(first_name="Ana", last_name="Nash")
+    assert changelist(admin_client, "customer", typed) == {zoe}

@@ -74,6 +74,13 @@ def test_seven_digits_offer_the_account_with_its_check_digit(johnson):
     assert outcome.results[0].is_guess
 
 
+@pytest.mark.parametrize("typed", ["Zoë Núñez", "zoe nunez", "nunez", "NÚÑEZ", "zoe nuñez"])
+def test_accents_are_optional_both_ways(db, typed):
+    zoe = make_account(customer=make_customer(first_name="Zoë", last_name="Núñez"))
+    make_account(customer=make_customer(first_name="Zoe", last_name="Nash"))
+    assert numbers(queries.search(typed))[0] == zoe.number
+
+
 def test_bill_number_finds_its_account(johnson):
     from tests.factories import post_bill
 
@@ -318,3 +325,17 @@ def test_whatever_is_typed_search_answers_and_never_fails(johnson, typed):
 )
 def test_search_syntax_characters_are_plain_text(johnson, typed):
     assert isinstance(queries.search(typed).results, list)
+
+
+def test_names_on_file_before_the_accent_rule_are_folded_and_found(db):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from accounts.models import Customer
+
+    zoe = make_account(customer=make_customer(first_name="Zoë", last_name="Núñez"))
+    Customer.objects.filter(pk=zoe.customer_id).update(search_name="zoë núñez")  # as stored
+    import_module("accounts.migrations.0009_accent_free_name_keys").fold_accents(apps, None)
+    assert Customer.objects.get(pk=zoe.customer_id).search_name == "zoe nunez"
+    assert numbers(queries.search("zoe nunez"))[0] == zoe.number
