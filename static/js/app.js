@@ -73,6 +73,8 @@
     var target = document.querySelector('[data-shortcut="' + CSS.escape(event.key.toLowerCase()) + '"]');
     if (target) {
       event.preventDefault();
+      // Focus first: a dialog it opens gives focus back to it when it closes (Esc, Cancel).
+      target.focus();
       target.click();
     }
   });
@@ -129,9 +131,15 @@
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
 
-  // Elements with data-autofocus take focus when they arrive, in a page or an HTMX swap.
+  // What takes focus when a page or an HTMX swap arrives: the first field a re-rendered form
+  // says is wrong, else the element marked data-autofocus, else the first field of a form
+  // marked data-focus-first (the clerk came to fill it in).
+  var FIELD = 'input:not([type="hidden"]):not([disabled]), select:not([disabled]), textarea:not([disabled])';
   function autofocus(root) {
-    var el = root && root.querySelector("[data-autofocus]");
+    if (!root) { return; }
+    var first = root.querySelector("form[data-focus-first]");
+    var el = root.querySelector('[aria-invalid="true"]') || root.querySelector("[data-autofocus]")
+      || (first && first.querySelector(FIELD));
     if (!el) { return; }
     el.focus();
     // A prefilled amount (the amount due) is selected, so what the clerk keys in replaces it.

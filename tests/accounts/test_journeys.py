@@ -100,3 +100,23 @@ def test_enter_before_the_list_arrives_still_lands_on_the_account(page, sign_in,
     href = second.get_attribute("href")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(re.escape(href) + "$"))
+
+
+def test_shortcuts_put_the_clerk_in_the_first_field_and_esc_comes_back(
+    page, sign_in, clerk, johnson
+):
+    sign_in(clerk)
+    page.goto(f"/accounts/{johnson.number}/")
+    page.keyboard.press("c")
+    expect(page.locator("#dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#dialog")).not_to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("^Log contact"))).to_be_focused()
+
+    page.keyboard.press("s")
+    expect(page.get_by_label("From")).to_be_focused()
+    # A date still to come is refused beside its field, and focus goes to it.
+    page.get_by_label("To").fill("2099-01-01")
+    page.get_by_label("To").press("Enter")
+    expect(page.get_by_text("runs to today")).to_be_visible()
+    expect(page.get_by_label("To")).to_be_focused()
