@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -76,6 +78,31 @@ class CustomerForm(MailingAddressMixin, forms.ModelForm):
 
     def clean_phone(self):
         return normalize_phone(self.cleaned_data["phone"])
+
+    # How far ahead a protection may run (POLICIES.md: a medical certificate holds shut-off 30
+    # days with one renewal; two returned checks make an account cash only for 12 months).
+    # A date beyond is a mistyped year; a date gone by protects nothing.
+    PROTECTION_DAYS_AHEAD = {"medical_certificate_until": 60, "cash_only_until": 366}
+
+    def _protection_until(self, name):
+        until = self.cleaned_data[name]
+        if until is None or (self.instance.pk and until == getattr(self.instance, name)):
+            return until  # unchanged: an old date may stand until a supervisor lifts it
+        today = business_day.today()
+        latest = today + timedelta(days=self.PROTECTION_DAYS_AHEAD[name])
+        if until < today:
+            raise ValidationError(
+                f"That date has passed: leave it blank, or give {today:%m/%d/%Y} or later."
+            )
+        if until > latest:
+            raise ValidationError(f"At most {latest:%m/%d/%Y} (check the year).")
+        return until
+
+    def clean_medical_certificate_until(self):
+        return self._protection_until("medical_certificate_until")
+
+    def clean_cash_only_until(self):
+        return self._protection_until("cash_only_until")
 
     def clean_alt_phone(self):
         return normalize_phone(self.cleaned_data["alt_phone"])

@@ -21,7 +21,7 @@ from accounts.forms import (
 from accounts.models import Account, AdjustmentRequest, Bill, Customer
 from accounts.services import MAILING_FIELDS, AccountError
 from accounts.validation import as_typed
-from utilityclerk import audit
+from utilityclerk import audit, business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
 from utilityclerk.money import format_money
@@ -281,6 +281,7 @@ def customer_detail(request, pk):
             "customer": customer,
             "accounts": accounts,
             "events": audit.history_for(customer, limit=50),
+            "today": business_day.today(),
         },
     )
 

@@ -510,6 +510,47 @@ def test_only_a_supervisor_changes_protection_flags(clerk_client, supervisor_cli
     assert customer.cash_only_until is None
 
 
+@pytest.mark.parametrize(
+    ("field", "days_ahead", "message"),
+    [
+        ("medical_certificate_until", -1, "That date has passed"),
+        ("medical_certificate_until", 61, "check the year"),
+        ("cash_only_until", 367, "check the year"),
+    ],
+)
+def test_a_protection_cannot_start_expired_or_run_for_years(
+    supervisor_client, account, field, days_ahead, message
+):
+    customer = account.customer
+    until = business_day.today() + timedelta(days=days_ahead)
+    response = supervisor_client.post(
+        f"/accounts/customers/{customer.pk}/edit/",
+        _customer_form(customer, **{field: until.isoformat()}),
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert f'id="id_{field}_error"' in response.content.decode()
+    customer.refresh_from_db()
+    assert getattr(customer, field) is None
+
+    # Within the policy's period it is taken.
+    ok = business_day.today() + timedelta(days=30)
+    supervisor_client.post(
+        f"/accounts/customers/{customer.pk}/edit/", _customer_form(customer, **{field: ok})
+    )
+    customer.refresh_from_db()
+    assert getattr(customer, field) == ok
+
+
+def test_an_expired_protection_reads_as_expired_on_the_customer(clerk_client, account):
+    customer = account.customer
+    lapsed = business_day.today() - timedelta(days=3)
+    type(customer).objects.filter(pk=customer.pk).update(medical_certificate_until=lapsed)
+    html = clerk_client.get(f"/accounts/customers/{customer.pk}/").content.decode()
+    assert f"Medical certificate expired {lapsed:%m/%d/%Y}" in html
+    assert "Medical certificate to" not in html
+
+
 def test_search_with_a_control_character_answers_not_fails(clerk_client, account):
     # A NUL pasted with the name: PostgreSQL refuses it in any query text.
     response = clerk_client.get("/search/", {"q": "john\x00son"}, headers={"HX-Request": "true"})
