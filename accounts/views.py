@@ -18,7 +18,7 @@ from accounts.forms import (
     RejectAdjustmentForm,
     premise_data,
 )
-from accounts.models import Account, AdjustmentRequest, Bill, Customer
+from accounts.models import Account, AdjustmentRequest, AdjustmentRequestStatus, Bill, Customer
 from accounts.services import MAILING_FIELDS, AccountError
 from accounts.validation import as_typed
 from utilityclerk import audit, business_day
@@ -187,22 +187,31 @@ def adjustments_waiting(request):
 @permission_required("accounts.approve_adjustment", raise_exception=True)
 @require_POST
 def decide_adjustment(request, pk, decision):
-    request_row = get_object_or_404(AdjustmentRequest, pk=pk)
+    request_row = get_object_or_404(AdjustmentRequest.objects.select_related("account"), pk=pk)
+    number = request_row.account.display_number
     try:
         if decision == "approve":
-            services.approve_adjustment(request=request_row, by=request.user)
-            messages.success(
-                request, f"Adjustment on {request_row.account.display_number} approved and posted."
-            )
+            decided = services.approve_adjustment(request=request_row, by=request.user)
+            done = f"Adjustment on {number} approved and posted."
         else:
             form = RejectAdjustmentForm(request.POST)
             if not form.is_valid():
                 raise AccountError("Say why the adjustment is rejected.", field="note")
-            services.reject_adjustment(
+            decided = services.reject_adjustment(
                 request=request_row, note=form.cleaned_data["note"], by=request.user
             )
-            messages.success(
-                request, f"Adjustment on {request_row.account.display_number} rejected."
+            done = f"Adjustment on {number} rejected."
+        if (
+            request_row.status == AdjustmentRequestStatus.PENDING
+            and decided.decided_by_id == request.user.pk
+        ):
+            messages.success(request, done)
+        else:  # a second click, or another supervisor was first: nothing more was done
+            who = decided.decided_by.get_full_name() or decided.decided_by.get_username()
+            messages.info(
+                request,
+                f"Adjustment on {number} was already {decided.get_status_display().lower()} "
+                f"by {who}; nothing more was done.",
             )
     except AccountError as error:
         if error.field == "note":

@@ -178,9 +178,14 @@ def test_adjustment_over_the_limit_goes_to_the_supervisor_queue(
     assert clerk_client.get("/accounts/adjustments/").status_code == 403
     queue = supervisor_client.get("/accounts/adjustments/")
     assert account.display_number.encode() in queue.content
-    assert supervisor_client.post(f"/accounts/adjustments/{request.pk}/approve/").status_code == 302
+    approved = supervisor_client.post(f"/accounts/adjustments/{request.pk}/approve/", follow=True)
+    assert "approved and posted" in approved.content.decode()
     request.refresh_from_db()
     assert request.status == "approved"
+    # Approved again (a second click, a second tab): said so, and nothing is posted twice.
+    again = supervisor_client.post(f"/accounts/adjustments/{request.pk}/approve/", follow=True)
+    assert "was already approved and posted by" in again.content.decode()
+    assert LedgerEntry.objects.filter(kind__startswith="adjustment").count() == 1
 
 
 def test_the_queue_shows_where_approval_leaves_the_balance(
