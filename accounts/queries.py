@@ -26,6 +26,7 @@ from accounts.models import (
     AccountStatus,
     AdjustmentRequest,
     AdjustmentRequestStatus,
+    Bill,
     Customer,
     LedgerEntry,
     Premise,
@@ -206,6 +207,64 @@ def ledger_with_running_balance(
         .select_related("posted_by", "reverses")
         .order_by("business_date", "id")
     )
+
+
+# A bill as the customer reads it ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BillSummary:
+    """From the previous bill to this one, in ledger order: what was owed after the previous
+    bill, the payments and credits and the other charges (fees, adjustments) since, and this
+    bill's charges. Their sum is what was owed once this bill was posted."""
+
+    previous_bill: Bill | None
+    previous_balance: Decimal
+    credits_since: Decimal
+    other_charges_since: Decimal
+    this_bill: Decimal
+    amount_due: Decimal
+
+
+_BILL_SUMMARY_SQL = """
+SELECT COALESCE(SUM(amount) FILTER (WHERE (business_date, id) <= (%(prev_date)s, %(prev_id)s)), 0),
+       COALESCE(SUM(amount) FILTER (WHERE (business_date, id) > (%(prev_date)s, %(prev_id)s)
+                                      AND (business_date, id) < (%(date)s, %(id)s) AND amount < 0), 0),
+       COALESCE(SUM(amount) FILTER (WHERE (business_date, id) > (%(prev_date)s, %(prev_id)s)
+                                      AND (business_date, id) < (%(date)s, %(id)s) AND amount > 0), 0),
+       COALESCE(SUM(amount), 0)
+FROM accounts_ledgerentry
+WHERE account_id = %(account_id)s AND (business_date, id) <= (%(date)s, %(id)s)
+"""
+
+
+def bill_summary(bill: Bill) -> BillSummary:
+    entry = bill.ledger_entry
+    previous = (
+        Bill.objects.filter(account_id=bill.account_id, ledger_entry__isnull=False)
+        .filter(
+            Q(ledger_entry__business_date__lt=entry.business_date)
+            | Q(ledger_entry__business_date=entry.business_date, ledger_entry__id__lt=entry.id)
+        )
+        .select_related("ledger_entry")
+        .order_by("-ledger_entry__business_date", "-ledger_entry__id")
+        .first()
+    )
+    before = previous.ledger_entry if previous else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BILL_SUMMARY_SQL,
+            {
+                "account_id": bill.account_id,
+                "date": entry.business_date,
+                "id": entry.id,
+                # No bill before: nothing is "before the previous bill".
+                "prev_date": before.business_date if before else date.min,
+                "prev_id": before.id if before else 0,
+            },
+        )
+        previous_balance, credits, charges, due = cursor.fetchone()
+    return BillSummary(previous, previous_balance, credits, charges, entry.amount, due)
 
 
 # Account page --------------------------------------------------------------------------

@@ -103,11 +103,17 @@ def account_detail(request, number, tab="ledger"):
 
 @view_accounts
 def bill_detail(request, number, bill_number):
-    account = _account_or_404(number)
+    account = _account_or_404(number, with_people=True)
     bill = get_object_or_404(
-        Bill.objects.prefetch_related("lines"), account=account, number=bill_number
+        Bill.objects.select_related("ledger_entry").prefetch_related("lines"),
+        account=account,
+        number=bill_number,
     )
-    return render(request, "accounts/bill_detail.html", {"account": account, "bill": bill})
+    return render(
+        request,
+        "accounts/bill_detail.html",
+        {"account": account, "bill": bill, "summary": queries.bill_summary(bill)},
+    )
 
 
 @view_accounts

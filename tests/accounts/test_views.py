@@ -81,6 +81,38 @@ def test_bill_is_viewable(clerk_client, account):
     assert b"Water service" in response.content
 
 
+def test_a_bill_shows_what_was_owed_from_the_previous_bill_to_this_one(
+    clerk_client, django_assert_max_num_queries
+):
+    from tests.factories import post_charge
+
+    account = make_account()
+    first_day = business_day.today() - timedelta(days=60)
+    first = post_bill(account, "100.00", bill_date=first_day)
+    post_credit(account, "60.00", on=first_day + timedelta(days=10))
+    post_charge(account, "4.00", on=first_day + timedelta(days=21))  # a late fee
+    second = post_bill(account, "80.00", bill_date=first_day + timedelta(days=30))
+    post_credit(account, "124.00", on=first_day + timedelta(days=40))  # after: not on it
+
+    clerk_client.get("/")
+    with django_assert_max_num_queries(9):
+        response = clerk_client.get(f"/accounts/{account.number}/bills/{second.number}/")
+    html = response.content.decode()
+
+    def shown(element_id):
+        return html.split(f'id="{element_id}">')[1].split("<")[0]
+
+    assert shown("bill-previous-balance") == "$100.00"
+    assert shown("bill-credits") == "-$60.00"
+    assert shown("bill-other-charges") == "$4.00"
+    assert shown("bill-amount-due") == "$124.00"
+    assert f">{first.number}</a>" in html
+    # The first bill has nothing before it.
+    html = clerk_client.get(f"/accounts/{account.number}/bills/{first.number}/").content.decode()
+    assert shown("bill-previous-balance") == "$0.00"
+    assert shown("bill-amount-due") == "$100.00"
+
+
 def test_unknown_account_and_tab_are_404(clerk_client, account):
     assert clerk_client.get("/accounts/99999999/").status_code == 404
     assert clerk_client.get(f"/accounts/{account.number}/nonsense/").status_code == 404
