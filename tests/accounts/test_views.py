@@ -310,10 +310,14 @@ def test_existing_premise_is_reused(clerk_client):
 
 
 def test_likely_duplicate_warns_and_saves_nothing_until_confirmed(clerk_client):
-    make_customer(first_name="L", last_name="Okafor", phone="2105550177")
+    existing = make_customer(first_name="L", last_name="Okafor", phone="2105550177")
     response = clerk_client.post("/accounts/new/", NEW_ACCOUNT)
     assert response.status_code == 200
     assert b"Possible duplicates" in response.content
+    # The way out that keeps one customer: start their service from the existing record.
+    start_instead = f"/workorders/service/start/?customer={existing.pk}"
+    assert start_instead in response.content.decode()
+    assert clerk_client.get(start_instead).status_code == 200
     assert not Account.objects.exists()
     confirmed = clerk_client.post("/accounts/new/", {**NEW_ACCOUNT, "confirm_duplicates": "on"})
     assert confirmed.status_code == 302
