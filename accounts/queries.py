@@ -351,6 +351,7 @@ class SearchResult:
     address: str
     status: str
     matched: str  # what matched: "Account number", "Phone", ...
+    takes_payments: bool = True  # a closed account takes none
 
     @property
     def display_number(self) -> str:
@@ -401,6 +402,7 @@ def _result(account: Account, matched: str) -> SearchResult:
         address=account.premise.address_line,
         status=account.get_status_display(),
         matched=matched,
+        takes_payments=account.status != AccountStatus.CLOSED,
     )
 
 

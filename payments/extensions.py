@@ -5,6 +5,7 @@ import re
 from django.urls import reverse
 
 from accounts.extensions import SearchHit
+from accounts.models import AccountStatus
 from payments import queries
 from payments.models import Payment
 from utilityclerk.money import format_money
@@ -59,5 +60,7 @@ def register():
         accesskey="p",
         order=10,
         dialog=True,
+        # A closed account takes no payments (services.take_payment refuses): no button.
+        statuses=[s for s in AccountStatus.values if s != AccountStatus.CLOSED],
     )
     search_provider(search_receipts_and_payable_accounts)

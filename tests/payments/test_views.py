@@ -199,6 +199,13 @@ def test_closed_account_is_a_clear_message(clerk_client, session):
     )
     assert b"is closed and cannot take payments" in response.content
     assert not Payment.objects.exists()
+    # So neither the account page nor search offers to take one.
+    page = clerk_client.get(f"/accounts/{closed.number}/").content.decode()
+    assert 'data-shortcut="p"' not in page
+    results = clerk_client.get(
+        "/search/", {"q": closed.number}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert closed.display_number in results and ">Pay</a>" not in results
 
 
 def test_cash_only_account_refuses_a_check_beside_the_field(clerk_client, session, account):
