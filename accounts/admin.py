@@ -48,6 +48,12 @@ class NumberSearchMixin:
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        folded = name_key(search_term)
+        if folded != search_term.lower():
+            # Names are kept without accents (search_name): "Núñez" finds Núñez that way,
+            # while a memo quoting "Núñez" still matches the term as typed.
+            more, more_duplicates = super().get_search_results(request, queryset, folded)
+            results, may_have_duplicates = results | more, may_have_duplicates or more_duplicates
         exact = self.number_matches(search_term)
         if exact is None:
             return results, may_have_duplicates
@@ -118,10 +124,6 @@ class CustomerAdmin(NumberSearchMixin, AuditedModelAdmin):
     search_fields = ["search_name", "phone", "alt_phone", "email"]
     phone_lookups = ("phone", "alt_phone")
     readonly_fields = ["identity_checked_by", "identity_checked_at", "created_at", "updated_at"]
-
-    def get_search_results(self, request, queryset, search_term):
-        # Names are kept without accents: "Núñez" and "nunez" both find Núñez.
-        return super().get_search_results(request, queryset, name_key(search_term))
 
 
 class ServicePointInline(admin.TabularInline):

@@ -45,6 +45,7 @@ CITY, STATE, ZIP = "CIBOLO", "TX", "78108"
 COLUMNS = {
     "accounts_customer": (
         "id, kind, customer_class, first_name, last_name, organisation_name, search_name, "
+        "search_last, search_first, "
         "phone, alt_phone, email, preferred_contact, language, mail_street, mail_unit, "
         "mail_city, mail_state, mail_zip, identity_checked_how, identity_checked_at, "
         "medical_certificate_until, life_support, cash_only_until, created_at, updated_at"
@@ -871,7 +872,14 @@ class DemoData:
 def _customer_line(customer_id: int, row: CustomerRow, mail: tuple) -> str:
     person = row.person
     display = person.organisation or f"{person.first} {person.last}"
-    names = (person.first, person.last, person.organisation, name_key(display))
+    names = (
+        person.first,
+        person.last,
+        person.organisation,
+        name_key(display),
+        name_key(person.last),
+        name_key(person.first),
+    )
     stamp = _stamp(row.since, 15)
     return "\t".join((
         str(customer_id), person.kind, person.customer_class, *map(_copy_text, names),

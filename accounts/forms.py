@@ -213,3 +213,36 @@ class StatementForm(forms.Form):
 
 def premise_data(form: PremiseForm) -> dict:
     return {k: form.cleaned_data[k] for k in PremiseForm.base_fields}
+
+
+MAIL_AT_SERVICE_ADDRESS = "mail_at_service_address"
+
+
+def mailing_at_service_address(data, *, customer_prefix="customer", premise_prefix="premise"):
+    """A new customer's form data with the mailing address copied from the service address
+    beside it, when the clerk left "Mail bills to the service address" ticked (most
+    customers get their mail where they get their water). Unticked, the data is as typed."""
+    if data is None or not data.get(MAIL_AT_SERVICE_ADDRESS):
+        return data
+    data = data.copy()
+
+    def typed(name):
+        return data.get(f"{premise_prefix}-{name}", "").strip()
+
+    data[f"{customer_prefix}-mail_street"] = f"{typed('house_number')} {typed('street')}".strip()
+    data[f"{customer_prefix}-mail_unit"] = typed("unit")
+    data[f"{customer_prefix}-mail_city"] = typed("city")
+    data[f"{customer_prefix}-mail_state"] = typed("state")
+    data[f"{customer_prefix}-mail_zip"] = typed("zip_code")
+    return data
+
+
+def new_customer_context(request, customer_form) -> dict:
+    """What the new-customer fields partial needs beside the form."""
+    return {
+        "customer_form": customer_form,
+        "mail_fields": ["mail_street", "mail_unit", "mail_city", "mail_state", "mail_zip"],
+        # Ticked on a fresh form; on a re-rendered one, as the clerk left it.
+        "mail_at_service": request.method != "POST"
+        or bool(request.POST.get(MAIL_AT_SERVICE_ADDRESS)),
+    }

@@ -19,7 +19,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Collate, Lower
+from django.db.models.functions import Coalesce, Collate
 
 from accounts.models import (
     Account,
@@ -529,8 +529,8 @@ _BY_NAME_PREFIX = """
 """
 _BY_LAST_FIRST = """
     SELECT id FROM accounts_customer
-    WHERE lower(last_name) COLLATE "C" LIKE %(last)s AND lower(first_name) COLLATE "C" LIKE %(first)s
-    ORDER BY lower(last_name) COLLATE "C", lower(first_name) COLLATE "C" LIMIT %(limit)s
+    WHERE search_last COLLATE "C" LIKE %(last)s AND search_first COLLATE "C" LIKE %(first)s
+    ORDER BY search_last COLLATE "C", search_first COLLATE "C" LIMIT %(limit)s
 """
 # Candidate corrections for every word typed, in one statement: words sharing enough
 # trigrams (GiST, nearest first), and words of about the same length and the same first
@@ -555,9 +555,9 @@ _BY_CORRECTED_LAST = """
     SELECT c.id
     FROM unnest(%(lasts)s::text[]) WITH ORDINALITY AS l(word, rank)
     CROSS JOIN LATERAL (
-        SELECT id, lower(first_name) COLLATE "C" AS first FROM accounts_customer
-        WHERE lower(last_name) COLLATE "C" = l.word
-        ORDER BY lower(first_name) COLLATE "C" LIMIT %(limit)s
+        SELECT id, search_first COLLATE "C" AS first FROM accounts_customer
+        WHERE search_last COLLATE "C" = l.word
+        ORDER BY search_first COLLATE "C" LIMIT %(limit)s
     ) AS c
     ORDER BY l.rank, c.first LIMIT %(limit)s
 """
@@ -569,7 +569,7 @@ _BY_CORRECTED_LAST_FIRST = """
     CROSS JOIN unnest(%(firsts)s::text[]) WITH ORDINALITY AS f(word, rank)
     CROSS JOIN LATERAL (
         SELECT id FROM accounts_customer
-        WHERE lower(last_name) COLLATE "C" = l.word AND lower(first_name) COLLATE "C" = f.word
+        WHERE search_last COLLATE "C" = l.word AND search_first COLLATE "C" = f.word
         LIMIT %(limit)s
     ) AS c
     ORDER BY l.rank, f.rank LIMIT %(limit)s
@@ -766,9 +766,7 @@ def likely_duplicate_customers(
         same_name = (
             Customer.objects.alias(name=Collate("search_name", "C")).filter(name=name)
             if organisation_name
-            else Customer.objects.alias(last=Collate(Lower("last_name"), "C")).filter(
-                last=last_name.strip().lower()
-            )
+            else Customer.objects.alias(last=Collate("search_last", "C")).filter(last=name)
         )
         found += [
             customer

@@ -112,8 +112,13 @@ def as_typed(text: str) -> str:
     return " ".join(kept.split())
 
 
+# Letters NFKD does not take apart into a plain letter and an accent.
+_PLAIN_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe"})
+
+
 def name_key(text: str) -> str:
-    """A name as search compares it: lower case, accents dropped ("Zoë Núñez" -> "zoe nunez").
+    """A name as search compares it: accents dropped, case folded ("Zoë Núñez" -> "zoe nunez").
     Cibolo's customers write Núñez and Nunez both, and a clerk types whichever comes."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return plain.casefold().translate(_PLAIN_LETTERS)

@@ -16,6 +16,8 @@ from accounts.forms import (
     NoteForm,
     PremiseForm,
     RejectAdjustmentForm,
+    mailing_at_service_address,
+    new_customer_context,
     premise_data,
 )
 from accounts.models import Account, AdjustmentRequest, AdjustmentRequestStatus, Bill, Customer
@@ -237,7 +239,9 @@ def decide_adjustment(request, pk, decision):
 
 @permission_required("accounts.add_account", raise_exception=True)
 def new_account(request):
-    customer_form = CustomerForm(request.POST or None, prefix="customer", user=request.user)
+    customer_form = CustomerForm(
+        mailing_at_service_address(request.POST or None), prefix="customer", user=request.user
+    )
     premise_form = PremiseForm(
         request.POST or None, prefix="premise", initial={"city": "Cibolo", "state": "TX"}
     )
@@ -276,7 +280,7 @@ def new_account(request):
         request,
         "accounts/new_account.html",
         {
-            "customer_form": customer_form,
+            **new_customer_context(request, customer_form),
             "premise_form": premise_form,
             "confirm_form": confirm_form,
             "duplicates": duplicates,

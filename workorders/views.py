@@ -11,7 +11,14 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import service_changes
-from accounts.forms import ConfirmDuplicatesForm, CustomerForm, PremiseForm, premise_data
+from accounts.forms import (
+    ConfirmDuplicatesForm,
+    CustomerForm,
+    PremiseForm,
+    mailing_at_service_address,
+    new_customer_context,
+    premise_data,
+)
 from accounts.models import Account, AccountStatus, Customer, ServiceStatus
 from accounts.queries import likely_duplicates_of
 from reports.pdf import pdf_response, render_pdf
@@ -393,7 +400,11 @@ def start(request, number=None):
         customer = get_object_or_404(Customer, pk=int(customer_id))
     data = request.POST or None
     form = StartServiceForm(data)
-    customer_form = None if customer else CustomerForm(data, prefix="customer", user=request.user)
+    customer_form = (
+        None
+        if customer
+        else CustomerForm(mailing_at_service_address(data), prefix="customer", user=request.user)
+    )
     # An account still waiting for its first service starts at its own address.
     waiting = account is not None and account.status == AccountStatus.PENDING
     premise_form = PremiseForm(
@@ -443,7 +454,7 @@ def start(request, number=None):
             "form": form,
             "customer": customer,
             "from_account": account,
-            "customer_form": customer_form,
+            **new_customer_context(request, customer_form),
             "premise_form": premise_form,
             "duplicates": duplicates,
             "confirm_form": confirm_form,

@@ -3,7 +3,7 @@ from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Collate, Lower
+from django.db.models.functions import Collate
 
 from accounts.validation import format_phone, name_key
 
@@ -44,8 +44,11 @@ class Customer(models.Model):
     first_name = models.CharField(max_length=60, blank=True)
     last_name = models.CharField(max_length=60, blank=True)
     organisation_name = models.CharField(max_length=120, blank=True)
-    # Lower-case "first last" or organisation name, kept by save() for name search.
+    # "first last" or the organisation's name, and the last and first names, as name search
+    # compares them (validation.name_key: no accents, case folded); kept by save().
     search_name = models.CharField(max_length=200, editable=False)
+    search_last = models.CharField(max_length=60, editable=False, default="")
+    search_first = models.CharField(max_length=60, editable=False, default="")
 
     phone = models.CharField("phone", max_length=10, blank=True, help_text="10 digits")
     alt_phone = models.CharField("other phone", max_length=10, blank=True)
@@ -84,9 +87,9 @@ class Customer(models.Model):
             # "methodist" in "Spur Methodist Church" (queries._BY_NAME_WORDS).
             GinIndex(SearchVector("search_name", config="simple"), name="customer_name_words"),
             models.Index(
-                Collate(Lower("last_name"), "C"),
-                Collate(Lower("first_name"), "C"),
-                name="customer_last_first_c",
+                Collate("search_last", "C"),
+                Collate("search_first", "C"),
+                name="customer_search_last_first_c",
             ),
             models.Index(fields=["phone"], name="customer_phone_idx", condition=~Q(phone="")),
             models.Index(
@@ -119,9 +122,14 @@ class Customer(models.Model):
 
     def save(self, *args, **kwargs):
         self.search_name = name_key(self.display_name)
+        self.search_last = name_key(self.last_name)
+        self.search_first = name_key(self.first_name)
         self.email = (self.email or "").strip().lower()
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name", "email"}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                *("search_name", "search_last", "search_first", "email"),
+            }
         super().save(*args, **kwargs)
 
     @property

@@ -131,6 +131,20 @@
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
 
+  // A checkbox with data-hides="#id" hides that element while it is ticked ("Mail bills to
+  // the service address" hides the mailing fields the server then fills in).
+  function syncHidden(box) {
+    document.querySelectorAll(box.getAttribute("data-hides")).forEach(function (el) {
+      el.hidden = box.checked;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("input[data-hides]")) { syncHidden(event.target); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[data-hides]").forEach(syncHidden);
+  });
+
   // What takes focus when a page or an HTMX swap arrives: the first field a re-rendered form
   // says is wrong, else the element marked data-autofocus, else the first field of a form
   // marked data-focus-first (the clerk came to fill it in).

@@ -324,3 +324,6 @@ def test_customer_search_ignores_accents(admin_client, typed):
     zoe = make_customer(first_name="Zoë", last_name="Núñez")
     make_customer(first_name="Ana", last_name="Nash")
     assert changelist(admin_client, "customer", typed) == {zoe}
+    account = make_account(customer=zoe)
+    make_account()
+    assert changelist(admin_client, "account", typed) == {account}

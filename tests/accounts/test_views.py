@@ -302,6 +302,30 @@ def test_new_customer_and_account_at_a_new_premise(clerk_client, clerk):
     assert AuditEvent.objects.filter(action="account.open", actor=clerk).exists()
 
 
+def test_bills_go_to_the_service_address_unless_the_clerk_unticks_it(clerk_client):
+    blank_mail = {k: "" for k in NEW_ACCOUNT if k.startswith("customer-mail_")}
+    fresh = clerk_client.get("/accounts/new/").content.decode()
+    assert 'name="mail_at_service_address" value="on" checked' in fresh
+
+    # Unticked, the mailing address is the clerk's to type: blank, it is refused beside it.
+    refused = clerk_client.post("/accounts/new/", {**NEW_ACCOUNT, **blank_mail})
+    assert 'id="id_customer-mail_street_error"' in refused.content.decode()
+    assert not Account.objects.exists()
+
+    # Ticked, it is the service address, unit and all.
+    clerk_client.post(
+        "/accounts/new/",
+        {
+            **NEW_ACCOUNT,
+            **blank_mail,
+            "premise-unit": "Apt 2",
+            "mail_at_service_address": "on",
+        },
+    )
+    customer = Account.objects.get().customer
+    assert customer.mailing_address_lines == ["9 Elm Street Apt 2", "Cibolo, TX 78108"]
+
+
 def test_existing_premise_is_reused(clerk_client):
     premise = make_premise(house_number="9", street="ELM ST")
     clerk_client.post("/accounts/new/", NEW_ACCOUNT)
