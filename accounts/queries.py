@@ -370,10 +370,11 @@ class SearchOutcome:
     message: str = ""
 
 
-# Eight digits however they are written: 1000002-4, 10000024, 1000-0024, 1000002.4, #10000024.
-_ACCOUNT_NUMBER = re.compile(r"^#?\s*(?:\d[\s.-]?){7}\d$")
-# Seven digits: an account number without its check digit.
-_ACCOUNT_BASE = re.compile(r"^#?\s*\d{7}$")
+# Eight digits as people write them: 1000002-4, 10000024, 1000-0024, 1000002.4, #10000024, and
+# a dash pasted from a document (en dash). Not a date (12-25-2024) or a phone half typed.
+_ACCOUNT_NUMBER = re.compile(r"^#?\s*(?:\d{7}[\s.\u2013-]?\d|\d{4}[\s.\u2013-]\d{4})$")
+# Seven digits: an account number without its check digit. No "#": #1234567 is a receipt.
+_ACCOUNT_BASE = re.compile(r"^\d{7}$")
 _ADDRESS = re.compile(
     r"^(?P<number>\d+[A-Z]?)\s+(?P<street>.+?)(?:\s+(?:#|APT|UNIT|STE)\s*(?P<unit>\S+))?$", re.I
 )

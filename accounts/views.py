@@ -55,10 +55,11 @@ def search(request):
     if request.htmx and not request.htmx.boosted:
         return render(request, "accounts/partials/_search_results.html", context)
     # Enter pressed before the live list arrived (a fast typist, a pasted number, a scanner):
-    # the one account it surely names opens, as Enter on the list would have opened it.
-    sure = [r for r in outcome.results if not r.is_guess]
-    if sure and not hits and (len(sure) == 1 or sure[0].matched == "Account number"):
-        return redirect("accounts:detail", number=sure[0].number)
+    # an account the number surely names opens, as Enter on the list would have opened it.
+    # A name, even a single match, may be a typo's correction: the list is shown.
+    first = outcome.results[0] if outcome.results else None
+    if first and not hits and first.matched in ("Account number", "Bill number"):
+        return redirect("accounts:detail", number=first.number)
     return render(request, "accounts/search.html", context)
 
 

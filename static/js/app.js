@@ -32,6 +32,10 @@
     });
     if (links[index]) { links[index].scrollIntoView({ block: "nearest" }); }
   }
+  // What is typed makes the highlighted row stale: Enter then searches for the new text.
+  document.addEventListener("input", function (event) {
+    if (event.target && RESULTS_OF[event.target.id]) { highlight(resultLinks(event.target), -1); }
+  });
   document.addEventListener("keydown", function (event) {
     var box = document.activeElement;
     if (!box || !RESULTS_OF[box.id]) { return; }

@@ -45,7 +45,8 @@ def test_closest_name_ranks_first(johnson, others):
 
 
 @pytest.mark.parametrize(
-    "typed", ["{n}", "{dash}", "{n7} {n8}", "{n7}.{n8}", "{n4}-{n4b}", "#{n}", "# {dash}"]
+    "typed",
+    ["{n}", "{dash}", "{n7} {n8}", "{n7}.{n8}", "{n4}-{n4b}", "#{n}", "# {dash}", "{n7}\u2013{n8}"],
 )
 def test_account_number_with_or_without_separators(johnson, others, typed):
     n = johnson.number
@@ -64,6 +65,11 @@ def test_wrong_check_digit_says_so_and_offers_the_account_meant(johnson):
     # Labelled as a guess, one Enter away.
     assert numbers(outcome) == [n]
     assert outcome.results[0].matched == "Did you mean"
+
+
+@pytest.mark.parametrize("typed", ["12-25-2024", "210-555-01", "210 555 01"])
+def test_a_date_or_a_phone_half_typed_is_not_read_as_an_account_number(johnson, typed):
+    assert "check digit" not in queries.search(typed).message
 
 
 def test_seven_digits_offer_the_account_with_its_check_digit(johnson):
