@@ -73,12 +73,22 @@ def update_customer(*, customer: Customer, changes: dict, by) -> CustomerUpdate:
     if PROTECTION_FIELDS & set(changes) and not by.has_perm("accounts.change_customer_protections"):
         raise AccountError("Only a supervisor can change cash-only or shut-off protection flags.")
     with transaction.atomic():
+        if set(MAILING_FIELDS) & set(changes):
+            # Accounts first, in id order, then the customer: the order a returned check
+            # takes them (account, then the customer it makes cash only), so the two never
+            # wait on each other.
+            list(
+                Account.objects.select_for_update()
+                .filter(customer_id=customer.pk)
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         before = audit.snapshot(customer)
         old_address = {f: getattr(customer, f) for f in MAILING_FIELDS}
         for name, value in changes.items():
             setattr(customer, name, value)
-        if not any(before.get(name) != getattr(customer, name) for name in changes):
+        if audit.snapshot(customer) == before:
             return CustomerUpdate(customer, changed=False)  # no save, no empty history entry
         if changes.get("identity_checked_how") and changes["identity_checked_how"] != before.get(
             "identity_checked_how"
