@@ -214,9 +214,13 @@ def ledger_with_running_balance(
 
 @dataclass(frozen=True)
 class BillSummary:
-    """From the previous bill to this one, in ledger order: what was owed after the previous
-    bill, the payments and credits and the other charges (fees, adjustments) since, and this
-    bill's charges. Their sum is what was owed once this bill was posted."""
+    """The bill as it was issued: what was owed after the previous bill, the payments and
+    credits and the other charges (fees, adjustments, reversals) posted since, and this
+    bill's charges. Their sum is what was owed once this bill was posted.
+
+    "Since" is in posting order: the ledger is append-only and its ids grow with every
+    entry, so entries with a smaller id are exactly those on file when the bill was posted.
+    A payment dated back to before the bill but posted after it does not change the bill."""
 
     previous_bill: Bill | None
     previous_balance: Decimal
@@ -227,40 +231,30 @@ class BillSummary:
 
 
 _BILL_SUMMARY_SQL = """
-SELECT COALESCE(SUM(amount) FILTER (WHERE (business_date, id) <= (%(prev_date)s, %(prev_id)s)), 0),
-       COALESCE(SUM(amount) FILTER (WHERE (business_date, id) > (%(prev_date)s, %(prev_id)s)
-                                      AND (business_date, id) < (%(date)s, %(id)s) AND amount < 0), 0),
-       COALESCE(SUM(amount) FILTER (WHERE (business_date, id) > (%(prev_date)s, %(prev_id)s)
-                                      AND (business_date, id) < (%(date)s, %(id)s) AND amount > 0), 0),
+SELECT COALESCE(SUM(amount) FILTER (WHERE id <= %(previous)s), 0),
+       COALESCE(SUM(amount) FILTER (WHERE id > %(previous)s AND id < %(this)s AND amount < 0), 0),
+       COALESCE(SUM(amount) FILTER (WHERE id > %(previous)s AND id < %(this)s AND amount > 0), 0),
        COALESCE(SUM(amount), 0)
 FROM accounts_ledgerentry
-WHERE account_id = %(account_id)s AND (business_date, id) <= (%(date)s, %(id)s)
+WHERE account_id = %(account_id)s AND id <= %(this)s
 """
 
 
 def bill_summary(bill: Bill) -> BillSummary:
     entry = bill.ledger_entry
     previous = (
-        Bill.objects.filter(account_id=bill.account_id, ledger_entry__isnull=False)
-        .filter(
-            Q(ledger_entry__business_date__lt=entry.business_date)
-            | Q(ledger_entry__business_date=entry.business_date, ledger_entry__id__lt=entry.id)
-        )
+        Bill.objects.filter(account_id=bill.account_id, ledger_entry__id__lt=entry.id)
         .select_related("ledger_entry")
-        .order_by("-ledger_entry__business_date", "-ledger_entry__id")
+        .order_by("-ledger_entry__id")
         .first()
     )
-    before = previous.ledger_entry if previous else None
     with connection.cursor() as cursor:
         cursor.execute(
             _BILL_SUMMARY_SQL,
             {
                 "account_id": bill.account_id,
-                "date": entry.business_date,
-                "id": entry.id,
-                # No bill before: nothing is "before the previous bill".
-                "prev_date": before.business_date if before else date.min,
-                "prev_id": before.id if before else 0,
+                "this": entry.id,
+                "previous": previous.ledger_entry.id if previous else 0,  # none: nothing before
             },
         )
         previous_balance, credits, charges, due = cursor.fetchone()
