@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
+from accounts import services
 from accounts.forms import CustomerForm, MailingAddressMixin, PremiseAddressMixin
 from accounts.models import (
     Account,
@@ -24,8 +25,8 @@ from accounts.models import (
     Service,
     ServicePoint,
 )
-from accounts.services import MAILING_FIELDS
-from accounts.validation import name_key, normalize_street, normalize_unit, phone_digits
+from accounts.services import MAILING_FIELDS, premise_lookup
+from accounts.validation import name_key, phone_digits
 from utilityclerk.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 
 # An account number as printed, 1000001-6, or typed with a space for the dash.
@@ -91,16 +92,16 @@ class PremiseAdminForm(PremiseAddressMixin, forms.ModelForm):
             "hazard_note",
         ]
 
-    def clean_street(self):
-        # The premise is found by its normalised address; a street typed otherwise would
-        # make a second, unfindable spelling of the same place.
-        return normalize_street(self.cleaned_data["street"])
-
-    def clean_unit(self):
-        return normalize_unit(self.cleaned_data["unit"])
-
-    def clean_city(self):
-        return self.cleaned_data["city"].strip().upper()
+    def clean(self):
+        # The counter finds a premise by its address key (services.premise_lookup): kept
+        # any other way, the counter would not find it and would make a second premise.
+        data = super().clean()
+        parts = ("house_number", "street", "unit", "zip_code")
+        if all(name in data for name in parts):
+            data.update(premise_lookup(**{name: data[name] for name in parts}))
+        if "city" in data:
+            data["city"] = data["city"].strip().upper()
+        return data
 
 
 class AccountAdminForm(MailingAddressMixin, forms.ModelForm):
@@ -112,6 +113,25 @@ class AccountAdminForm(MailingAddressMixin, forms.ModelForm):
 @admin.register(Customer)
 class CustomerAdmin(NumberSearchMixin, AuditedModelAdmin):
     form = CustomerForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # Cash-only and shut-off protections are a supervisor's decision, here as at the counter.
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("accounts.change_customer_protections"):
+            fields += CustomerForm.PROTECTION_FIELDS
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # A change goes through the same service as the clerk's screen: audited once, and
+        # the accounts mailed at the old address follow a new one.
+        services.update_customer(
+            customer=obj,
+            changes={name: form.cleaned_data[name] for name in form.changed_data},
+            by=request.user,
+        )
+
     list_display = [
         "__str__",
         "customer_class",

@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from accounts.models import Account, Customer, Service
+from accounts.models import Account, Customer, Premise, Service
+from accounts.services import premise_lookup
 from tests.factories import make_account, make_customer, make_premise, post_bill, post_charge
 from utilityclerk.core.models import AuditEvent
 
@@ -189,10 +190,15 @@ def test_admin_refuses_a_customer_the_counter_would_refuse(admin_client):
     )
 
     # Typed as a clerk types it, the same values save, stored as the counter stores them.
+    account = make_account(customer=customer)
     data.update(first_name="Laura", phone="(210) 555-0142", mail_state="tx", mail_zip="78154")
     assert _admin_post(admin_client, customer, data).status_code == 302
     customer.refresh_from_db()
     assert (customer.phone, customer.mail_state, customer.mail_zip) == ("2105550142", "TX", "78154")
+    # Through the clerk's service: audited once, and the account's bills follow the address.
+    account.refresh_from_db()
+    assert account.mail_zip == "78154"
+    assert AuditEvent.objects.filter(action="customer.update").count() == 1
 
 
 def test_admin_refuses_an_account_mailing_address_the_counter_would_refuse(admin_client):
@@ -230,16 +236,26 @@ def test_admin_keeps_a_premise_findable_by_its_normalised_address(admin_client):
     assert response.status_code == 200
     assert set(response.context["adminform"].form.errors) == {"state", "zip_code"}
 
-    data.update(street="north main street", unit="Apt 4", state="tx", zip_code="78108")
+    data.update(
+        house_number="123a",
+        street="north main street",
+        unit="Apt 4",
+        state="tx",
+        zip_code="78108-1234",
+    )
     response = _admin_post(admin_client, premise, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     premise.refresh_from_db()
-    assert (premise.street, premise.unit, premise.city, premise.state) == (
+    assert (premise.house_number, premise.street, premise.unit, premise.zip_code) == (
+        "123A",
         "N MAIN ST",
         "4",
-        "CIBOLO",
-        "TX",
+        "78108",
     )
+    assert (premise.city, premise.state) == ("CIBOLO", "TX")
+    # So the counter finds it by the address as a clerk types it.
+    key = premise_lookup(house_number="123a", street="N Main St", unit="#4", zip_code="78108")
+    assert Premise.objects.get(**key) == premise
 
 
 # Search --------------------------------------------------------------------------------------
@@ -327,3 +343,19 @@ def test_customer_search_ignores_accents(admin_client, typed):
     account = make_account(customer=zoe)
     make_account()
     assert changelist(admin_client, "account", typed) == {account}
+
+
+def test_an_admin_without_the_supervisors_permission_sees_protections_but_cannot_change_them(
+    db, client
+):
+    from tests.factories import make_user
+
+    admin = make_user("cityadmin", role="Admin")
+    admin.is_staff = True
+    admin.save()
+    client.force_login(admin)
+    customer = make_customer()
+    page = client.get(f"/admin/accounts/customer/{customer.pk}/change/").content.decode()
+    assert "Cash only until" in page
+    assert 'name="cash_only_until"' not in page
+    assert 'name="first_name"' in page
