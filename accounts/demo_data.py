@@ -31,6 +31,7 @@ from django.db import connection, connections
 
 from accounts.rates import DEFAULT_UTILITIES, rate_code
 from accounts.validation import account_number_for, name_key, normalize_street
+from utilityclerk.business_day import add_months
 from utilityclerk.money import format_money
 
 BILL_DUE_DAYS = 20  # Policy.bill_due_days default; the seeded bills keep the default
@@ -308,12 +309,6 @@ def _opt(value) -> str:
     if value is None:
         return NULL
     return _iso(value) if isinstance(value, date) else str(value)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day of the month `months` later; cycle days stay within 1..28."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, day.day)
 
 
 _ISO: dict[date, str] = {}

@@ -11,6 +11,7 @@ from accounts.models import (
 from accounts.models.customer import PremiseType
 from accounts.validation import format_phone, normalize_phone, normalize_state, normalize_zip
 from utilityclerk import business_day
+from utilityclerk.core.models import Policy
 from utilityclerk.forms import AmountInput, DateField, IdempotencyKeyField, MoneyField
 
 
@@ -79,17 +80,22 @@ class CustomerForm(MailingAddressMixin, forms.ModelForm):
     def clean_phone(self):
         return normalize_phone(self.cleaned_data["phone"])
 
-    # How far ahead a protection may run (POLICIES.md: a medical certificate holds shut-off 30
-    # days with one renewal; two returned checks make an account cash only for 12 months).
-    # A date beyond is a mistyped year; a date gone by protects nothing.
-    PROTECTION_DAYS_AHEAD = {"medical_certificate_until": 60, "cash_only_until": 366}
+    @staticmethod
+    def _days_a_protection_may_run(name) -> int:
+        """From the policy: a medical certificate for its days and renewals, cash only for
+        its months. A date beyond is a mistyped year; a date gone by protects nothing."""
+        policy = Policy.current()
+        if name == "medical_certificate_until":
+            return policy.medical_certificate_days * (1 + policy.medical_certificate_renewals)
+        today = business_day.today()
+        return (business_day.add_months(today, policy.cash_only_months) - today).days
 
     def _protection_until(self, name):
         until = self.cleaned_data[name]
         if until is None or (self.instance.pk and until == getattr(self.instance, name)):
             return until  # unchanged: an old date may stand until a supervisor lifts it
         today = business_day.today()
-        latest = today + timedelta(days=self.PROTECTION_DAYS_AHEAD[name])
+        latest = today + timedelta(days=self._days_a_protection_may_run(name))
         if until < today:
             raise ValidationError(
                 f"That date has passed: leave it blank, or give {today:%m/%d/%Y} or later."

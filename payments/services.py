@@ -36,24 +36,12 @@ from payments.tenders import (
     looks_like_card_number,
 )
 from utilityclerk import audit, business_day
+from utilityclerk.business_day import add_months
 from utilityclerk.core.models import Policy
 from utilityclerk.money import ZERO, format_money, quantize_money
 
 # Mail-batch items post with a key derived from the item, so a retried post finds them.
 BATCH_ITEM_KEYS = uuid.UUID("6f1d2c3e-5b7a-4c1e-9a0b-2d4e6f8a0c1e")
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (or earlier), clamped to the month's last day."""
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover - 28 always exists
 
 
 def _require(user, perm: str, message: str):

@@ -77,3 +77,16 @@ def posting_date(on: date | None = None) -> date:
                 # A posting that belongs to a given day (a mail batch's) cannot move.
                 raise DayClosed(f"The business day {day:%m/%d/%Y} is closed.")
             day = _next_business_day(day)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier), clamped to the month's last day."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - 28 always exists

@@ -249,6 +249,12 @@ class Policy(models.Model):
     cash_only_months = models.PositiveSmallIntegerField(
         default=12, help_text="How long an account stays cash only."
     )
+    medical_certificate_days = models.PositiveSmallIntegerField(
+        default=30, help_text="How long a medical certificate holds shut-off."
+    )
+    medical_certificate_renewals = models.PositiveSmallIntegerField(
+        default=1, help_text="How many times a medical certificate may be renewed."
+    )
     # Service and deposits
     service_start_backdate_days = models.PositiveSmallIntegerField(
         default=3, help_text="How many days in the past a service start date may be."
