@@ -525,7 +525,7 @@ def test_start_for_a_new_customer_who_is_on_file_warns_first(clerk_client):
     response = clerk_client.post("/workorders/service/start/", again)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Possible duplicates" in html and "start service from their account" in html
+    assert "Possible duplicates" in html and "start service for them instead" in html
     assert Account.objects.count() == 1 and Customer.objects.count() == 1
     # Sure it is someone else: ticked, it goes ahead.
     confirmed = clerk_client.post(
