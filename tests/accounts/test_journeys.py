@@ -120,3 +120,13 @@ def test_shortcuts_put_the_clerk_in_the_first_field_and_esc_comes_back(
     page.get_by_label("To").press("Enter")
     expect(page.get_by_text("runs to today")).to_be_visible()
     expect(page.get_by_label("To")).to_be_focused()
+
+
+def test_the_mailing_address_is_asked_only_when_bills_go_elsewhere(page, sign_in, clerk):
+    sign_in(clerk)
+    page.goto("/accounts/new/")
+    mail_at_service = page.get_by_label("Mail bills to the service address")
+    expect(mail_at_service).to_be_checked()
+    expect(page.get_by_label("Mailing street")).to_be_hidden()
+    mail_at_service.uncheck()
+    expect(page.get_by_label("Mailing street")).to_be_visible()
