@@ -27,10 +27,8 @@ def test_start_complete_and_transfer(page, sign_in, clerk):
     page.get_by_label("First name").fill("Ana")
     page.get_by_label("Last name").fill("Reyes")
     page.get_by_label("Phone", exact=True).fill("(210) 555-0199")
-    page.get_by_label("Mailing street").fill("77 Pecan Dr")
-    page.get_by_label("Mailing city").fill("Cibolo")
-    page.get_by_label("Mailing state").fill("TX")
-    page.get_by_label("Mailing ZIP").fill("78108")
+    # Bills go to the service address, left ticked: no mailing address to type.
+    expect(page.get_by_label("Mail bills to the service address")).to_be_checked()
     page.get_by_label("House number").fill("77")
     page.locator("#id_premise-street").fill("Pecan Dr")
     page.locator("#id_premise-zip_code").fill("78108")
@@ -39,6 +37,7 @@ def test_start_complete_and_transfer(page, sign_in, clerk):
     expect(page.get_by_text("Deposit required: $100.00")).to_be_visible()
     expect(page.locator("h1 .badge")).to_have_text("Pending")
     account = Account.objects.get()
+    assert account.customer.mailing_address_lines == ["77 Pecan Dr", "Cibolo, TX 78108"]
     turn_on = WorkOrder.objects.get(account=account)
 
     # The board: tick the turn-on and dispatch it to the crew.
