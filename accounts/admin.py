@@ -156,8 +156,19 @@ class PremiseAdmin(AuditedModelAdmin):
     form = PremiseAdminForm
     list_display = ["address_line", "city", "zip_code", "premise_type", "hazard_note"]
     list_filter = ["premise_type", "city"]
-    search_fields = ["street", "house_number", "zip_code"]
+    search_fields = ["street", "house_number", "zip_code", "service_points__meter_number"]
     inlines = [ServicePointInline]
+
+
+@admin.register(ServicePoint)
+class ServicePointAdmin(AuditedModelAdmin):
+    """Where a meter is: a crew's or a vendor's question ("which address has meter W-10234?")."""
+
+    list_display = ["meter_number", "utility", "premise"]
+    list_filter = ["utility"]
+    search_fields = ["meter_number", "premise__street", "premise__house_number"]
+    list_select_related = ["premise"]
+    autocomplete_fields = ["premise"]
 
 
 class ServiceInline(admin.TabularInline):

@@ -359,3 +359,13 @@ def test_an_admin_without_the_supervisors_permission_sees_protections_but_cannot
     assert "Cash only until" in page
     assert 'name="cash_only_until"' not in page
     assert 'name="first_name"' in page
+
+
+def test_a_meter_number_finds_its_premise(admin_client):
+    from accounts.models import ServicePoint
+
+    premise = make_premise(house_number="77", street="PECAN DR")
+    point = ServicePoint.objects.create(premise=premise, utility="water", meter_number="W-10234")
+    ServicePoint.objects.create(premise=make_premise(), utility="water", meter_number="W-55555")
+    assert changelist(admin_client, "servicepoint", "W-10234") == {point}
+    assert changelist(admin_client, "premise", "W-10234") == {premise}
