@@ -370,7 +370,9 @@ _ACCOUNT_NUMBER = re.compile(r"^#?\s*(?:\d{7}[\s.\u2013-]?\d|\d{4}[\s.\u2013-]\d
 # Seven digits: an account number without its check digit. No "#": #1234567 is a receipt.
 _ACCOUNT_BASE = re.compile(r"^\d{7}$")
 _ADDRESS = re.compile(
-    r"^(?P<number>\d+[A-Z]?)\s+(?P<street>.+?)(?:\s+(?:#|APT|UNIT|STE)\s*(?P<unit>\S+))?$", re.I
+    r"^(?P<number>\d+[A-Z]?)\s+(?P<street>.+?)"
+    r"(?:\s+(?:#|(?:APT|UNIT|STE)\.?\s*#?)\s*(?P<unit>\S+))?$",
+    re.I,
 )
 
 

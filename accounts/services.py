@@ -25,7 +25,13 @@ from accounts.models import (
     LedgerEntry,
     Premise,
 )
-from accounts.validation import account_number_for, normalize_street, normalize_unit
+from accounts.validation import (
+    account_number_for,
+    normalize_house_number,
+    normalize_street,
+    normalize_unit,
+    street_without_type,
+)
 from utilityclerk import audit, business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import DomainError
@@ -121,17 +127,36 @@ def update_customer(*, customer: Customer, changes: dict, by) -> CustomerUpdate:
 def premise_lookup(*, house_number: str, street: str, unit: str, zip_code: str) -> dict:
     """The normalised key one address is known by."""
     return {
-        "house_number": house_number.strip().upper(),
+        "house_number": normalize_house_number(house_number),
         "street": normalize_street(street),
         "unit": normalize_unit(unit),
         "zip_code": zip_code.strip()[:5],
     }
 
 
+def premise_key_on_file(key: dict) -> dict:
+    """The key of the premise on file that a typed address names. A street typed without its
+    type ("2411 N Main") is the one street of that name at that house number and ZIP
+    ("N MAIN ST"), when there is exactly one; otherwise the key stays as typed. Without this,
+    the address would become a second premise, and a second active water service at it."""
+    if street_without_type(key["street"]) != key["street"]:
+        return key  # the type was typed: only that street
+    near = [
+        street
+        for street in Premise.objects.filter(
+            house_number=key["house_number"], unit=key["unit"], zip_code=key["zip_code"]
+        ).values_list("street", flat=True)
+        if street_without_type(street) == key["street"]
+    ]
+    return {**key, "street": near[0]} if len(near) == 1 else key
+
+
 def find_or_create_premise(
     *, house_number: str, street: str, unit: str, city: str, state: str, zip_code: str, by, **extra
 ) -> tuple[Premise, bool]:
-    key = premise_lookup(house_number=house_number, street=street, unit=unit, zip_code=zip_code)
+    key = premise_key_on_file(
+        premise_lookup(house_number=house_number, street=street, unit=unit, zip_code=zip_code)
+    )
     with transaction.atomic():
         premise, created = Premise.objects.get_or_create(
             **key, defaults={"city": city.strip().upper(), "state": state, **extra}

@@ -59,7 +59,16 @@ STREET_WORDS = {
     "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W",
     "NORTHEAST": "NE", "NORTHWEST": "NW", "SOUTHEAST": "SE", "SOUTHWEST": "SW",
 }  # fmt: skip
-_UNIT_PREFIX = re.compile(r"^(APT|APARTMENT|UNIT|STE|SUITE|#|NO\.?)\s*", re.IGNORECASE)
+# "Apt. 101", "Unit #4", "# 4", "No. 7": the words and signs before a unit, however many.
+_UNIT_PREFIX = re.compile(
+    r"^(?:(?:APT|APARTMENT|UNIT|STE|SUITE|NO|NUMBER)\b\.?\s*|#\s*)+", re.IGNORECASE
+)
+# The last word of a street that says what kind of street it is: "N MAIN" and "N MAIN ST"
+# are the same street when the city has only the one.
+STREET_TYPES = {
+    "ST", "AVE", "RD", "DR", "LN", "BLVD", "CT", "CIR", "PL", "PKWY", "TRL", "TER", "WAY",
+    "LOOP", "CV", "COVE", "PATH", "RUN", "BND", "BEND", "PASS", "PT", "SQ", "TRCE", "XING",
+}  # fmt: skip
 
 
 def normalize_street(text: str) -> str:
@@ -69,7 +78,19 @@ def normalize_street(text: str) -> str:
 
 
 def normalize_unit(text: str) -> str:
-    return _UNIT_PREFIX.sub("", (text or "").strip()).upper()
+    return _UNIT_PREFIX.sub("", (text or "").strip()).strip().upper()
+
+
+def normalize_house_number(text: str) -> str:
+    """'123 A', '123-a' and '123A' are one house number: 123A."""
+    value = (text or "").strip().upper()
+    return re.sub(r"^(\d+)[\s-]+([A-Z])$", r"\1\2", value)
+
+
+def street_without_type(street: str) -> str:
+    """A normalised street without its type word: N MAIN ST -> N MAIN; N MAIN -> N MAIN."""
+    words = street.split()
+    return " ".join(words[:-1]) if len(words) > 1 and words[-1] in STREET_TYPES else street
 
 
 # Account numbers: seven digits and a Luhn check digit, shown as 1234567-4.

@@ -255,11 +255,13 @@ def new_account(request):
         and confirm_form.is_valid()
     ):
         duplicates = queries.likely_duplicates_of(customer_form.cleaned_data)
-        premise_key = services.premise_lookup(
-            **{
-                k: premise_form.cleaned_data[k]
-                for k in ("house_number", "street", "unit", "zip_code")
-            }
+        premise_key = services.premise_key_on_file(
+            services.premise_lookup(
+                **{
+                    k: premise_form.cleaned_data[k]
+                    for k in ("house_number", "street", "unit", "zip_code")
+                }
+            )
         )
         occupied = list(queries.active_accounts_at_address(premise_key))
         if (duplicates or occupied) and not confirm_form.cleaned_data["confirm_duplicates"]:

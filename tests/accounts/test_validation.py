@@ -7,6 +7,7 @@ from accounts.validation import (
     account_number_for,
     account_number_problem,
     format_account_number,
+    normalize_house_number,
     normalize_phone,
     normalize_state,
     normalize_street,
@@ -68,3 +69,13 @@ def test_address_normalisation():
     assert normalize_street("N. Main St.") == "N MAIN ST"
     assert normalize_unit("Apt 4b") == "4B"
     assert normalize_unit("#12") == "12"
+
+
+@pytest.mark.parametrize("typed", ["Apt. 101", "apt 101", "Unit #101", "# 101", "No. 101", "101"])
+def test_a_unit_is_one_unit_however_it_is_written(typed):
+    assert normalize_unit(typed) == "101"
+
+
+@pytest.mark.parametrize("typed", ["123A", "123 a", "123-A", " 123a "])
+def test_a_house_number_with_a_letter_is_one_house_number(typed):
+    assert normalize_house_number(typed) == "123A"

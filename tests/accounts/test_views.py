@@ -328,6 +328,40 @@ def test_bills_go_to_the_service_address_unless_the_clerk_unticks_it(clerk_clien
     assert customer.mailing_address_lines == ["9 Elm Street Apt 2", "Cibolo, TX 78108"]
 
 
+@pytest.mark.parametrize(
+    ("house", "street", "unit"),
+    [("9", "Elm", ""), ("9", "elm street", ""), ("9", "ELM ST", "")],
+)
+def test_an_address_typed_without_its_street_type_is_the_one_on_file(
+    clerk_client, house, street, unit
+):
+    on_file = make_account(premise=make_premise(house_number="9", street="ELM ST"))
+    make_premise(house_number="9", street="ELM CT", unit="2")  # another unit: not a candidate
+    response = clerk_client.post(
+        "/accounts/new/",
+        {**NEW_ACCOUNT, "premise-house_number": house, "premise-street": street},
+    )
+    # Warned that the address already has an open account, and no second premise made.
+    assert on_file.display_number in response.content.decode()
+    assert not Account.objects.exclude(pk=on_file.pk).exists()
+    clerk_client.post(
+        "/accounts/new/",
+        {
+            **NEW_ACCOUNT,
+            "premise-house_number": house,
+            "premise-street": street,
+            "confirm_duplicates": "on",
+        },
+    )
+    assert Account.objects.exclude(pk=on_file.pk).get().premise == on_file.premise
+
+
+def test_a_typed_street_type_names_only_that_street(clerk_client):
+    make_account(premise=make_premise(house_number="9", street="ELM ST"))
+    clerk_client.post("/accounts/new/", {**NEW_ACCOUNT, "premise-street": "Elm Ave"})
+    assert Premise.objects.filter(street="ELM AVE").exists()
+
+
 def test_existing_premise_is_reused(clerk_client):
     premise = make_premise(house_number="9", street="ELM ST")
     clerk_client.post("/accounts/new/", NEW_ACCOUNT)

@@ -5,9 +5,10 @@ from decimal import Decimal
 import pytest
 
 from accounts import service_changes
-from accounts.models import Account, EntryKind, LedgerEntry, Service
+from accounts.models import Account, EntryKind, LedgerEntry, Premise, Service
 from accounts.queries import balance_of
 from accounts.service_changes import ServiceChangeError
+from accounts.validation import street_without_type
 from tests.factories import make_customer, make_premise, post_bill
 from tests.workorders.helpers import active_account, complete, start
 from utilityclerk import business_day
@@ -94,6 +95,28 @@ def test_starting_a_utility_already_active_at_the_premise_is_refused(clerk, crew
     assert caught.value.field == "utilities"
     assert Account.objects.count() == 1
     assert WorkOrder.objects.count() == 1
+
+
+def test_an_address_typed_without_its_street_type_is_the_premise_already_served(clerk, crew):
+    account = active_account(clerk, crew)
+    premise = account.premise
+    typed = {
+        "house_number": premise.house_number.lower(),
+        "street": street_without_type(premise.street).title(),  # "2411 N Main", no "St"
+        "unit": "",
+        "city": "Cibolo",
+        "state": "TX",
+        "zip_code": premise.zip_code,
+    }
+    with pytest.raises(ServiceChangeError, match="Water is already active"):
+        service_changes.start_service(
+            customer=make_customer(),
+            address=typed,
+            utilities=["water"],
+            start_date=business_day.today(),
+            by=clerk,
+        )
+    assert Premise.objects.count() == 1
 
 
 def test_starting_a_utility_already_being_started_is_refused(clerk):
