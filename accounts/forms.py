@@ -7,6 +7,7 @@ from accounts.models import (
     AdjustmentReason,
     Customer,
     CustomerKind,
+    PreferredContact,
 )
 from accounts.models.customer import PremiseType
 from accounts.validation import format_phone, normalize_phone, normalize_state, normalize_zip
@@ -129,8 +130,13 @@ class CustomerForm(MailingAddressMixin, forms.ModelForm):
                 self.add_error("first_name", "Enter the first name.")
             if missing("last_name"):
                 self.add_error("last_name", "Enter the last name.")
-        if missing("phone") and missing("email"):
-            self.add_error("phone", "Enter a phone number or an e-mail address.")
+        # What the preferred way of reaching the customer needs, and only that: a customer who
+        # prefers mail may have neither phone nor e-mail, and can still move house.
+        preferred = data.get("preferred_contact")
+        if preferred in (PreferredContact.PHONE, PreferredContact.TEXT) and missing("phone"):
+            self.add_error("phone", "Enter a phone number, or choose another preferred contact.")
+        if preferred == PreferredContact.EMAIL and missing("email"):
+            self.add_error("email", "Enter an e-mail address, or choose another preferred contact.")
         return data
 
 

@@ -426,7 +426,7 @@ def test_bad_fields_show_errors_beside_them_and_save_nothing(clerk_client, field
 @pytest.mark.parametrize(
     ("field", "value", "own_message", "contradiction"),
     [
-        ("customer-phone", "12", "10-digit US phone", "Enter a phone number or an e-mail"),
+        ("customer-phone", "12", "10-digit US phone", "Enter a phone number, or choose"),
         ("customer-first_name", "A" * 61, "at most 60 characters", "Enter the first name"),
     ],
 )
@@ -439,6 +439,45 @@ def test_a_field_with_an_error_gets_one_message_not_a_contradiction(
     html = response.content.decode()
     assert own_message in html
     assert contradiction not in html
+
+
+@pytest.mark.parametrize(
+    ("preferred", "phone", "email", "field"),
+    [
+        ("phone", "", "a@example.com", "phone"),
+        ("text", "", "", "phone"),
+        ("email", "(210) 555-0100", "", "email"),
+    ],
+)
+def test_the_preferred_contact_needs_its_details(clerk_client, preferred, phone, email, field):
+    response = clerk_client.post(
+        "/accounts/new/",
+        {
+            **NEW_ACCOUNT,
+            "customer-preferred_contact": preferred,
+            "customer-phone": phone,
+            "customer-email": email,
+        },
+    )
+    html = response.content.decode()
+    assert f'id="id_customer-{field}_error"' in html
+    assert "or choose another preferred contact" in html
+    assert not Customer.objects.exists()
+
+
+def test_a_customer_who_prefers_mail_moves_without_a_phone_or_e_mail(clerk_client, account):
+    customer = account.customer
+    type(customer).objects.filter(pk=customer.pk).update(
+        phone="", email="", preferred_contact="mail"
+    )
+    customer.refresh_from_db()
+    response = clerk_client.post(
+        f"/accounts/customers/{customer.pk}/edit/",
+        _customer_form(customer, mail_street="PO BOX 12", mail_zip="78154"),
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.mail_street == "PO BOX 12"
 
 
 def test_customer_edit_shows_the_phone_as_clerks_type_it(clerk_client, account):
