@@ -423,10 +423,13 @@ def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
     if _ACCOUNT_NUMBER.match(query):
         problem = account_number_problem(digits)
         if problem:
-            message = problem
-            # The account it most likely meant, one Enter away, labelled as a guess.
+            # The account it most likely meant, one Enter away, labelled as a guess; named
+            # in the message only when there is such an account.
             meant = digits[:-1] + luhn_check_digit(digits[:-1])
             add(_accounts_queryset().filter(number=meant), GUESSED_ACCOUNT)
+            message = (
+                f"{problem} Did you mean {format_account_number(meant)}?" if results else problem
+            )
         else:
             add(_accounts_queryset().filter(number=digits), "Account number")
     elif _ACCOUNT_BASE.match(query):

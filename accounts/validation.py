@@ -40,7 +40,7 @@ def format_phone(digits: str) -> str:
 
 def normalize_zip(text: str) -> str:
     value = (text or "").strip()
-    if not _ZIP.match(value):
+    if not _ZIP.match(value) or value.startswith("00000"):
         raise ValidationError("Enter a ZIP code of 5 digits, or ZIP+4 like 78108-1234.")
     return value
 
@@ -117,12 +117,8 @@ def format_account_number(number: str) -> str:
 
 def account_number_problem(digits: str) -> str | None:
     """None when the 8 digits carry a right check digit, else the clerk's message."""
-    expected = luhn_check_digit(digits[:-1])
-    if digits[-1] != expected:
-        return (
-            f"Account number {format_account_number(digits)} has a wrong check digit "
-            f"(did you mean {format_account_number(digits[:-1] + expected)}?)."
-        )
+    if digits[-1] != luhn_check_digit(digits[:-1]):
+        return f"Account number {format_account_number(digits)} has a wrong check digit."
     return None
 
 

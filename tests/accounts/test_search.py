@@ -67,6 +67,12 @@ def test_wrong_check_digit_says_so_and_offers_the_account_meant(johnson):
     assert outcome.results[0].matched == "Did you mean"
 
 
+def test_a_wrong_check_digit_offers_no_account_that_does_not_exist(johnson):
+    outcome = queries.search("99999999")
+    assert outcome.message == "Account number 9999999-9 has a wrong check digit."
+    assert numbers(outcome) == []
+
+
 @pytest.mark.parametrize("typed", ["12-25-2024", "210-555-01", "210 555 01"])
 def test_a_date_or_a_phone_half_typed_is_not_read_as_an_account_number(johnson, typed):
     assert "check digit" not in queries.search(typed).message
