@@ -10,7 +10,15 @@ from accounts.models import (
     PreferredContact,
 )
 from accounts.models.customer import PremiseType
-from accounts.validation import format_phone, normalize_phone, normalize_state, normalize_zip
+from accounts.validation import (
+    format_phone,
+    normalize_house_number,
+    normalize_phone,
+    normalize_state,
+    normalize_street,
+    normalize_unit,
+    normalize_zip,
+)
 from utilityclerk import business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.forms import AmountInput, DateField, IdempotencyKeyField, MoneyField
@@ -241,9 +249,12 @@ def mailing_at_service_address(data, *, customer_prefix="customer", premise_pref
     def typed(name):
         return data.get(f"{premise_prefix}-{name}", "").strip()
 
-    data[f"{customer_prefix}-mail_street"] = f"{typed('house_number')} {typed('street')}".strip()
-    data[f"{customer_prefix}-mail_unit"] = typed("unit")
-    data[f"{customer_prefix}-mail_city"] = typed("city")
+    # Written as the service address is kept: 9 ELM ST #2, CIBOLO.
+    house, street = normalize_house_number(typed("house_number")), normalize_street(typed("street"))
+    unit = normalize_unit(typed("unit"))
+    data[f"{customer_prefix}-mail_street"] = f"{house} {street}".strip()
+    data[f"{customer_prefix}-mail_unit"] = f"#{unit}" if unit else ""
+    data[f"{customer_prefix}-mail_city"] = typed("city").upper()
     data[f"{customer_prefix}-mail_state"] = typed("state")
     data[f"{customer_prefix}-mail_zip"] = typed("zip_code")
     return data

@@ -325,7 +325,7 @@ def test_bills_go_to_the_service_address_unless_the_clerk_unticks_it(clerk_clien
         },
     )
     customer = Account.objects.get().customer
-    assert customer.mailing_address_lines == ["9 Elm Street Apt 2", "Cibolo, TX 78108"]
+    assert customer.mailing_address_lines == ["9 ELM ST #2", "CIBOLO, TX 78108"]
 
 
 @pytest.mark.parametrize(

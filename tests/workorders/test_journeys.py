@@ -37,7 +37,7 @@ def test_start_complete_and_transfer(page, sign_in, clerk):
     expect(page.get_by_text("Deposit required: $100.00")).to_be_visible()
     expect(page.locator("h1 .badge")).to_have_text("Pending")
     account = Account.objects.get()
-    assert account.customer.mailing_address_lines == ["77 Pecan Dr", "Cibolo, TX 78108"]
+    assert account.customer.mailing_address_lines == ["77 PECAN DR", "CIBOLO, TX 78108"]
     turn_on = WorkOrder.objects.get(account=account)
 
     # The board: tick the turn-on and dispatch it to the crew.
