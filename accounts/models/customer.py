@@ -117,6 +117,8 @@ class Customer(models.Model):
             ),
         ]
 
+    AUDIT_DERIVED_FIELDS = ("search_name", "search_last", "search_first")
+
     def __str__(self):
         return self.display_name
 
@@ -131,6 +133,11 @@ class Customer(models.Model):
                 *("search_name", "search_last", "search_first", "email"),
             }
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def audit_reads(field: str, value) -> str | None:
+        """How a stored value reads in the history: phones as clerks write them."""
+        return format_phone(value) if field in ("phone", "alt_phone") else None
 
     @property
     def display_name(self) -> str:

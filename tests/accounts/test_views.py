@@ -517,6 +517,7 @@ def test_customer_edit_is_audited_with_before_and_after(clerk_client, clerk, acc
     # Read as a clerk reads it: the action and the field in words, not their codes.
     assert "Customer: update" in history
     assert "<strong>Phone</strong>" in history
+    assert "(210) 555-0999" in history and "2105550999" not in history
     assert "customer.update" not in history
 
 

@@ -82,16 +82,23 @@ class AuditEvent(models.Model):
         related record (a customer, a user) where audit.history_for looked them up."""
         model = self.target_model
         names = getattr(self, "related_names", {})
+        # A model may keep fields derived from others (search keys), not worth a line, and
+        # may say how a value reads (a phone as (210) 555-0100, not 2105550100).
+        derived = getattr(model, "AUDIT_DERIVED_FIELDS", ())
+        reads = getattr(model, "audit_reads", None)
 
         def shown(key, value):
             related = related_model(model, key)
             if related is not None and (related, value) in names:
                 return names[(related, value)]
+            if reads is not None and value not in (None, "") and (text := reads(key, value)):
+                return text
             return _shown(value)
 
         return [
             (_field_label(model, key), shown(key, before), shown(key, after))
             for key, before, after in self.changes()
+            if key not in derived
         ]
 
 
