@@ -569,6 +569,17 @@ def test_a_customers_new_address_carries_the_accounts_mailed_at_the_old_one(cler
     assert "PO BOX 9" in html
 
 
+def test_a_name_change_reads_as_the_name_not_its_search_keys(clerk_client, account):
+    customer = account.customer
+    clerk_client.post(
+        f"/accounts/customers/{customer.pk}/edit/", _customer_form(customer, last_name="Núñez")
+    )
+    page = clerk_client.get(f"/accounts/customers/{customer.pk}/").content.decode()
+    history = page.split("<h2>History</h2>")[1]
+    assert "<strong>Last name</strong>" in history and "Núñez" in history
+    assert "Search" not in history and "nunez" not in history
+
+
 def test_saving_a_customer_unchanged_writes_no_history(supervisor_client, account):
     customer = account.customer
     until = business_day.today() + timedelta(days=20)
