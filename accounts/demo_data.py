@@ -512,9 +512,11 @@ class DemoData:
         contact = rng.choices(
             ["phone", "email", "text", "mail"], cum_weights=[40, 70 if email else 40, 90, 100]
         )[0]
+        if contact in ("phone", "text") and not phone:
+            contact = "mail"  # the preferred contact has its details, as the forms require
         language = rng.choices(["English", "Spanish", "Vietnamese", "Korean"], [82, 15, 2, 1])[0]
         roll = rng.random()
-        medical = today + timedelta(days=rng.randint(-60, 90)) if roll < 0.01 else None
+        medical = today + timedelta(days=rng.randint(-60, 60)) if roll < 0.01 else None
         life_support = 0.01 <= roll < 0.013
         cash_only = today + timedelta(days=rng.randint(-120, 365)) if roll > 0.994 else None
         return CustomerRow(

@@ -47,6 +47,31 @@ def test_seed_loads_the_accounts_their_services_and_history(db):
         assert account.services.count() == account.premise.service_points.count()
 
 
+def test_seeded_customers_pass_the_customer_form(db):
+    """A seeded customer can be edited and saved as it is: the data obeys the form's rules
+    (the preferred contact has its details, search keys are set)."""
+    from accounts.forms import CustomerForm
+
+    seed(extra_customers=40)
+    for customer in Customer.objects.all():
+        assert customer.search_name and (customer.search_last or customer.organisation_name)
+        if customer.preferred_contact in ("phone", "text"):
+            assert customer.phone, customer
+        if customer.preferred_contact == "email":
+            assert customer.email, customer
+    sample = Customer.objects.order_by("id")[:25]
+    for customer in sample:
+        data = {
+            name: getattr(customer, name) or ""
+            for name in CustomerForm._meta.fields
+            if name not in CustomerForm.PROTECTION_FIELDS
+        }
+        form = CustomerForm(data, instance=customer, user=None)
+        for name in CustomerForm.PROTECTION_FIELDS:
+            form.fields.pop(name)
+        assert form.is_valid(), (customer, form.errors)
+
+
 def test_every_balance_is_its_ledger_sum_and_its_aging(db):
     seed()
     sums = ledger_sums()
