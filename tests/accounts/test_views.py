@@ -267,6 +267,15 @@ def test_notes_tab_adds_a_note(clerk_client, account):
     )
     assert response.status_code == 200
     assert b"Customer asked for paperless" in response.content
+    assert b"Note added." in response.content
+    assert account.notes.count() == 1
+    # An empty note next: its error, and the last success message cleared, not left above it.
+    empty = clerk_client.post(
+        f"/accounts/{account.number}/notes/add/", {"text": " "}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert 'id="id_text_error"' in empty
+    messages_area = empty.split('<div id="messages"')[1].split("</div>")[0]
+    assert 'hx-swap-oob="true"' in messages_area and "message-" not in messages_area
     assert account.notes.count() == 1
 
 

@@ -48,7 +48,9 @@ class RequestContextMiddleware:
 
 class HtmxMessagesMiddleware:
     """Show messages after HTMX requests too: append them as an out-of-band swap of the
-    page's message area, unless the fragment already rendered them."""
+    page's message area, unless the fragment already rendered them. An action posted with
+    no message of its own clears the last one: "Note added." must not stand above the error
+    of the next note."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -62,7 +64,7 @@ class HtmxMessagesMiddleware:
         if 300 <= response.status_code < 400 or "HX-Redirect" in response:
             return response
         storage = messages.get_messages(request)
-        if storage.used or not len(storage):
+        if storage.used or (not len(storage) and request.method != "POST"):
             return response
         html = render_to_string(
             "partials/_messages.html", {"messages": storage, "oob": True}, request=request
