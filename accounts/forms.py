@@ -10,6 +10,7 @@ from accounts.models import (
     PreferredContact,
 )
 from accounts.models.customer import PremiseType
+from accounts.services import MAILING_FIELDS
 from accounts.validation import (
     format_phone,
     normalize_house_number,
@@ -264,7 +265,7 @@ def new_customer_context(request, customer_form) -> dict:
     """What the new-customer fields partial needs beside the form."""
     return {
         "customer_form": customer_form,
-        "mail_fields": ["mail_street", "mail_unit", "mail_city", "mail_state", "mail_zip"],
+        "mail_fields": MAILING_FIELDS,
         # Ticked on a fresh form; on a re-rendered one, as the clerk left it.
         "mail_at_service": request.method != "POST"
         or bool(request.POST.get(MAIL_AT_SERVICE_ADDRESS)),
