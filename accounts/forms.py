@@ -1,3 +1,4 @@
+import contextlib
 from datetime import timedelta
 
 from django import forms
@@ -10,14 +11,11 @@ from accounts.models import (
     PreferredContact,
 )
 from accounts.models.customer import PremiseType
-from accounts.services import MAILING_FIELDS
+from accounts.services import MAILING_FIELDS, AccountError, premise_key_on_file, premise_lookup
 from accounts.validation import (
     format_phone,
-    normalize_house_number,
     normalize_phone,
     normalize_state,
-    normalize_street,
-    normalize_unit,
     normalize_zip,
 )
 from utilityclerk import business_day
@@ -250,9 +248,17 @@ def mailing_at_service_address(data, *, customer_prefix="customer", premise_pref
     def typed(name):
         return data.get(f"{premise_prefix}-{name}", "").strip()
 
-    # Written as the service address is kept: 9 ELM ST #2, CIBOLO.
-    house, street = normalize_house_number(typed("house_number")), normalize_street(typed("street"))
-    unit = normalize_unit(typed("unit"))
+    # Written as the service address is kept, or as the premise on file it names:
+    # "2411 n main" is mailed to 2411 N MAIN ST.
+    key = premise_lookup(
+        house_number=typed("house_number"),
+        street=typed("street"),
+        unit=typed("unit"),
+        zip_code=typed("zip_code"),
+    )
+    with contextlib.suppress(AccountError):  # two streets of that name: asked beside the street
+        key = premise_key_on_file(key)
+    house, street, unit = key["house_number"], key["street"], key["unit"]
     data[f"{customer_prefix}-mail_street"] = f"{house} {street}".strip()
     data[f"{customer_prefix}-mail_unit"] = f"#{unit}" if unit else ""
     data[f"{customer_prefix}-mail_city"] = typed("city").upper()

@@ -137,18 +137,26 @@ def premise_lookup(*, house_number: str, street: str, unit: str, zip_code: str) 
 def premise_key_on_file(key: dict) -> dict:
     """The key of the premise on file that a typed address names. A street typed without its
     type ("2411 N Main") is the one street of that name at that house number and ZIP
-    ("N MAIN ST"), when there is exactly one; otherwise the key stays as typed. Without this,
-    the address would become a second premise, and a second active water service at it."""
+    ("N MAIN ST"); with two such streets (N MAIN ST and N MAIN AVE) the clerk is asked which.
+    Without this, the address would become a second premise, and a second active water
+    service at it."""
     if street_without_type(key["street"]) != key["street"]:
         return key  # the type was typed: only that street
-    near = [
-        street
-        for street in Premise.objects.filter(
+    on_file = list(
+        Premise.objects.filter(
             house_number=key["house_number"], unit=key["unit"], zip_code=key["zip_code"]
         ).values_list("street", flat=True)
-        if street_without_type(street) == key["street"]
-    ]
-    return {**key, "street": near[0]} if len(near) == 1 else key
+    )
+    if key["street"] in on_file:
+        return key  # a street of that very name, without a type, is on file
+    near = sorted(street for street in on_file if street_without_type(street) == key["street"])
+    if len(near) > 1:
+        raise AccountError(
+            f"{key['house_number']} {key['street']} is on file as {' and as '.join(near)}: "
+            "type the street with its type (St, Ave, …).",
+            field="street",
+        )
+    return {**key, "street": near[0]} if near else key
 
 
 def find_or_create_premise(

@@ -238,6 +238,19 @@ def decide_adjustment(request, pk, decision):
 # Create and maintain -------------------------------------------------------------------
 
 
+def _premise_key_on_file(premise_form) -> dict | None:
+    """The premise key the valid form's address names, or None with the question beside the
+    street (a street without its type that names two on file)."""
+    typed = {
+        k: premise_form.cleaned_data[k] for k in ("house_number", "street", "unit", "zip_code")
+    }
+    try:
+        return services.premise_key_on_file(services.premise_lookup(**typed))
+    except AccountError as error:
+        show_on_form(premise_form, error)
+        return None
+
+
 @permission_required("accounts.add_account", raise_exception=True)
 def new_account(request):
     customer_form = CustomerForm(
@@ -255,16 +268,11 @@ def new_account(request):
         and confirm_form.is_valid()
     ):
         duplicates = queries.likely_duplicates_of(customer_form.cleaned_data)
-        premise_key = services.premise_key_on_file(
-            services.premise_lookup(
-                **{
-                    k: premise_form.cleaned_data[k]
-                    for k in ("house_number", "street", "unit", "zip_code")
-                }
-            )
-        )
-        occupied = list(queries.active_accounts_at_address(premise_key))
-        if (duplicates or occupied) and not confirm_form.cleaned_data["confirm_duplicates"]:
+        premise_key = _premise_key_on_file(premise_form)
+        occupied = list(queries.active_accounts_at_address(premise_key)) if premise_key else []
+        if premise_key is None:
+            pass  # the street's question stands beside it; nothing is saved
+        elif (duplicates or occupied) and not confirm_form.cleaned_data["confirm_duplicates"]:
             messages.warning(
                 request, "Check the possible duplicates below before creating the account."
             )

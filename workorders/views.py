@@ -21,6 +21,7 @@ from accounts.forms import (
 )
 from accounts.models import Account, AccountStatus, Customer, ServiceStatus
 from accounts.queries import likely_duplicates_of
+from accounts.services import AccountError
 from reports.pdf import pdf_response, render_pdf
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
@@ -437,7 +438,7 @@ def start(request, number=None):
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 by=request.user,
             )
-        except service_changes.ServiceChangeError as error:
+        except AccountError as error:  # ServiceChangeError, or an address to say more of
             target = premise_form if error.field in premise_form.fields else form
             show_on_form(target, error)
         else:
@@ -474,7 +475,7 @@ def stop(request, number):
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 by=request.user,
             )
-        except service_changes.ServiceChangeError as error:
+        except AccountError as error:  # ServiceChangeError, or an address to say more of
             show_on_form(form, error)
         else:
             stop_date = order.requested_for or form.cleaned_data["stop_date"]
@@ -513,7 +514,7 @@ def transfer(request, number):
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 by=request.user,
             )
-        except service_changes.ServiceChangeError as error:
+        except AccountError as error:  # ServiceChangeError, or an address to say more of
             target = premise_form if error.field in premise_form.fields else form
             show_on_form(target, error)
         else:

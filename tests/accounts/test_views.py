@@ -365,6 +365,40 @@ def test_an_address_typed_without_its_street_type_is_the_one_on_file(
     assert Account.objects.exclude(pk=on_file.pk).get().premise == on_file.premise
 
 
+def test_a_street_without_its_type_naming_two_on_file_is_asked_about(clerk_client):
+    make_account(premise=make_premise(house_number="9", street="ELM ST"))
+    make_premise(house_number="9", street="ELM AVE")
+    response = clerk_client.post("/accounts/new/", {**NEW_ACCOUNT, "premise-street": "elm"})
+    html = response.content.decode()
+    assert 'id="id_premise-street_error"' in html
+    assert "on file as ELM AVE and as ELM ST" in html
+    assert not Account.objects.exclude(premise__street="ELM ST").exists()
+    assert not Premise.objects.filter(street="ELM").exists()
+    # Even ticked through the duplicate warning.
+    clerk_client.post(
+        "/accounts/new/", {**NEW_ACCOUNT, "premise-street": "elm", "confirm_duplicates": "on"}
+    )
+    assert not Premise.objects.filter(street="ELM").exists()
+
+
+def test_the_mailing_copy_names_the_street_on_file(clerk_client):
+    on_file = make_account(premise=make_premise(house_number="9", street="ELM ST"))
+    blank_mail = {k: "" for k in NEW_ACCOUNT if k.startswith("customer-mail_")}
+    clerk_client.post(
+        "/accounts/new/",
+        {
+            **NEW_ACCOUNT,
+            **blank_mail,
+            "premise-street": "elm",
+            "mail_at_service_address": "on",
+            "confirm_duplicates": "on",
+        },
+    )
+    account = Account.objects.exclude(pk=on_file.pk).get()
+    assert account.premise == on_file.premise
+    assert account.mailing_address_lines[0] == "9 ELM ST"
+
+
 def test_a_typed_street_type_names_only_that_street(clerk_client):
     make_account(premise=make_premise(house_number="9", street="ELM ST"))
     clerk_client.post("/accounts/new/", {**NEW_ACCOUNT, "premise-street": "Elm Ave"})

@@ -250,6 +250,18 @@ def start_post(**overrides):
     return data
 
 
+def test_a_street_without_its_type_naming_two_on_file_is_asked_beside_it(clerk_client):
+    make_premise(house_number="77", street="PECAN DR")
+    make_premise(house_number="77", street="PECAN CV")
+    response = clerk_client.post(
+        "/workorders/service/start/", start_post(**{"premise-street": "pecan"})
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_premise-street_error">77 PECAN is on file as PECAN CV and as PECAN DR' in html
+    assert not Account.objects.exists() and not WorkOrder.objects.exists()
+
+
 def test_start_service_page_opens_the_account(clerk_client):
     data = start_post()
     response = clerk_client.post("/workorders/service/start/", data)
