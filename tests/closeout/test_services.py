@@ -217,15 +217,20 @@ def _verified_day(busy_session, clerk, supervisor):
     return busy_session.business_date
 
 
-def _bank_the_day(day, bag_number, supervisor, other_supervisor):
-    """The bag for a verified busy day ($40 cash, $25 in checks), prepared and counted again."""
-    deposit = services.prepare_deposit(
+def _prepare_the_bag(day, bag_number, supervisor):
+    """The bag for a verified busy day: $40 cash, $25 in checks."""
+    return services.prepare_deposit(
         business_date=day,
         bag_number=bag_number,
         cash_total=D("40.00"),
         check_total=D("25.00"),
         by=supervisor,
     )
+
+
+def _bank_the_day(day, bag_number, supervisor, other_supervisor):
+    """The bag for a verified busy day, prepared and counted again."""
+    deposit = _prepare_the_bag(day, bag_number, supervisor)
     return services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
 
 
@@ -243,13 +248,7 @@ def test_deposit_must_agree_with_the_verified_counts(
             check_total=D("25.00"),
             by=supervisor,
         )
-    deposit = services.prepare_deposit(
-        business_date=day,
-        bag_number="B-1",
-        cash_total=D("40.00"),
-        check_total=D("25.00"),
-        by=supervisor,
-    )
+    deposit = _prepare_the_bag(day, "B-1", supervisor)
     with pytest.raises(CloseoutError, match="Dual control"):
         services.verify_deposit(deposit=deposit, by=supervisor, **counted_in(deposit))
     assert (
@@ -450,13 +449,7 @@ def test_a_deposit_is_verified_by_a_second_count_that_matches(
     busy_session, clerk, supervisor, other_supervisor
 ):
     day = _verified_day(busy_session, clerk, supervisor)
-    deposit = services.prepare_deposit(
-        business_date=day,
-        bag_number="B-1",
-        cash_total=D("40.00"),
-        check_total=D("25.00"),
-        by=supervisor,
-    )
+    deposit = _prepare_the_bag(day, "B-1", supervisor)
     with pytest.raises(services.CloseoutError, match="does not match bag B-1"):
         services.verify_deposit(
             deposit=deposit, by=other_supervisor, cash_total=D("35.00"), check_total=D("25.00")
