@@ -266,13 +266,12 @@ def new_account(request):
         and customer_form.is_valid()
         and premise_form.is_valid()
         and confirm_form.is_valid()
+        # None: the street's question stands beside it, and nothing is saved.
+        and (premise_key := _premise_key_on_file(premise_form)) is not None
     ):
         duplicates = queries.likely_duplicates_of(customer_form.cleaned_data)
-        premise_key = _premise_key_on_file(premise_form)
-        occupied = list(queries.active_accounts_at_address(premise_key)) if premise_key else []
-        if premise_key is None:
-            pass  # the street's question stands beside it; nothing is saved
-        elif (duplicates or occupied) and not confirm_form.cleaned_data["confirm_duplicates"]:
+        occupied = list(queries.active_accounts_at_address(premise_key))
+        if (duplicates or occupied) and not confirm_form.cleaned_data["confirm_duplicates"]:
             messages.warning(
                 request, "Check the possible duplicates below before creating the account."
             )
