@@ -193,6 +193,18 @@ def balance_of(account_id: int, as_of: date | None = None) -> Decimal:
     return entries.aggregate(total=Sum("amount"))["total"] or ZERO
 
 
+def balance_of_account_number(number: str) -> Decimal | None:
+    """What the account with this number owes now (every posting), in one query; None when
+    no account has the number."""
+    row = (
+        Account.objects.filter(number=number)
+        .annotate(owed=Sum("ledger_entries__amount"))
+        .values_list("pk", "owed")
+        .first()
+    )
+    return None if row is None else (row[1] or ZERO)
+
+
 # Ledger --------------------------------------------------------------------------------
 
 

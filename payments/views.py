@@ -1,5 +1,7 @@
 """Thin views: permission, form, one service call, render or redirect."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Account
-from accounts.queries import aging_for_account
+from accounts.queries import aging_for_account, balance_of_account_number
 from payments import queries, services
 from payments.forms import (
     BatchControlsForm,
@@ -24,9 +26,10 @@ from payments.forms import (
     TakePaymentForm,
 )
 from payments.models import MailBatch, MailBatchItem, PaymentStatus
-from payments.tenders import PaymentError, TenderInput, allocate
+from payments.tenders import ChangeNeedsConfirmation, PaymentError, TenderInput, allocate
 from reports.pdf import pdf_response, render_pdf
 from utilityclerk import business_day
+from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
 from utilityclerk.money import ZERO, MoneyError, parse_money
 
@@ -84,6 +87,7 @@ def take(request, number):
         Account.objects.select_related("customer", "premise"),
         number="".join(ch for ch in number if ch.isdigit()),
     )
+    confirm_change = None
     if request.method == "POST":
         form = TakePaymentForm(request.POST)
         if form.is_valid():
@@ -96,7 +100,22 @@ def take(request, number):
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     channel=form.cleaned_data["channel"],
                     memo=form.cleaned_data["memo"],
+                    change_confirmed=form.cleaned_data["change_confirmed"],
                 )
+            except ChangeNeedsConfirmation as error:
+                # The same form again, carrying the change to confirm: Enter posts it.
+                data = request.POST.copy()
+                data["change_confirmed"] = f"{error.change:.2f}"
+                form = TakePaymentForm(data)
+                form.is_valid()
+                show_on_form(form, error)
+                confirm_change = error.change
+            except services.KeyAlreadyUsed as error:
+                data = request.POST.copy()
+                data["idempotency_key"] = str(uuid.uuid4())
+                form = TakePaymentForm(data)
+                form.is_valid()
+                show_on_form(form, error)
             except PaymentError as error:
                 show_on_form(form, error)
             else:
@@ -118,6 +137,7 @@ def take(request, number):
         "form": form,
         "aging": aging,
         "session": queries.open_session_for(request.user),
+        "confirm_change": confirm_change,
         "cash_only_until": cash_only if cash_only and cash_only >= today else None,
         # The full page swaps its own panel; the account page's dialog swaps #dialog-body.
         "hx_target": "#take-panel"
@@ -132,22 +152,31 @@ def take(request, number):
 def change_due(request):
     """The change due as the clerk types, computed by the same rules that post the payment.
     Only amounts come in the query string: no tender numbers or card details."""
-    change, problem = None, ""
+    change, problem, credit = None, "", None
     try:
         amount = parse_money(request.GET.get("amount"), allow_zero=False)
+        account = request.GET.get("account", "")
+        if account.isdigit():
+            # Paying more than is owed leaves a credit: said before the payment posts.
+            owed = balance_of_account_number(account)
+            if owed is not None and amount > max(owed, ZERO):
+                credit = amount - max(owed, ZERO)
         tenders = [
             TenderInput(kind=kind, amount=parse_money(request.GET[name], allow_zero=False))
             for kind, name, _ in TakePaymentForm.TENDERS
             if request.GET.get(name, "").strip()
         ]
         if tenders:
+            services.refuse_cash_above_largest_payment(tenders, Policy.current())
             change = allocate(amount, tenders).change
     except MoneyError:
         pass  # still typing
     except PaymentError as error:
         problem = str(error)
     return render(
-        request, "payments/partials/_change_due.html", {"change": change, "problem": problem}
+        request,
+        "payments/partials/_change_due.html",
+        {"change": change, "problem": problem, "credit": credit},
     )
 
 
