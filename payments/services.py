@@ -399,8 +399,17 @@ def why_not_voidable(payment: Payment, supervisor, *, today: date) -> str | None
     if payment.business_date != today:
         return "Only a payment taken today can be voided; record it as returned instead."
     if payment.session_id and payment.session.status != SessionStatus.OPEN:
-        return "The drawer it was taken in is already counted."
+        return COUNTED_DRAWER_REFUSAL
     return None
+
+
+# The money stays in the counted drawer (its count is kept as counted): the account is put
+# right instead, by an adjustment, or the customer is refunded the credit it leaves.
+COUNTED_DRAWER_REFUSAL = (
+    "The drawer it was taken in is already counted, so the payment stands in that count. "
+    "To put the account right, post an adjustment on it (a supervisor approves one above the "
+    "clerk limit); if the customer is owed the money back, refund the credit it leaves."
+)
 
 
 def is_returnable(payment: Payment) -> bool:

@@ -205,7 +205,10 @@ def payment_detail(request, receipt):
             "payment": payment,
             "today": today,
             # Offer only what would work; say why Void is not offered on a posted payment.
-            "void_refusal": services.why_not_voidable(payment, request.user, today=today),
+            "void_refusal": (
+                refusal := services.why_not_voidable(payment, request.user, today=today)
+            ),
+            "adjust_instead": refusal == services.COUNTED_DRAWER_REFUSAL,
             "returnable": services.is_returnable(payment),
         },
     )

@@ -492,5 +492,8 @@ def test_the_receipt_page_offers_only_what_would_work(supervisor_client, session
     session.save(update_fields=["status"])
     html = supervisor_client.get(f"/payments/receipts/{card_payment.receipt}/").content.decode()
     assert "Void <kbd>v</kbd>" not in html
-    assert 'id="no-void">Void: The drawer it was taken in is already counted.' in html
+    assert 'id="no-void">Void: The drawer it was taken in is already counted' in html
+    # ...and says what to do instead, offering it.
+    assert "post an adjustment on it" in html and "refund the credit it leaves" in html
+    assert f'id="adjust-instead" href="/accounts/{account.number}/adjust/"' in html
     assert "Returned (NSF)" in html
