@@ -6,6 +6,7 @@ app_name = "payments"
 
 urlpatterns = [
     path("drawer/", views.drawer, name="drawer"),
+    path("drawer/status/", views.drawer_status, name="drawer_status"),
     path("take/<str:number>/", views.take, name="take"),
     path("change-due/", views.change_due, name="change_due"),
     path("receipts/", views.lookup, name="lookup"),

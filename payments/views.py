@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.models import Account
 from accounts.queries import aging_for_account, balance_of_account_number
@@ -77,6 +77,17 @@ def drawer(request):
     return render(request, "payments/drawer.html", context)
 
 
+@permission_required("payments.add_drawersession", raise_exception=True)
+def drawer_status(request):
+    """The header's word on the clerk's drawer: open or not, and how many receipts it holds.
+    Never a total: the drawer is counted blind."""
+    return render(
+        request,
+        "payments/partials/_drawer_status.html",
+        {"session": queries.open_session_with_receipt_count(request.user)},
+    )
+
+
 # Take a payment ------------------------------------------------------------------------
 
 
@@ -120,9 +131,11 @@ def take(request, number):
                 show_on_form(form, error)
             else:
                 if request.htmx:
-                    return render(
+                    response = render(
                         request, "payments/partials/_take_done.html", {"payment": payment}
                     )
+                    # The header's drawer status counts the new receipt.
+                    return trigger_client_event(response, "paymentPosted")
                 # The payment's page is the confirmation: it heads with the receipt and status.
                 return redirect("payments:payment", receipt=payment.receipt)
         aging = aging_for_account(account.pk)

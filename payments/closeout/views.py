@@ -275,6 +275,11 @@ def verify_deposit(request, pk):
 @permission_required("closeout.close_business_day", raise_exception=True)
 @require_POST
 def close(request, day):
+    if not request.POST.get("confirm"):
+        messages.error(
+            request, "Tick 'I have checked the list' to confirm, then close the business day."
+        )
+        return redirect("closeout:day", day=day)
     try:
         services.close_day(business_date=_parse_date(day), by=request.user)
         messages.success(request, "Business day closed. New postings go to the next business day.")
@@ -334,3 +339,12 @@ def deposit_slip(request, day):
     return pdf_response(
         reports.deposit_slip_pdf(deposit, by=request.user), f"deposit-{deposit.bag_number}.pdf"
     )
+
+
+def supervisor_home(request):
+    """The supervisor's home panel (loaded after the page): drawers waiting for verification
+    and what is left before today can close."""
+    if not _may_supervise(request.user):
+        raise PermissionDenied
+    summary = queries.supervisor_summary(business_day.today())
+    return render(request, "closeout/partials/_supervisor_home.html", {"summary": summary})
