@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus, Customer, EntryKind, LedgerEntry
+from accounts.queries import balance_of, unpaid_charges
 from payments.models import (
     BatchStatus,
     Channel,
@@ -165,6 +166,10 @@ def _next_receipt_number() -> int:
         return cursor.fetchone()[0]
 
 
+def _oldest_unpaid_due_date(account_id: int):
+    return next((due for due, owed in unpaid_charges(account_id) if owed > ZERO), None)
+
+
 def _lock_for_payment(*, clerk, account_id: int, counter: bool, key: uuid.UUID):
     """Take the payment's locks in the house order and read what the rules need:
     (session id, account status, customer's cash-only date, id of a payment already posted
@@ -277,6 +282,8 @@ def take_payment(
                             f"returned payments: no checks or money orders.",
                             amount_field(kind),
                         )
+            # Under the account's lock: what it owed just before this payment.
+            balance_before = balance_of(account.pk)
             number = _next_receipt_number()
             receipt = receipt_label(number)
             entry = LedgerEntry.objects.create(
@@ -301,6 +308,12 @@ def take_payment(
                 change_given=allocation.change,
                 memo=memo[:200],
                 ledger_entry=entry,
+                balance_before=balance_before,
+                # What is still owed is due from its oldest unpaid due date (credits pay the
+                # oldest charges first); nothing left owed has no next due date.
+                next_due_date=_oldest_unpaid_due_date(account.pk)
+                if balance_before - amount > ZERO
+                else None,
             )
             Tender.objects.bulk_create(
                 Tender(

@@ -143,6 +143,11 @@ def take(request, number):
         aging = aging_for_account(account.pk)
         initial = {"amount": aging.balance} if aging.balance > ZERO else {}
         form = TakePaymentForm(initial=initial)
+        if initial:
+            # The amount due is prefilled: most customers pay it, in cash, so the clerk
+            # starts in Cash tendered (Shift+Tab reaches the amount).
+            form.fields["amount"].widget.attrs.pop("data-autofocus", None)
+            form.fields["cash_tendered"].widget.attrs["data-autofocus"] = True
     today = business_day.today()
     cash_only = account.customer.cash_only_until
     context = {
@@ -229,19 +234,32 @@ def payment_detail(request, receipt):
 
 @permission_required("payments.view_payment", raise_exception=True)
 def receipt_page(request, receipt):
-    """The receipt as printed on the counter's 80 mm printer. Every showing counts as a print:
-    the first is the original, later ones say REPRINT."""
+    """The receipt as printed on the counter's 80 mm printer. Looking at it is not printing
+    it: only Print (receipt_printed) counts a copy."""
     payment = _payment_or_404(receipt)
-    services.print_receipt(payment=payment, by=request.user)
     return render(
         request,
         "payments/receipt.html",
-        {"payment": payment, "utility_address": settings.UTILITY_ADDRESS},
+        {"payment": payment, "utility_address": settings.UTILITY_ADDRESS, "printing": False},
     )
 
 
 @permission_required("payments.view_payment", raise_exception=True)
+@require_POST
+def receipt_printed(request, receipt):
+    """Print pressed: count the copy (the first is the original, later ones say REPRINT) and
+    answer with the receipt as this copy prints; the page then opens the print dialog."""
+    payment = _payment_or_404(receipt)
+    services.print_receipt(payment=payment, by=request.user)
+    context = {"payment": payment, "utility_address": settings.UTILITY_ADDRESS, "printing": True}
+    if request.htmx:
+        return render(request, "payments/partials/_receipt_body.html", context)
+    return render(request, "payments/receipt.html", context)
+
+
+@permission_required("payments.view_payment", raise_exception=True)
 def receipt_pdf(request, receipt):
+    """A PDF of the receipt is a copy made on purpose: it counts as a print."""
     payment = _payment_or_404(receipt)
     services.print_receipt(payment=payment, by=request.user)
     pdf = render_pdf("payments/pdf/receipt.html", {"payment": payment}, generated_by=request.user)

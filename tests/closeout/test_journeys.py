@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def take_payment(page, fields):
     page.keyboard.press("p")
     dialog = page.locator("#dialog")
-    expect(page.get_by_label("Payment amount")).to_be_focused()
+    expect(page.get_by_label("Cash tendered")).to_be_focused()
     for label, value in fields.items():
         page.get_by_label(label).fill(value)
     page.get_by_label("Payment amount").press("Enter")
