@@ -24,6 +24,7 @@ from accounts.models import Account, AdjustmentRequest, AdjustmentRequestStatus,
 from accounts.services import MAILING_FIELDS, AccountError
 from accounts.validation import as_typed
 from utilityclerk import audit, business_day
+from utilityclerk.cards import CARD_NUMBER_REFUSED, contains_card_number
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
 from utilityclerk.money import format_money
@@ -49,8 +50,12 @@ def _redirect_to_account(request, account: Account):
 @view_accounts
 def search(request):
     query = as_typed(request.GET.get("q", "")[:100])
-    outcome = queries.search(query)
-    hits = extensions.search_other_records(query) if len(query) >= 2 else []
+    if contains_card_number(query):
+        # Refused, not searched, and not echoed back into the page.
+        outcome, hits, query = queries.SearchOutcome([], CARD_NUMBER_REFUSED), [], ""
+    else:
+        outcome = queries.search(query)
+        hits = extensions.search_other_records(query) if len(query) >= 2 else []
     context = {"search_query": query, "outcome": outcome, "hits": hits}
     if request.htmx and not request.htmx.boosted:
         return render(request, "accounts/partials/_search_results.html", context)

@@ -53,7 +53,7 @@ def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(
             "Payment amount": "30.00",
             "Card amount": "30",
             "Card last 4": "4242",
-            "Authorisation code": "OK7",
+            "Authorization code": "OK7",
         },
     )
 
