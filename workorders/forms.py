@@ -176,6 +176,9 @@ class CompleteForm(forms.Form):
         ),
     )
     rollover = forms.BooleanField(required=False, label="Meter rolled over (read is past 9999…)")
+    high_read_checked = forms.BooleanField(
+        required=False, label="I checked the dials: this high read is right"
+    )
     done_on = DateField(label="Done on", widget=DATE)
     notes = forms.CharField(
         required=False, max_length=2000, label="Notes", widget=forms.Textarea(attrs={"rows": 3})

@@ -283,6 +283,7 @@ def _complete(request, order, form) -> bool:
             order=order,
             read=data["read"],
             rollover=data["rollover"],
+            high_read_checked=data["high_read_checked"],
             notes=data["notes"],
             cost=data["cost"],
             done_on=data["done_on"],
@@ -351,6 +352,7 @@ def _field_context(order, form=None):
     return {
         "order": order,
         "previous_read": queries.previous_read(order),
+        "service_point": services.service_point_for(order),
         "form": form or CompleteForm(),
     }
 

@@ -231,6 +231,9 @@ class ServicePoint(models.Model):
     premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="service_points")
     utility = models.CharField(max_length=12)
     meter_number = models.CharField(max_length=30, blank=True)
+    meter_location = models.CharField(
+        max_length=120, blank=True, help_text="Where the crew finds the meter: left of the drive…"
+    )
 
     class Meta:
         constraints = [

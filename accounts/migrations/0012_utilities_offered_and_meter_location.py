@@ -52,5 +52,10 @@ class Migration(migrations.Migration):
                 'ordering': ['id'],
             },
         ),
+        migrations.AddField(
+            model_name='servicepoint',
+            name='meter_location',
+            field=models.CharField(blank=True, help_text='Where the crew finds the meter: left of the drive…', max_length=120),
+        ),
         migrations.RunPython(seed, migrations.RunPython.noop),
     ]
