@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from payments.models import Drawer
 from tests.a11y import assert_accessible
-from tests.factories import make_account, make_customer, post_bill
+from tests.factories import make_account, make_customer, make_user, post_bill
 from utilityclerk import business_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -66,3 +66,21 @@ def test_supervisor_and_field_screens_pass_axe(page, sign_in, supervisor):
     assert_accessible(page, "day board")
     page.goto("/accounts/adjustments/")
     assert_accessible(page, "adjustment queue")
+
+
+def test_the_field_tablet_passes_axe(page, sign_in, clerk):
+    from tests.workorders.helpers import start
+    from workorders import services
+    from workorders.models import Crew, CrewMember
+
+    crew = Crew.objects.create(name="North crew")
+    field = make_user("field", role="Field")
+    CrewMember.objects.create(crew=crew, user=field)
+    order = start(clerk).order
+    services.schedule_work_order(order=order, crew=crew, by=clerk)
+    page.set_viewport_size({"width": 1024, "height": 768})
+    sign_in(field)
+    assert_accessible(page, "field list")
+    page.goto(f"/workorders/field/{order.number}/")
+    page.screenshot(path="/tmp/field-order.png", full_page=True)
+    assert_accessible(page, "field order")
