@@ -145,15 +145,13 @@ class DateTimeField(forms.DateTimeField):
     def validate(self, value):
         super().validate(value)
         if value:
-            check_date(
-                timezone.localtime(value).date(), earliest=self.earliest, latest=self.latest
-            )
+            check_date(timezone.localtime(value).date(), earliest=self.earliest, latest=self.latest)
 
 
 # Digits and text as they come in ------------------------------------------------------
 #
-# A phone typed on an Arabic keyboard, (٢١٠) ٥٥٥-٠١٢٣, or full-width on a Japanese one,
-# (２１０), means the digits 210: where a field means digits they are written ASCII before
+# A phone typed on an Arabic keyboard (Arabic-Indic digits) or full-width on a Japanese one
+# means the same ten digits: where a field means digits they are written ASCII before
 # anything is stored or searched. Where a field means ASCII letters and digits (an
 # authorisation code) anything else is refused.
 

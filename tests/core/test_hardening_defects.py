@@ -4,7 +4,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 
 from payments import services as payment_services
 from payments.closeout.models import BankDeposit
@@ -61,9 +60,7 @@ def test_verify_page_of_a_drawer_not_yet_counted(supervisor_client, open_session
     assert response.status_code in (200, 302)
 
 
-def test_verify_post_on_a_drawer_not_yet_counted_changes_nothing(
-    supervisor_client, open_session
-):
+def test_verify_post_on_a_drawer_not_yet_counted_changes_nothing(supervisor_client, open_session):
     response = supervisor_client.post(
         f"/closeout/sessions/{open_session.pk}/verify/", {"note": "ok"}, follow=True
     )
@@ -149,8 +146,6 @@ def test_a_contact_from_last_week_is_taken(clerk_client):
 def test_a_follow_up_years_ahead_is_refused(clerk_client):
     from accounts.models import Contact
 
-    response = clerk_client.post(
-        "/contacts/new/", _contact(follow_up_on="2199-12-31")
-    )
+    response = clerk_client.post("/contacts/new/", _contact(follow_up_on="2199-12-31"))
     assert response.status_code == 200
     assert not Contact.objects.exists()
