@@ -40,6 +40,7 @@ class MoneyField(forms.Field):
             return None
         if isinstance(value, Decimal):
             return value
+        value = ascii_digits(value)
         if len(value) > self.MAX_TYPED_LENGTH:
             raise forms.ValidationError("That amount is too long.", code="money")
         maximum = self.maximum() if callable(self.maximum) else self.maximum

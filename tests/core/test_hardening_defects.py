@@ -149,3 +149,187 @@ def test_a_follow_up_years_ahead_is_refused(clerk_client):
     response = clerk_client.post("/contacts/new/", _contact(follow_up_on="2199-12-31"))
     assert response.status_code == 200
     assert not Contact.objects.exists()
+
+
+# Digits of any script, where a digit is meant -------------------------------------------
+
+ARABIC_PHONE = "(\u0662\u0661\u0660) \u0665\u0665\u0665-\u0660\u0661\u0662\u0663"  # (210) 555-0123
+FULL_WIDTH_4242 = "\uff14\uff12\uff14\uff12"
+
+
+def test_a_phone_in_arabic_indic_digits_is_stored_in_ascii():
+    from accounts.forms import CustomerForm
+    from accounts.models import Customer
+
+    customer = Customer(first_name="Ana", last_name="Ruiz")
+    form = CustomerForm(
+        {
+            "kind": "person",
+            "customer_class": "residential",
+            "first_name": "Ana",
+            "last_name": "Ruiz",
+            "phone": ARABIC_PHONE,
+            "preferred_contact": "phone",
+            "language": "en",
+            "mail_street": "1 OAK ST",
+            "mail_city": "CIBOLO",
+            "mail_state": "TX",
+            "mail_zip": "\u0667\u0668\u0661\u0660\u0668",
+        },
+        instance=customer,
+    )
+    form.is_valid()
+    assert form.cleaned_data.get("phone") == "2105550123", form.errors
+    assert form.cleaned_data.get("mail_zip") == "78108", form.errors
+
+
+def test_a_phone_typed_in_arabic_indic_digits_finds_the_customer(clerk_client):
+    from tests.factories import make_customer
+
+    account = make_account(customer=make_customer(phone="2105550123"))
+    response = clerk_client.get("/search/", {"q": ARABIC_PHONE})
+    assert account.number.encode() in response.content or (
+        response.status_code == 302 and account.number in response["Location"]
+    )
+
+
+def test_a_house_number_and_zip_in_other_digits_are_ascii():
+    from accounts.forms import PremiseForm
+
+    form = PremiseForm(
+        {
+            "house_number": "\u0661\u0662\u0663",
+            "street": "OAK ST",
+            "city": "CIBOLO",
+            "state": "TX",
+            "zip_code": "\uff17\uff18\uff11\uff10\uff18",
+            "premise_type": "single_family",
+        }
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["house_number"] == "123"
+    assert form.cleaned_data["zip_code"] == "78108"
+
+
+def _card_form(**card):
+    from payments.forms import TakePaymentForm
+
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    data.update(
+        {
+            "amount": "30.00",
+            "channel": "counter",
+            "card_amount": "30.00",
+            "idempotency_key": str(uuid.uuid4()),
+            **card,
+        }
+    )
+    return TakePaymentForm(data)
+
+
+def test_card_last_four_in_full_width_digits_is_stored_in_ascii():
+    form = _card_form(card_last4=FULL_WIDTH_4242, card_auth_code="A1B2C3")
+    assert form.is_valid(), form.errors
+    assert form.tenders()[0].card_last4 == "4242"
+
+
+@pytest.mark.parametrize("code", ["\u00c4\u00d6\u00dc", "A1\u00df2", "\u0661\u0662X"])
+def test_an_authorisation_code_is_ascii_letters_and_digits(code):
+    form = _card_form(card_last4="4242", card_auth_code=code)
+    if code.startswith("\u0661"):
+        assert form.is_valid(), form.errors
+        assert form.tenders()[0].card_auth_code == "12X"
+    else:
+        assert not form.is_valid()
+        assert "card_auth_code" in form.errors
+
+
+def test_counts_controls_reads_and_ids_read_digits_of_any_script(clerk):
+    from payments.closeout.forms import CountForm
+    from payments.forms import BatchControlsForm
+    from workorders.forms import CompleteForm
+
+    controls = BatchControlsForm({"control_count": "\u0661\u0662", "control_total": "\uff15.00"})
+    assert controls.is_valid(), controls.errors
+    assert controls.cleaned_data["control_count"] == 12
+    count = CountForm({"check_count": "\u0663", "idempotency_key": str(uuid.uuid4())})
+    count.is_valid()
+    assert count.cleaned_data["check_count"] == 3
+    complete = CompleteForm({"read": "\u0661\u0660\u0662\u0663\u0664", "done_on": "2026-01-05"})
+    complete.is_valid()
+    assert str(complete.cleaned_data["read"]) == "10234"
+    from accounts.contacts.forms import ReassignForm
+
+    reassign = ReassignForm({"owner": ascii_to_arabic(str(clerk.pk))})
+    assert reassign.is_valid(), reassign.errors
+    assert reassign.cleaned_data["owner"] == clerk
+
+
+def ascii_to_arabic(digits: str) -> str:
+    return "".join(chr(0x0660 + int(d)) for d in digits)
+
+
+# Control characters and bidi overrides ---------------------------------------------------
+
+HOSTILE = "Ma\x01ria\x1b[31m \u202eJohn\x7fson\u2066\u0085"
+
+
+def test_control_characters_are_taken_out_of_a_note(clerk_client):
+    from accounts.models import AccountNote
+
+    account = make_account()
+    clerk_client.post(f"/accounts/{account.number}/notes/add/", {"text": f"Line one\n{HOSTILE}"})
+    assert AccountNote.objects.get().text == "Line one\nMaria[31m Johnson"
+
+
+def test_control_characters_are_taken_out_of_a_contact(clerk_client):
+    from accounts.models import Contact
+
+    clerk_client.post("/contacts/new/", _contact(party_name=HOSTILE, notes=f"a\tb\r\n{HOSTILE}"))
+    contact = Contact.objects.get()
+    assert contact.party_name == "Maria[31m Johnson"
+    assert contact.notes == "a\tb\r\nMaria[31m Johnson"
+
+
+def test_control_characters_are_taken_out_of_a_search(clerk_client):
+    response = clerk_client.get("/search/", {"q": "\u202e\x1bsmith"})
+    assert response.status_code in (200, 302)
+    assert "\u202e".encode() not in response.content
+
+
+def test_a_customer_name_keeps_its_accents_and_loses_its_controls(clerk_client):
+    from tests.factories import make_customer
+
+    customer = make_customer()
+    account = make_account(customer=customer)
+    data = {
+        "kind": "person",
+        "customer_class": customer.customer_class,
+        "first_name": "Jos\u00e9\x1b",
+        "last_name": "N\u00fa\u00f1ez\u202e",
+        "phone": "(210) 555-0100",
+        "preferred_contact": "mail",
+        "language": customer.language or "en",
+        "mail_street": "1 OAK ST",
+        "mail_city": "CIBOLO",
+        "mail_state": "TX",
+        "mail_zip": "78108",
+    }
+    clerk_client.post(f"/accounts/customers/{customer.pk}/edit/", data)
+    customer.refresh_from_db()
+    assert (customer.first_name, customer.last_name) == ("Jos\u00e9", "N\u00fa\u00f1ez"), account
+
+
+# Permissions -----------------------------------------------------------------------------
+
+
+def test_an_admin_cannot_add_notes_to_an_account(client, admin_user):
+    from accounts.models import AccountNote
+
+    account = make_account()
+    client.force_login(admin_user)
+    response = client.post(f"/accounts/{account.number}/notes/add/", {"text": "hello"})
+    assert response.status_code == 403
+    assert not AccountNote.objects.exists()
