@@ -40,8 +40,8 @@ from accounts.validation import (
     normalize_street,
     phone_digits,
 )
-from utilityclerk.forms import ascii_digits
 from utilityclerk import business_day
+from utilityclerk.forms import ascii_digits
 from utilityclerk.money import ZERO
 
 # Aging ---------------------------------------------------------------------------------

@@ -212,9 +212,9 @@ def test_a_house_number_and_zip_in_other_digits_are_ascii():
 
 
 def _card_form(**card):
-    from payments.forms import TakePaymentForm
-
     from django.http import QueryDict
+
+    from payments.forms import TakePaymentForm
 
     data = QueryDict(mutable=True)
     data.update(
