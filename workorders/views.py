@@ -38,7 +38,7 @@ from workorders.forms import (
     StopServiceForm,
     TransferForm,
 )
-from workorders.models import CrewMember, WorkOrder
+from workorders.models import CrewMember, WorkOrder, WorkOrderStatus
 from workorders.services import WorkOrderError
 
 view_orders = permission_required("workorders.view_workorder", raise_exception=True)
@@ -143,6 +143,8 @@ def bulk(request):
         )
     for number, why in outcome.skipped:
         messages.warning(request, f"{number} skipped: {why}")
+    if not outcome.done and not outcome.skipped:
+        messages.error(request, f"None of the ticked orders could be {verb}: reload the board.")
     return _redirect(request, back)
 
 
@@ -246,6 +248,10 @@ def send_back(request, number):
             messages.success(request, f"{order.number} is back on the schedule.")
             return _redirect(request, reverse("workorders:detail", args=[order.number]))
         except WorkOrderError as error:
+            if order.status != WorkOrderStatus.DISPATCHED:
+                # The send-back form shows only on a dispatched order: say it above the page.
+                messages.error(request, str(error))
+                return _redirect(request, reverse("workorders:detail", args=[order.number]))
             show_on_form(form, error)
     order = queries.order_detail(order.pk)
     return render(

@@ -263,6 +263,10 @@ def prepare_deposit(request, business_date):
                 business_date=business_date, by=request.user, **form.cleaned_data
             )
         except CloseoutError as error:
+            if BankDeposit.objects.filter(business_date=business_date).exists():
+                # The board shows the bag, not the deposit form: the error goes above it.
+                messages.error(request, str(error))
+                return redirect("closeout:day", day=day)
             show_on_form(form, error)
         else:
             messages.success(request, "Deposit prepared. Another supervisor verifies it.")

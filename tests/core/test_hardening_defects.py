@@ -333,3 +333,78 @@ def test_an_admin_cannot_add_notes_to_an_account(client, admin_user):
     response = client.post(f"/accounts/{account.number}/notes/add/", {"text": "hello"})
     assert response.status_code == 403
     assert not AccountNote.objects.exists()
+
+
+# Silent refusals get a message ------------------------------------------------------------
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def test_an_adjustment_with_a_bad_form_key_says_so(clerk_client):
+    from accounts.models import LedgerEntry
+
+    account = make_account()
+    before = LedgerEntry.objects.count()
+    response = clerk_client.post(
+        f"/accounts/{account.number}/adjust/",
+        {
+            "direction": "credit",
+            "amount": "5.00",
+            "reason_code": "leak_credit",
+            "memo": "Leak",
+            "idempotency_key": "not-a-key",
+        },
+    )
+    assert LedgerEntry.objects.count() == before
+    assert b"This form has expired; open it again." in response.content
+
+
+def test_a_send_back_of_an_open_order_says_so(clerk, supervisor_client):
+    from tests.workorders.helpers import start
+
+    order = start(clerk).order
+    response = supervisor_client.post(
+        f"/workorders/{order.number}/send-back/", {"note": "Dog in yard"}, follow=True
+    )
+    order.refresh_from_db()
+    assert order.status == "open"
+    assert b"is not out with a crew; nothing to send back." in response.content
+
+
+def test_a_bulk_action_with_no_order_that_exists_says_so(supervisor_client):
+    from workorders.models import Crew
+
+    crew = Crew.objects.create(name="North")
+    response = supervisor_client.post(
+        "/workorders/bulk/",
+        {"action": "dispatch", "orders": ["99999999"], "crew": crew.pk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert _messages(response), "a bulk action that did nothing must say so"
+
+
+def test_a_second_deposit_for_a_day_says_so(supervisor_client, supervisor):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from payments.closeout.models import BankDeposit
+
+    day = business_day.today() - timedelta(days=1)
+    BankDeposit.objects.create(
+        business_date=day,
+        bag_number="B1",
+        cash_total=Decimal("0.00"),
+        check_total=Decimal("0.00"),
+        item_count=0,
+        prepared_by=supervisor,
+    )
+    response = supervisor_client.post(
+        f"/closeout/day/{day.isoformat()}/deposit/",
+        {"bag_number": "B2", "cash_total": "0.00", "check_total": "0.00"},
+        follow=True,
+    )
+    assert BankDeposit.objects.count() == 1
+    assert b"prepared already" in response.content
