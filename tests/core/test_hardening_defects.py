@@ -408,3 +408,29 @@ def test_a_second_deposit_for_a_day_says_so(supervisor_client, supervisor):
     )
     assert BankDeposit.objects.count() == 1
     assert b"prepared already" in response.content
+
+
+# Headers and probes ------------------------------------------------------------------------
+
+SECURITY_HEADERS = [
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Content-Security-Policy",
+    "Cross-Origin-Opener-Policy",
+]
+
+
+@pytest.mark.parametrize("redirect", [False, True])
+def test_an_unknown_host_is_refused_with_the_security_headers(client, settings, redirect):
+    settings.SECURE_SSL_REDIRECT = redirect
+    response = client.get("/healthz", headers={"host": "evil.example"})
+    assert response.status_code == 400
+    for header in SECURITY_HEADERS:
+        assert header in response, header
+
+
+def test_healthz_answers_plain_http_when_https_is_enforced(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/").status_code == 301

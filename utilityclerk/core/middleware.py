@@ -3,9 +3,11 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, QueryDict
 from django.template.loader import render_to_string
+from django.utils.csp import CSP, build_policy
 
 from utilityclerk.forms import clean_text
 from utilityclerk.request_context import RequestContext, current_request
@@ -150,3 +152,28 @@ def _cleaned(query: QueryDict) -> QueryDict:
         query.setlist(key, [clean_text(v) for v in query.getlist(key)])
     query._mutable = False
     return query
+
+
+class SecurityHeadersEverywhereMiddleware:
+    """The outermost middleware: every response carries the security headers, also one made
+    from an exception raised inside another middleware. A request with an unknown Host is
+    refused inside SecurityMiddleware itself (its HTTPS redirect reads the host), so
+    that 400 would otherwise leave without a single header. Headers already set stay."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        headers = {
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": settings.X_FRAME_OPTIONS,
+            "Referrer-Policy": settings.SECURE_REFERRER_POLICY,
+            "Cross-Origin-Opener-Policy": settings.SECURE_CROSS_ORIGIN_OPENER_POLICY,
+        }
+        if settings.SECURE_CSP:
+            headers[str(CSP.HEADER_ENFORCE)] = build_policy(settings.SECURE_CSP)
+        for name, value in headers.items():
+            if value and name not in response:
+                response[name] = value
+        return response
