@@ -25,6 +25,7 @@ from accounts.services import AccountError
 from reports.pdf import pdf_response, render_pdf
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
+from utilityclerk.roles import any_permission_required
 from workorders import queries, services
 from workorders.forms import (
     AssignForm,
@@ -314,6 +315,7 @@ def _complete(request, order, form) -> bool:
     return True
 
 
+@any_permission_required("workorders.complete_workorder", "workorders.complete_own_crew_orders")
 @require_POST
 def complete(request, number):
     """Clerks complete any order (a vendor phoning in); crew members only their crew's."""

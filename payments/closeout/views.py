@@ -23,10 +23,16 @@ from payments.models import DrawerSession, SessionStatus
 from reports.pdf import pdf_response
 from utilityclerk import business_day
 from utilityclerk.errors import show_on_form
+from utilityclerk.roles import any_permission_required
 
 
 def _may_supervise(user) -> bool:
     return user.has_perm("closeout.close_business_day") or user.has_perm("core.reopen_business_day")
+
+
+# Checked before anything is looked up: a role without them learns nothing of what exists.
+own_or_any_drawer = any_permission_required("closeout.add_drawercount", "closeout.verify_drawer")
+day_board_roles = any_permission_required("closeout.close_business_day", "core.reopen_business_day")
 
 
 def _session_for(request, pk) -> DrawerSession:
@@ -135,6 +141,7 @@ def _session_context(request, session, **extra):
     }
 
 
+@own_or_any_drawer
 def session_detail(request, pk):
     session = _session_for(request, pk)
     if session.status == SessionStatus.OPEN and session.opened_by_id == request.user.pk:
@@ -143,6 +150,7 @@ def session_detail(request, pk):
     return render(request, "closeout/session.html", _session_context(request, session))
 
 
+@permission_required("closeout.add_drawercount", raise_exception=True)
 @require_POST
 def explain(request, pk):
     session = _session_for(request, pk)
@@ -223,6 +231,7 @@ def verify(request, pk):
     return render(request, "closeout/verify.html", context)
 
 
+@day_board_roles
 @_business_day_in_url
 def day_board(request, business_date):
     if not _may_supervise(request.user):
@@ -327,6 +336,7 @@ def reopen(request, business_date):
 # Reports -------------------------------------------------------------------------------
 
 
+@own_or_any_drawer
 def session_report(request, pk):
     session = _session_for(request, pk)
     if session.status == SessionStatus.OPEN:
@@ -336,6 +346,7 @@ def session_report(request, pk):
     )
 
 
+@day_board_roles
 @_business_day_in_url
 def daily_report(request, business_date):
     if not _may_supervise(request.user):
@@ -345,6 +356,7 @@ def daily_report(request, business_date):
     )
 
 
+@day_board_roles
 @_business_day_in_url
 def deposit_slip(request, business_date):
     if not _may_supervise(request.user):
