@@ -33,7 +33,8 @@ class Command(BaseCommand):
             try:
                 day = parse_day(options["day"])
             except Exception as error:
-                raise CommandError(f"--day: {' '.join(getattr(error, 'messages', [str(error)]))}")
+                message = " ".join(getattr(error, "messages", [str(error)]))
+                raise CommandError(f"--day: {message}") from error
         if options["test_database"]:
             connection = connections[options["database"]]
             connection.close()
