@@ -4,7 +4,7 @@ from django.contrib.auth import authenticate
 from payments.closeout.models import DENOMINATIONS
 from payments.closeout.services import CountInput
 from utilityclerk.core import services as login_services
-from utilityclerk.forms import IdempotencyKeyField, MoneyField
+from utilityclerk.forms import IdempotencyKeyField, IntegerField, MoneyField
 
 
 def denomination_field_name(value) -> str:
@@ -14,10 +14,10 @@ def denomination_field_name(value) -> str:
 MOST_ITEMS = 10_000  # more checks or slips than any drawer holds in a day: a slip of the keys
 
 
-def _item_count(label: str, what: str) -> forms.IntegerField:
+def _item_count(label: str, what: str) -> IntegerField:
     # Blank and required, never prefilled with 0: a count that forgot the checks must not
     # submit as "no checks". A 0 is typed on purpose.
-    return forms.IntegerField(
+    return IntegerField(
         label=label,
         min_value=0,
         max_value=MOST_ITEMS,
@@ -53,7 +53,7 @@ class CountForm(forms.Form):
         super().__init__(*args, **kwargs)
         denominations = {}
         for value, label in DENOMINATIONS:
-            denominations[denomination_field_name(value)] = forms.IntegerField(
+            denominations[denomination_field_name(value)] = IntegerField(
                 label=label,
                 min_value=0,
                 max_value=100_000,
