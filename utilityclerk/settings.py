@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "workorders",
     "reports",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "utilityclerk.core.middleware.IdleSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -141,6 +144,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "utilityclerk.core.signin.client_ip"
 AXES_LOCKOUT_CALLABLE = "utilityclerk.core.signin.lockout_response"
+# Supervisors and admins sign in with a code from an authenticator app as well (TOTP,
+# django-otp); the first sign-in after this is on enrols the app.
+SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", False)
+OTP_TOTP_ISSUER = UTILITY_NAME
 
 # Idle sign-out: the session lives this long after the last request (IdleSessionMiddleware
 # renews it at most once a minute).

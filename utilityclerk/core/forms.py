@@ -45,3 +45,21 @@ class AdminLockoutAuthenticationForm(LockoutAuthenticationForm, AdminAuthenticat
     """The admin's sign-in: staff only, with the same lock-out."""
 
     error_messages = {**AdminAuthenticationForm.error_messages, "locked_out": LOCKED_OUT}
+
+
+class SecondFactorForm(forms.Form):
+    token = forms.CharField(
+        label="Code from your authenticator app",
+        min_length=6,
+        max_length=6,
+        help_text="Six digits; a new code every 30 seconds.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self):
+        token = "".join(self.cleaned_data["token"].split())
+        if not (token.isascii() and token.isdigit()):
+            raise forms.ValidationError("The code is six digits, like 123456.")
+        return token
