@@ -21,4 +21,5 @@ urlpatterns = [
     path("workorders/", include("workorders.urls")),
     path("payments/", include("payments.urls")),
     path("closeout/", include("payments.closeout.urls")),
+    path("runs/", include("utilityclerk.runs.urls")),
 ]
