@@ -1,9 +1,8 @@
 from django import forms
-from django.contrib.auth import authenticate
 
 from payments.closeout.models import DENOMINATIONS
 from payments.closeout.services import CountInput
-from utilityclerk.core import services as login_services
+from utilityclerk.core import signin
 from utilityclerk.forms import IdempotencyKeyField, IntegerField, MoneyField
 
 
@@ -132,24 +131,19 @@ class CashDropForm(forms.Form):
         if username and password:
             # The witness signs in here: the same lock-out as the sign-in page, or this box
             # would be a way to guess a supervisor's password without limit.
-            if login_services.is_locked_out(username):
+            checked = signin.check_password(self.request, username=username, password=password)
+            witness = checked.user
+            if checked.locked_out:
                 self.add_error(
                     "witness_password",
                     "Too many failed sign-ins for this user: try again later, or ask another "
                     "supervisor to witness.",
                 )
                 return data
-            witness = authenticate(self.request, username=username, password=password)
             if witness is None:
-                login_services.record_login_failure(
-                    username=username,
-                    ip_address=self.request.META.get("REMOTE_ADDR") if self.request else None,
-                )
                 self.add_error(
                     "witness_password", "The witness's username or password is not right."
                 )
-            else:
-                login_services.clear_login_failures(username=username)
             data["witness"] = witness
         return data
 
