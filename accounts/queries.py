@@ -41,6 +41,7 @@ from accounts.validation import (
     phone_digits,
 )
 from utilityclerk import business_day
+from utilityclerk.forms import ascii_digits
 from utilityclerk.money import ZERO
 
 # Aging ---------------------------------------------------------------------------------
@@ -469,7 +470,7 @@ def _result(account: Account, matched: str) -> SearchResult:
 def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
     """One box for everything. Exact account-number and phone matches come first, then
     e-mail, address and (typo-tolerant) name matches, best first."""
-    query = as_typed(query)
+    query = as_typed(ascii_digits(query))
     if len(query) < 2:
         return SearchOutcome([])
     results: list[SearchResult] = []

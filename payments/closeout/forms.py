@@ -1,10 +1,9 @@
 from django import forms
-from django.contrib.auth import authenticate
 
 from payments.closeout.models import DENOMINATIONS
 from payments.closeout.services import CountInput
-from utilityclerk.core import services as login_services
-from utilityclerk.forms import IdempotencyKeyField, MoneyField
+from utilityclerk.core import signin
+from utilityclerk.forms import IdempotencyKeyField, IntegerField, MoneyField
 
 
 def denomination_field_name(value) -> str:
@@ -14,10 +13,10 @@ def denomination_field_name(value) -> str:
 MOST_ITEMS = 10_000  # more checks or slips than any drawer holds in a day: a slip of the keys
 
 
-def _item_count(label: str, what: str) -> forms.IntegerField:
+def _item_count(label: str, what: str) -> IntegerField:
     # Blank and required, never prefilled with 0: a count that forgot the checks must not
     # submit as "no checks". A 0 is typed on purpose.
-    return forms.IntegerField(
+    return IntegerField(
         label=label,
         min_value=0,
         max_value=MOST_ITEMS,
@@ -53,7 +52,7 @@ class CountForm(forms.Form):
         super().__init__(*args, **kwargs)
         denominations = {}
         for value, label in DENOMINATIONS:
-            denominations[denomination_field_name(value)] = forms.IntegerField(
+            denominations[denomination_field_name(value)] = IntegerField(
                 label=label,
                 min_value=0,
                 max_value=100_000,
@@ -132,24 +131,19 @@ class CashDropForm(forms.Form):
         if username and password:
             # The witness signs in here: the same lock-out as the sign-in page, or this box
             # would be a way to guess a supervisor's password without limit.
-            if login_services.is_locked_out(username):
+            checked = signin.check_password(self.request, username=username, password=password)
+            witness = checked.user
+            if checked.locked_out:
                 self.add_error(
                     "witness_password",
                     "Too many failed sign-ins for this user: try again later, or ask another "
                     "supervisor to witness.",
                 )
                 return data
-            witness = authenticate(self.request, username=username, password=password)
             if witness is None:
-                login_services.record_login_failure(
-                    username=username,
-                    ip_address=self.request.META.get("REMOTE_ADDR") if self.request else None,
-                )
                 self.add_error(
                     "witness_password", "The witness's username or password is not right."
                 )
-            else:
-                login_services.clear_login_failures(username=username)
             data["witness"] = witness
         return data
 
