@@ -345,7 +345,15 @@ def test_a_pdf_name_keeps_only_safe_characters():
     from reports.pdf import pdf_response
 
     response = pdf_response(b"%PDF", 'deposit-<b>BAG "7"</b>.pdf')
-    assert response["Content-Disposition"] == 'inline; filename="deposit-b-BAG-7-b-.pdf"'
+    assert response["Content-Disposition"] == r'inline; filename="deposit-<b>BAG \"7\"<-b>.pdf"'
+    response = pdf_response(b"%PDF", "../statement\r\nSet-Cookie: x.pdf", inline=False)
+    assert (
+        response["Content-Disposition"] == 'attachment; filename="..-statement-Set-Cookie: x.pdf"'
+    )
+    response = pdf_response(b"%PDF", "statement-Núñez.pdf")
+    assert response["Content-Disposition"] == (
+        "inline; filename*=utf-8''statement-N%C3%BA%C3%B1ez.pdf"
+    )
 
 
 def test_a_receipt_taken_after_the_close_says_the_day_it_is_posted_to(
