@@ -20,7 +20,13 @@ from accounts.validation import (
 )
 from utilityclerk import business_day
 from utilityclerk.core.models import Policy
-from utilityclerk.forms import AmountInput, DateField, IdempotencyKeyField, MoneyField
+from utilityclerk.forms import (
+    AmountInput,
+    DateField,
+    IdempotencyKeyField,
+    MoneyField,
+    ascii_digits,
+)
 
 
 class MailingAddressMixin:
@@ -149,7 +155,7 @@ class CustomerForm(MailingAddressMixin, forms.ModelForm):
 
 class PremiseAddressMixin:
     def clean_house_number(self):
-        value = self.cleaned_data["house_number"].strip()
+        value = ascii_digits(self.cleaned_data["house_number"]).strip()
         if not value[:1].isdigit():
             raise ValidationError("A house number starts with a digit, like 123 or 123A.")
         return value

@@ -12,6 +12,7 @@ from accounts.usps_pub28 import (
     SUFFIX_NAMES,
     UNIT_DESIGNATORS,
 )
+from utilityclerk.forms import ascii_digits
 
 US_STATES = {
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
@@ -25,7 +26,7 @@ _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 
 def phone_digits(text: str) -> str:
     """The ten digits of a US phone number typed any way: (210) 555-0100, 210.555.0100, +1 ..."""
-    digits = re.sub(r"\D", "", text or "")
+    digits = re.sub(r"\D", "", ascii_digits(text or ""))
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     return digits
@@ -47,7 +48,7 @@ def format_phone(digits: str) -> str:
 
 
 def normalize_zip(text: str) -> str:
-    value = (text or "").strip()
+    value = ascii_digits(text or "").strip()
     if not _ZIP.match(value) or value.startswith("00000"):
         raise ValidationError("Enter a ZIP code of 5 digits, or ZIP+4 like 78108-1234.")
     return value

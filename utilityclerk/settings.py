@@ -65,9 +65,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "utilityclerk.core.middleware.SecurityHeadersEverywhereMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "utilityclerk.core.middleware.NulInAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "utilityclerk.core.middleware.CleanTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "utilityclerk.core.middleware.UnreadableHtmxHeaderMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "utilityclerk.core.middleware.RequestContextMiddleware",
     "utilityclerk.core.middleware.HtmxMessagesMiddleware",
@@ -205,6 +208,9 @@ if env_bool("BEHIND_TLS_PROXY", False):
 SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The load balancer probes /healthz over plain HTTP inside the network; a 301 to HTTPS
+# would read as down.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
 # Only our own origin: htmx and our script are served from static files; no inline script
 # or style is used anywhere (htmx's indicator style is turned off in its config).

@@ -234,6 +234,9 @@ class Policy(models.Model):
     cash_drop_limit = policy_amount(
         "1000.00", "Cash in a drawer above which a drop to the safe is due."
     )
+    large_change_confirm_above = policy_amount(
+        "100.00", "Change due above this asks the clerk to confirm (one key) before posting."
+    )
     returned_payment_fee = policy_amount("30.00", "Fee for a returned (NSF) payment or chargeback.")
     returns_for_cash_only = models.PositiveSmallIntegerField(
         default=2, help_text="Returned payments within the window that make an account cash only."
