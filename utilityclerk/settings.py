@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "permits",
     "collections_app",
     "workorders",
+    "billing",
     "reports",
 ]
 
