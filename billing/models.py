@@ -423,6 +423,9 @@ class DraftLine(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self):
+        return f"{self.description}: {self.amount}"
+
 
 class Exclusion(models.Model):
     """An account the proof left out of a run, and why (no read, a read waiting in the queue)."""
@@ -435,6 +438,9 @@ class Exclusion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "account"], name="one_exclusion_per_account")
         ]
+
+    def __str__(self):
+        return f"{self.account_id}: {self.reason}"
 
 
 class BilledPeriod(models.Model):
@@ -455,3 +461,6 @@ class BilledPeriod(models.Model):
                 ],
             )
         ]
+
+    def __str__(self):
+        return f"{self.account_id} {self.period}"

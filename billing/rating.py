@@ -205,7 +205,7 @@ def rate_service(
 def sewer_use(
     *, actual: Decimal, winter_average: Decimal | None, class_average: Decimal
 ) -> tuple[Decimal, str]:
-    """Sewer bills the November–February average, never more than the month's actual water;
+    """Sewer bills the November to February average, never more than the month's actual water;
     a customer with no winter on file bills on their class's average."""
     if winter_average is None:
         basis, words = class_average, f"class average {gal(class_average)}"

@@ -41,7 +41,7 @@ def charge(use, versions=(WATER_V,), **kw):
 
 
 def test_cibolo_water_at_5400_gal():
-    # 27.15 base + 4,200 gal × 5.95 + 9.00 acquisition fee = 61.14
+    # 27.15 base + 4,200 gal x 5.95 + 9.00 acquisition fee = 61.14
     result = charge(D(5400))
     assert [line.amount for line in result.lines] == [D("27.15"), D("24.99"), D("9.00")]
     assert result.total == D("61.14")
@@ -130,7 +130,7 @@ def test_a_rate_change_mid_period_is_prorated_by_days():
     base = [line.amount for line in result.lines if line.label == "Base charge"]
     assert base == [D("13.58"), D("14.08")]
     assert all("15 of 30 days" in line.explanation for line in result.lines)
-    # The use is split 3,000/3,000 and each half's tier 1 starts at 600 gal (1,200 × 1/2).
+    # The use is split 3,000/3,000 and each half's tier 1 starts at 600 gal (1,200 x 1/2).
     tiers = [line.gallons for line in result.lines if line.kind == "tier"]
     assert tiers == [D(2400), D(2400)]
     # With the same prices the split bill is the unsplit bill, to the cent or two of rounding.
@@ -163,4 +163,4 @@ def test_sewer_bills_the_winter_average_capped_by_actual():
     use, words = sewer_use(actual=D(9000), winter_average=None, class_average=D(5000))
     assert use == D(5000) and "class average" in words
     sewer = version(SEWER, code="RES-S")
-    assert charge(D(4000), (sewer,)).total == D("23.39")  # 18.11 + 1,000 × 5.28
+    assert charge(D(4000), (sewer,)).total == D("23.39")  # 18.11 + 1,000 x 5.28
