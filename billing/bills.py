@@ -588,6 +588,12 @@ def prepare_bill_run(*, cycle, period_end: date, by) -> BillRun:
     bill_date = business_day.posting_date()
     if period_end > bill_date:
         raise BillingError("A period cannot end after the bill date.", field="period_end")
+    # A double click finds the run not yet posted for the same cycle and period.
+    existing = BillRun.objects.filter(
+        cycle=cycle, period_end=period_end, posted_at__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
     return BillRun.objects.create(
         cycle=cycle,
         period_end=period_end,
@@ -666,7 +672,13 @@ def final_bill(*, account: Account, stop_date: date, reading=None, by) -> Bill |
         meter_size=meter_size,
         final_bill=True,
     )
-    rated = Rater().rate(item)
+    try:
+        rated = Rater().rate(item)
+    except RatingError as error:
+        # The stop completes whatever billing finds: the missing rate is on the record for
+        # a clerk to bill by hand once an Admin adds it.
+        audit.record(actor=by, action="bill.final_not_made", target=account, reason=str(error))
+        return None
     if rated.total <= 0:
         return None
     bill = post_bill(

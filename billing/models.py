@@ -323,19 +323,25 @@ class MeterReading(models.Model):
 
 
 class ReadImport(models.Model):
-    """A handheld/AMR export posted once: the file's hash is unique."""
+    """A handheld/AMR export: kept at preview, posted once. The file's hash is unique, so the
+    same file uploaded again finds this row and, once posted, posts nothing."""
 
     file_name = models.CharField(max_length=200)
     sha256 = models.CharField(max_length=64, unique=True)
+    content = models.TextField()
     rows = models.PositiveIntegerField(default=0)
     posted = models.PositiveIntegerField(default=0)
-    posted_by = models.ForeignKey(
+    uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    posted_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-posted_at"]
+        ordering = ["-uploaded_at"]
 
     def __str__(self):
         return f"{self.file_name} ({self.posted} reads)"

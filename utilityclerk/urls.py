@@ -18,6 +18,7 @@ urlpatterns = [
     path("contacts/", include("accounts.contacts.urls")),
     path("reports/", include("reports.urls")),
     path("workorders/", include("workorders.urls")),
+    path("billing/", include("billing.urls")),
     path("payments/", include("payments.urls")),
     path("closeout/", include("payments.closeout.urls")),
 ]

@@ -195,3 +195,43 @@ def test_estimate_then_true_up(make_metered_account, route, clerk):
     assert len(true_up) == 1
     assert true_up[0].amount == D("-11.90")  # 2,000 gal x 5.95 back
     assert not draft.estimated
+
+
+def test_final_read_raises_the_final_bill_prorated_to_the_stop_date(make_metered_account, clerk):
+    from datetime import timedelta
+
+    from accounts.service_changes import stop_service
+    from billing.models import DraftKind
+    from utilityclerk import business_day
+    from utilityclerk.business_day import add_months
+    from workorders import services as work_orders
+    from workorders.models import Crew
+
+    today = business_day.today()
+    billed = today - timedelta(days=15)
+    account = make_metered_account(
+        start=add_months(billed, -12), last_read=billed, billed_through=billed
+    )
+    last = account.point.readings.order_by("-read_on").first()
+    order = stop_service(account=account, stop_date=today, by=clerk)
+    work_orders.schedule_work_order(
+        order=order, crew=Crew.objects.create(name="N"), on=today, by=clerk
+    )
+    work_orders.dispatch_work_order(order=order, by=clerk)
+    work_orders.complete_work_order(order=order, by=clerk, read=last.value + 2500, done_on=today)
+
+    bill = Bill.objects.get(account=account, period_end=today)
+    assert bill.period_start == billed + timedelta(days=1)
+    assert bill.due_date == bill.bill_date + timedelta(days=20)
+    lines = {line.description: line.amount for line in bill.lines.all()}
+    # 15 days of a 30-day month: half of each fixed charge; water on the final read's 2,500 gal.
+    assert lines["Trash"] == D("6.75") and lines["Recycling"] == D("1.23")
+    assert lines["Stormwater"] == D("3.25")
+    assert lines["Base charge"] == D("13.58")
+    assert lines["Water use, tier 1"] == D("11.31")  # 2,500 - 600 gal at 5.95
+    assert LedgerEntry.objects.get(bill=bill).amount == bill.total
+    draft = DraftBill.objects.get(bill=bill)
+    assert draft.kind == DraftKind.FINAL
+    assert "0.5 of a month" in " ".join(draft.lines.values_list("explanation", flat=True))
+    account.refresh_from_db()
+    assert account.status == "final"
