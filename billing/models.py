@@ -155,7 +155,7 @@ class Cycle(models.Model):
         ordering = ["read_day", "code"]
 
     def __str__(self):
-        return f"Cycle {self.code} (reads on day {self.read_day})"
+        return f"{self.name} (day {self.read_day})"
 
 
 class Route(models.Model):

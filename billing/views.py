@@ -32,7 +32,7 @@ PRINT_FILE_BILLS = 500
 
 @enter_reads
 def routes(request):
-    rows = Route.objects.select_related("cycle").annotate(premises=Count("premises"))
+    rows = Route.objects.select_related("cycle").annotate(premise_count=Count("premises"))
     return render(request, "billing/routes.html", {"routes": rows, "today": business_day.today()})
 
 
