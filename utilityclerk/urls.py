@@ -21,4 +21,5 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("payments/", include("payments.urls")),
     path("closeout/", include("payments.closeout.urls")),
+    path("runs/", include("utilityclerk.runs.urls")),
 ]
