@@ -27,20 +27,23 @@ def proof(batch) -> dict:
 
 
 def post(batch, progress) -> dict:
-    return bills.post_bill_run(_bill_run(batch), progress, by=batch.approved_by)
+    chunk = int(batch.params.get("chunk") or bills.POST_CHUNK)
+    return bills.post_bill_run(_bill_run(batch), progress, by=batch.approved_by, chunk=chunk)
 
 
 def scope(run: BillRun) -> str:
     return f"cycle-{run.cycle.code}:{run.period_end:%Y-%m-%d}"
 
 
-def start(run: BillRun, *, by) -> str:
+def start(run: BillRun, *, by, chunk: int | None = None) -> str:
     """Start (or, on a double click, find) the run's proof; the URL to follow its progress."""
     runs = _runs()
     if runs is None:
         bills.proof_bill_run(run)
         return reverse("billing:run", args=[run.pk])
-    batch = runs.start_run(kind=KIND, scope=scope(run), params={"bill_run": run.pk}, by=by)
+    batch = runs.start_run(
+        kind=KIND, scope=scope(run), params={"bill_run": run.pk, "chunk": chunk}, by=by
+    )
     if batch.params.get("bill_run") == run.pk:
         BillRun.objects.filter(pk=run.pk).update(batch_run_id=batch.pk)
     return reverse("runs:detail", args=[batch.pk])
