@@ -34,7 +34,7 @@ def _start(route, clerk, **kw):
 
 
 def test_proof_in_the_worker_then_approval_posts(five_read, route, clerk, supervisor):
-    run, batch, url = _start(route, clerk)
+    _, batch, url = _start(route, clerk)
     assert url == f"/runs/{batch.pk}/"
     assert Bill.objects.filter(period_end=PERIOD_END).count() == 0
     run_worker()
