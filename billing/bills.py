@@ -44,6 +44,7 @@ from utilityclerk.money import ZERO, format_money
 DEFAULT_CLASS_AVERAGE = Decimal(5000)
 POST_CHUNK = 5_000
 UNITS = {"water": "gal", "sewer": "gal", "stormwater": "ERU"}
+UTILITY_ORDER = {"water": 0, "sewer": 1, "trash": 2, "stormwater": 3}
 
 
 class BillingError(DomainError):
@@ -123,13 +124,10 @@ class Rater:
 
     def rate(self, item: AccountInput) -> Rated:
         rated = Rated()
-        share = (
-            month_share(item.period_start, item.period_end)
-            if item.first_bill or item.final_bill
-            else ONE
-        )
+        share = month_share(item.period_start, item.period_end)
         actual = max(ZERO, item.use) if item.use is not None else None
-        for service_id, utility, code in item.services:
+        ordered = sorted(item.services, key=lambda s: UTILITY_ORDER.get(s[1], 9))
+        for service_id, utility, code in ordered:
             basis = self.versions.get(code, [None])[-1]
             basis = basis.basis if basis else UsageBasis.NONE
             words = ""
@@ -273,6 +271,16 @@ LEFT JOIN LATERAL (
 WHERE p.period_start <= %(end)s
 ORDER BY p.id
 """
+
+COMPONENT_WORDS = {
+    "fixed": "Fixed charge",
+    "tier": "Use (tiers)",
+    "minimum": "Minimum bill",
+    "per_eru": "Per ERU",
+    "flat": "Flat charge",
+    "pass_through": "Pass-through fee",
+    "true_up": "Estimate true-up",
+}
 
 PROBLEM_WORDS = {
     "negative": "Read lower than the last",
@@ -459,7 +467,12 @@ def proof_summary(run: BillRun) -> dict:
             [run.pk],
         )
         by_component = [
-            {"rate_code": code, "component": comp, "lines": n, "amount": str(amount)}
+            {
+                "rate_code": code,
+                "component": COMPONENT_WORDS.get(comp, comp),
+                "lines": n,
+                "amount": str(amount),
+            }
             for code, comp, n, amount in cursor.fetchall()
         ]
         cursor.execute(
@@ -571,12 +584,10 @@ def post_bill_run(bill_run: BillRun, progress=None, *, by=None, chunk: int = POS
         BillRun.objects.filter(pk=run.pk, posted_at__isnull=True).update(posted_at=timezone.now())
     skipped = DraftBill.objects.filter(run=run, bill__isnull=True).count()
     return {
-        "counts": {
-            "Bills posted": posted,
-            "Posted before": done_before,
-            "Not posted (period already billed)": skipped,
-        },
-        "totals": {"Posted": str(amount)},
+        "Bills posted": posted,
+        "Posted before": done_before,
+        "Not posted (period already billed)": skipped,
+        "Amount posted": str(amount),
     }
 
 

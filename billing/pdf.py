@@ -134,7 +134,7 @@ def _page(bill: Bill) -> BillPage:
         payments=payments,
         fees=fees + others,
         amount_due=amount_due,
-        chart=data_uri(usage_svg(bars, width=460, height=150)),
+        chart=data_uri(usage_svg(bars, width=520, height=170)),
         barcode=data_uri(code128_svg(code)),
         remittance=code,
     )

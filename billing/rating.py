@@ -17,6 +17,7 @@ from utilityclerk.money import ZERO, format_money, quantize_money
 THOUSAND = Decimal(1000)
 ONE = Decimal(1)
 STANDARD_MONTH_DAYS = 30
+MONTH_DAYS = (27, 33)  # a cycle bill of this many days is a month
 _GALLONS = Decimal("0.01")
 
 
@@ -217,6 +218,9 @@ def sewer_use(
 
 
 def month_share(period_start: date, period_end: date) -> Decimal:
-    """A first or final bill's part of a month: days / 30, at most one month."""
-    days = Decimal((period_end - period_start).days + 1)
-    return min(ONE, (days / STANDARD_MONTH_DAYS).quantize(Decimal("0.0001")))
+    """How many months of fixed charges a period bills: a period of 27 to 33 days is one
+    month; a shorter one (a first or final bill, a cycle moved) or a longer one is days / 30."""
+    days = (period_end - period_start).days + 1
+    if MONTH_DAYS[0] <= days <= MONTH_DAYS[1]:
+        return ONE
+    return (Decimal(days) / STANDARD_MONTH_DAYS).quantize(Decimal("0.0001"))

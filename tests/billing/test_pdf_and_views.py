@@ -63,7 +63,10 @@ def test_bill_pdf_numbers_read_back(clerk_client, posted_bill):
 
 def test_bill_pdf_lines_add_up_to_the_total(clerk_client, posted_bill):
     text = _text(clerk_client.get(f"/billing/bills/{posted_bill.number}/bill.pdf").content)
-    totals = [D(m.replace(",", "")) for m in re.findall(r"(?:Water|Sewer|Trash|Stormwater) total \$([\d,]+\.\d\d)", text)]
+    totals = [
+        D(m.replace(",", ""))
+        for m in re.findall(r"(?:Water|Sewer|Trash|Stormwater) total \$([\d,]+\.\d\d)", text)
+    ]
     assert len(totals) == 4
     assert sum(totals) == posted_bill.total
 
@@ -78,7 +81,9 @@ def test_explain_this_bill_reads_out_each_line(clerk_client, posted_bill):
     assert "<html" not in fragment and "Explain bill" in fragment
 
 
-def test_usage_tab_within_the_query_budget(clerk_client, posted_bill, django_assert_max_num_queries):
+def test_usage_tab_within_the_query_budget(
+    clerk_client, posted_bill, django_assert_max_num_queries
+):
     account = posted_bill.account
     url = f"/accounts/{account.number}/usage/"
     clerk_client.get("/")  # a working clerk's session was renewed within the last minute
@@ -93,8 +98,14 @@ def test_usage_tab_within_the_query_budget(clerk_client, posted_bill, django_ass
 def test_route_entry_saves_reads_and_keeps_errors_beside_their_field(
     clerk_client, make_metered_account, route
 ):
-    good = make_metered_account(last_read=business_day.today() - timedelta(days=30), start=business_day.today() - timedelta(days=400))
-    bad = make_metered_account(last_read=business_day.today() - timedelta(days=30), start=business_day.today() - timedelta(days=400))
+    good = make_metered_account(
+        last_read=business_day.today() - timedelta(days=30),
+        start=business_day.today() - timedelta(days=400),
+    )
+    bad = make_metered_account(
+        last_read=business_day.today() - timedelta(days=30),
+        start=business_day.today() - timedelta(days=400),
+    )
     page = clerk_client.get(f"/billing/routes/{route.code}/").content.decode()
     assert f'name="read-{good.point.pk}"' in page and "Expected today" in page
     last = good.point.readings.order_by("-read_on").first()
@@ -108,15 +119,25 @@ def test_route_entry_saves_reads_and_keeps_errors_beside_their_field(
     )
     assert response.status_code == 200
     assert "is not a number" in response.content.decode()
-    assert MeterReading.objects.filter(service_point=good.point, read_on=business_day.today()).exists()
-    assert not MeterReading.objects.filter(service_point=bad.point, read_on=business_day.today()).exists()
+    assert MeterReading.objects.filter(
+        service_point=good.point, read_on=business_day.today()
+    ).exists()
+    assert not MeterReading.objects.filter(
+        service_point=bad.point, read_on=business_day.today()
+    ).exists()
 
 
 def test_field_role_cannot_enter_reads_or_see_runs(client, route):
     from tests.factories import make_user
 
     client.force_login(make_user(role="Field"))
-    for url in ("/billing/routes/", f"/billing/routes/{route.code}/", "/billing/runs/", "/billing/exceptions/", "/billing/import/"):
+    for url in (
+        "/billing/routes/",
+        f"/billing/routes/{route.code}/",
+        "/billing/runs/",
+        "/billing/exceptions/",
+        "/billing/import/",
+    ):
         assert client.get(url).status_code == 403
 
 

@@ -164,3 +164,10 @@ def test_sewer_bills_the_winter_average_capped_by_actual():
     assert use == D(5000) and "class average" in words
     sewer = version(SEWER, code="RES-S")
     assert charge(D(4000), (sewer,)).total == D("23.39")  # 18.11 + 1,000 x 5.28
+
+
+def test_a_month_is_27_to_33_days_and_other_periods_are_prorated():
+    assert month_share(date(2026, 2, 1), date(2026, 2, 28)) == D(1)
+    assert month_share(date(2026, 1, 1), date(2026, 1, 31)) == D(1)
+    assert month_share(date(2026, 11, 1), date(2026, 11, 3)) == D("0.1")
+    assert month_share(date(2026, 10, 1), date(2026, 11, 14)) == D("1.5")
