@@ -489,7 +489,8 @@ def proof_summary(run: BillRun) -> dict:
         exclusions = dict(cursor.fetchall())
     return {
         "counts": {"Bills": bills, "Estimated": estimated},
-        "totals": {**totals, "All bills": str(total)},
+        # (jsonb keeps keys shortest first: the longest name lists the total last.)
+        "totals": {**totals, "Total, all services": str(total)},
         "exclusions": exclusions,
         "by_component": by_component,
         "bill_run": run.pk,

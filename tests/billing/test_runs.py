@@ -56,7 +56,7 @@ def test_proof_counts_totals_and_exceptions(cycle_accounts, route):
     assert lines[("RES-T", "flat")] in (D("13.49"), D("2.46"))
     assert lines[("RES-SW", "per_eru")] == D("6.50")
     assert draft.total == sum(ln.amount for ln in draft.lines.all())
-    assert D(proof["totals"]["All bills"]) == draft.total
+    assert D(proof["totals"]["Total, all services"]) == draft.total
     assert set(Exclusion.objects.values_list("account_id", flat=True)) == {high.pk, unread.pk}
 
 
