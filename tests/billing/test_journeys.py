@@ -3,6 +3,7 @@
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -77,7 +78,7 @@ def test_reads_to_printed_bills(page, sign_in, clerk, supervisor, make_metered_a
         page.get_by_role("link", name=re.compile("Print file part 1")).click()
     text = "\n".join(
         p.extract_text()
-        for p in PdfReader(io.BytesIO(open(download.value.path(), "rb").read())).pages
+        for p in PdfReader(io.BytesIO(Path(download.value.path()).read_bytes())).pages
     )
     for account in (first, second):
         bill = bills[account.pk]
