@@ -74,7 +74,7 @@ class RateVersion(models.Model):
     schedule = models.ForeignKey(RateSchedule, on_delete=models.PROTECT, related_name="versions")
     effective_from = models.DateField()
     note = models.CharField(max_length=200, blank=True, help_text="Ordinance or reason")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["schedule", "-effective_from"]

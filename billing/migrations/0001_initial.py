@@ -144,7 +144,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('effective_from', models.DateField()),
                 ('note', models.CharField(blank=True, help_text='Ordinance or reason', max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('schedule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='billing.rateschedule')),
             ],
             options={

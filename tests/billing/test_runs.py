@@ -232,3 +232,16 @@ def test_final_read_raises_the_final_bill_prorated_to_the_stop_date(make_metered
     assert "0.5 of a month" in " ".join(draft.lines.values_list("explanation", flat=True))
     account.refresh_from_db()
     assert account.status == "final"
+
+
+def test_a_first_bill_is_prorated_from_the_start_date(make_metered_account, route, clerk):
+    account = make_metered_account(start=date(2026, 11, 7), last_read=date(2026, 11, 7))
+    _read(account, 2500, clerk)
+    bills.proof_bill_run(_run(route))
+    draft = DraftBill.objects.get(account=account)
+    assert (draft.period_start, draft.period_end) == (date(2026, 11, 7), PERIOD_END)
+    lines = {ln.description: ln.amount for ln in draft.lines.all()}
+    # 15 days: half a month of each fixed charge.
+    assert lines["Trash"] == D("6.75") and lines["Stormwater"] == D("3.25")
+    assert lines["Base charge"] == D("13.58")
+    assert lines["Sewer base (first 3,000 gal)"] == D("9.06")
