@@ -6,7 +6,11 @@ no bill ever issued is re-priced and the next period spanning the change is pror
 
 from decimal import Decimal
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html_join
 
 from billing.models import (
@@ -20,7 +24,7 @@ from billing.models import (
     Route,
 )
 from billing.rates import as_version
-from billing.rating import RatingError, rate_service
+from billing.rating import Component, RatingError, Version, rate_service
 from utilityclerk import audit, business_day
 from utilityclerk.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 from utilityclerk.money import format_money
@@ -29,9 +33,13 @@ SAMPLE_USES = (Decimal(3000), Decimal(5400), Decimal(12000))
 
 
 def sample_bills(version: RateVersion) -> list[tuple[str, str]]:
-    """What this version charges a month at a few uses: the preview an Admin checks."""
-    v = as_version(version, list(version.components.all()))
-    start = version.effective_from
+    """What this saved version charges a month at a few uses."""
+    return samples(as_version(version, list(version.components.all())))
+
+
+def samples(v: Version) -> list[tuple[str, str]]:
+    """What a version charges a month at a few uses: the preview an Admin checks."""
+    start = v.effective_from
     end = start.replace(day=28)
     rows = []
     for use in SAMPLE_USES if v.basis != "none" else (Decimal(0),):
@@ -48,6 +56,15 @@ def sample_bills(version: RateVersion) -> list[tuple[str, str]]:
             )
         )
     return rows
+
+
+PREVIEW_FORMSET = forms.inlineformset_factory(
+    RateVersion,
+    RateComponent,
+    fields=["position", "kind", "label", "amount", "meter_size", "usage_from", "usage_to"],
+    extra=0,
+    can_delete=True,
+)
 
 
 class RateComponentInline(admin.TabularInline):
@@ -74,6 +91,58 @@ class RateVersionAdmin(AuditedModelAdmin):
     list_filter = ["schedule"]
     inlines = [RateComponentInline]
     readonly_fields = ["sample_bill"]
+    change_form_template = "admin/billing/rateversion/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="billing_rateversion_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request):
+        """Sample bills from the form as typed, before anything is saved (a new tab)."""
+        if request.method != "POST" or not self.has_view_permission(request):
+            raise PermissionDenied
+        schedule = RateSchedule.objects.filter(pk=request.POST.get("schedule") or 0).first()
+        formset = PREVIEW_FORMSET(request.POST, prefix="components")
+        rows, problems = [], []
+        if schedule is None:
+            problems.append("Choose the schedule.")
+        elif not formset.is_valid():
+            problems.append("Some components are not valid: correct them in the form first.")
+        else:
+            components = tuple(
+                Component(
+                    kind=data["kind"],
+                    label=data["label"],
+                    amount=data["amount"],
+                    meter_size=data.get("meter_size") or "",
+                    usage_from=data.get("usage_from"),
+                    usage_to=data.get("usage_to"),
+                )
+                for data in formset.cleaned_data
+                if data and not data.get("DELETE")
+            )
+            version = Version(
+                code=schedule.code,
+                utility=schedule.utility,
+                basis=schedule.usage_basis,
+                effective_from=business_day.today(),
+                components=components,
+            )
+            rows = samples(version)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Sample bills (not saved)",
+            "schedule": schedule,
+            "rows": rows,
+            "problems": problems,
+        }
+        return TemplateResponse(request, "admin/billing/rateversion/preview.html", context)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.effective_from <= business_day.today():

@@ -47,3 +47,27 @@ def test_a_new_version_is_audited_and_previewed(client, admin_user, rates):
     assert "Sample bill at a month: $14.25" in response.content.decode()
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"rateversion.add.admin", "rate.components.admin"} <= actions
+
+
+def test_preview_shows_sample_bills_from_the_unsaved_form(client, admin_user, rates):
+    client.force_login(admin_user)
+    schedule = RateSchedule.objects.get(code="RES-T")
+    response = client.post(
+        "/admin/billing/rateversion/preview/",
+        {
+            "schedule": schedule.pk,
+            "components-TOTAL_FORMS": "2",
+            "components-INITIAL_FORMS": "0",
+            "components-0-kind": "flat",
+            "components-0-label": "Trash",
+            "components-0-amount": "14.25",
+            "components-0-position": "0",
+            "components-1-kind": "flat",
+            "components-1-label": "Recycling",
+            "components-1-amount": "2.75",
+            "components-1-position": "1",
+        },
+    )
+    content = response.content.decode()
+    assert "$17.00 (Trash $14.25; Recycling $2.75)" in content
+    assert RateVersion.objects.filter(schedule=schedule).count() == 1  # nothing saved
