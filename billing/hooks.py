@@ -18,6 +18,10 @@ def on_work_order(*, order, by) -> None:
     """Any other completed order with a read (turn-on, re-read, ...) joins billing's reads."""
     from workorders.models import WorkOrderKind
 
+    if order.type_id == WorkOrderKind.TURN_ON:
+        from billing.routing import ensure_on_route
+
+        ensure_on_route(order.premise, by=by)
     if order.type_id != WorkOrderKind.FINAL_READ:
         _record(order, by)
 

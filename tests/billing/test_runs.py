@@ -245,3 +245,35 @@ def test_a_first_bill_is_prorated_from_the_start_date(make_metered_account, rout
     assert lines["Trash"] == D("6.75") and lines["Stormwater"] == D("3.25")
     assert lines["Base charge"] == D("13.58")
     assert lines["Sewer base (first 3,000 gal)"] == D("9.06")
+
+
+def test_a_turn_on_puts_a_new_premise_on_its_streets_route(make_metered_account, clerk, route):
+    from accounts.service_changes import start_service
+    from billing.models import PremiseBilling
+    from tests.factories import make_customer, make_premise
+    from utilityclerk import business_day
+    from workorders import services as work_orders
+    from workorders.models import Crew
+
+    neighbour = make_metered_account()
+    premise = make_premise(street=neighbour.premise.street)
+    started = start_service(
+        customer=make_customer(),
+        premise=premise,
+        utilities=["water", "sewer"],
+        start_date=business_day.today(),
+        by=clerk,
+    )
+    order = started.order
+    work_orders.schedule_work_order(
+        order=order, crew=Crew.objects.create(name="N"), on=business_day.today(), by=clerk
+    )
+    work_orders.dispatch_work_order(order=order, by=clerk)
+    work_orders.complete_work_order(order=order, by=clerk, read=D("1234"))
+    placed = PremiseBilling.objects.get(premise=premise)
+    assert placed.route == route
+    assert placed.walk_order > neighbour.premise.billing.walk_order
+    from billing.models import MeterReading
+
+    initial = MeterReading.objects.get(service_point__premise=premise)
+    assert initial.kind == "initial" and initial.value == D(1234)
