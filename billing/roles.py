@@ -36,3 +36,19 @@ NAVIGATION = [
     (52, "Read exceptions", "billing:exceptions", "billing.work_read_exceptions"),
     (55, "Bill runs", "billing:runs", "billing.start_bill_run"),
 ]
+
+URL_PERMISSIONS = {
+    "billing:routes": "billing.enter_reads",
+    "billing:route_reads": "billing.enter_reads",
+    "billing:import": "billing.enter_reads",
+    "billing:exceptions": "billing.work_read_exceptions",
+    "billing:work_exception": "billing.work_read_exceptions",
+    "billing:runs": "billing.start_bill_run",
+    "billing:run": "billing.start_bill_run",
+    "billing:approve": "billing.approve_bill_run",
+    "billing:print_file": "billing.start_bill_run",
+    "billing:mailing_csv": "billing.start_bill_run",
+    "billing:draft": "billing.start_bill_run",
+    "billing:explain": "accounts.view_bill",
+    "billing:bill_pdf": "accounts.view_bill",
+}
