@@ -1,9 +1,10 @@
 """Billing's part of the demo and benchmark data, set-based over whatever `seed_accounts`
 loaded: the published rates, four cycles of two routes, every premise on a route in
 walking order (street, then house number) with its ERUs, every water meter's size and
-dials, the reads the seeded bills were billed on (a running total of each bill's water
-use, ending on the bill's period end), and a claim of each seeded bill on its period.
-Safe to re-run: each step fills only what is missing."""
+dials, and the reads the seeded bills were billed on (a running total of each bill's water
+use, ending on the bill's period end). Seeded bills claim no periods in BilledPeriod: runs
+start each account's period the day after its last bill, whoever issued it. Safe to re-run:
+each step fills only what is missing."""
 
 from django.db import connection, transaction
 
@@ -77,13 +78,6 @@ SELECT service_point_id, period_end, (start_value + through) % 10000000, 'actual
 FROM running
 """
 
-_CLAIMS = """
-INSERT INTO billing_billedperiod (account_id, period, bill_id)
-SELECT b.account_id, daterange(b.period_start, b.period_end, '[]'), b.id
-FROM accounts_bill b
-WHERE NOT EXISTS (SELECT 1 FROM billing_billedperiod c WHERE c.bill_id = b.id)
-ON CONFLICT DO NOTHING
-"""
 
 
 def seed_billing(*, by=None) -> dict:
@@ -104,7 +98,6 @@ def seed_billing(*, by=None) -> dict:
                 ("premises on routes", _PREMISES),
                 ("meters", _METERS),
                 ("reads from history", _READS),
-                ("bill periods claimed", _CLAIMS),
             ):
                 cursor.execute(sql)
                 counts[label] = cursor.rowcount
