@@ -7,6 +7,8 @@ Apps register from their AppConfig.ready():
                  accesskey="p", order=10)
   account_action("Stop service", "workorders:stop", ..., statuses=["active", "collections"])
   search_provider(fn)   # fn(query) -> list[SearchHit], asked before the account search
+  final_read_hook(fn)   # fn(order=, by=): a stop's final read is in (billing's final bill)
+  work_order_hook(fn)   # fn(order=, by=): any work order completed (billing takes its read)
 
 A tab's context_fn(request, account) returns the template's context (keep it to one or two
 queries: the page budget is 10). An action's URL is reversed with the account number.
@@ -53,6 +55,8 @@ class SearchHit:
 _tabs: dict[str, AccountTab] = {}
 _actions: list[AccountAction] = []
 _search_providers: list[Callable[[str], list[SearchHit]]] = []
+_final_read_hooks: list[Callable] = []
+_work_order_hooks: list[Callable] = []
 
 
 def account_tab(slug, label, template, context, *, permission=None, order=50):
@@ -110,3 +114,25 @@ def search_other_records(query: str) -> list[SearchHit]:
     for provider in _search_providers:
         hits.extend(provider(query))
     return hits
+
+
+def final_read_hook(fn):
+    if fn not in _final_read_hooks:
+        _final_read_hooks.append(fn)
+
+
+def work_order_hook(fn):
+    if fn not in _work_order_hooks:
+        _work_order_hooks.append(fn)
+
+
+def final_read_done(*, order, by) -> None:
+    """Inside the completion's transaction, after the services stop and before a transfer
+    carries the balance: the final bill lands on the old account first."""
+    for fn in _final_read_hooks:
+        fn(order=order, by=by)
+
+
+def work_order_done(*, order, by) -> None:
+    for fn in _work_order_hooks:
+        fn(order=order, by=by)

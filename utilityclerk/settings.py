@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "permits",
     "collections_app",
     "workorders",
+    "billing",
     "reports",
     "axes",
     "django_otp",

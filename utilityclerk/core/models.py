@@ -264,6 +264,14 @@ class Policy(models.Model):
         default=2, help_text="Deposit as this many average monthly bills at the premise."
     )
     deposit_instalments_max = models.PositiveSmallIntegerField(default=3)
+    # Meter reads (billing): a read whose use is above high% or below low% of what the
+    # service's own 12-month average daily use predicts waits in the exceptions queue.
+    read_high_percent = models.PositiveSmallIntegerField(
+        default=200, help_text="A read using more than this % of the expected use is high."
+    )
+    read_low_percent = models.PositiveSmallIntegerField(
+        default=25, help_text="A read using less than this % of the expected use is low."
+    )
     reconnect_fee = policy_amount("50.00", "Reconnect fee in business hours.")
     reconnect_fee_after_hours = policy_amount("100.00", "Reconnect fee after hours.")
     updated_at = models.DateTimeField(auto_now=True)
