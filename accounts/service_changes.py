@@ -647,3 +647,6 @@ def apply_work_order_effects(*, order: WorkOrder, by) -> None:
     effect = EFFECTS.get(order.type_id)
     if effect is not None and order.account_id:
         effect(order=order, by=by)
+    from accounts import extensions
+
+    extensions.notify_work_order_completed(order=order, by=by)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts import extensions
 from accounts.models import Account, AccountStatus, Customer, EntryKind, LedgerEntry
 from payments.models import (
     BatchStatus,
@@ -309,6 +310,8 @@ def take_payment(
         if found is None:
             raise
         return found
+    # Other apps act on a posted payment (collections: reconnect) once it has committed.
+    transaction.on_commit(lambda: extensions.notify_payment_posted(payment))
     return payment
 
 

@@ -20,4 +20,5 @@ urlpatterns = [
     path("workorders/", include("workorders.urls")),
     path("payments/", include("payments.urls")),
     path("closeout/", include("payments.closeout.urls")),
+    path("collections/", include("collections_app.urls")),
 ]

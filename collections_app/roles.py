@@ -1,0 +1,29 @@
+ROLE_PERMISSIONS = {
+    "Clerk": [
+        "collections.view_notice",
+        "collections.view_arrangement",
+        "collections.add_arrangement",
+        "collections.view_promise",
+        "collections.add_promise",
+        "collections.view_doorhanger",
+        "collections.view_disconnection",
+        "collections.view_weatherhold",
+    ],
+    "Supervisor": [
+        "collections.change_arrangement",
+        "collections.override_arrangement",
+        "collections.manage_shutoff",
+    ],
+    "Admin": [
+        "collections.view_notice",
+        "collections.view_arrangement",
+        "collections.view_promise",
+        "collections.view_disconnection",
+        "collections.view_weatherhold",
+    ],
+}
+
+NAVIGATION = [
+    (45, "Collections", "collections:worklist", "collections.view_notice"),
+    (46, "Shut-off", "collections:shutoff", "collections.manage_shutoff"),
+]

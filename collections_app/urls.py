@@ -1,0 +1,19 @@
+from django.urls import path
+
+from collections_app import views
+
+app_name = "collections"
+
+urlpatterns = [
+    path("", views.worklist, name="worklist"),
+    path("account/<str:number>/arrangement/", views.arrangement, name="arrangement"),
+    path("arrangement/<int:pk>/agreement.pdf", views.agreement_pdf, name="agreement_pdf"),
+    path("account/<str:number>/promise/", views.promise, name="promise"),
+    path("notice/<int:pk>.pdf", views.notice_pdf, name="notice_pdf"),
+    path("notices/<str:day>.pdf", views.notices_batch_pdf, name="notices_batch_pdf"),
+    path("shutoff/", views.shutoff, name="shutoff"),
+    path("shutoff/approve/", views.approve, name="approve"),
+    path("shutoff/weather/", views.weather_hold, name="weather_hold"),
+    path("door-hangers/", views.door_hangers, name="door_hangers"),
+    path("field/<str:number>/", views.field_order, name="field_order"),
+]
