@@ -93,7 +93,7 @@ arranged AS (
     GROUP BY a.id
 )
 SELECT o.account_id, o.past_due, o.due_now, o.fees,
-       COALESCE(h.held, 0), COALESCE(r.covered, 0), o.oldest_due
+       COALESCE(h.held, 0) AS held, COALESCE(r.covered, 0) AS covered, o.oldest_due
 FROM owed o
 LEFT JOIN held h ON h.account_id = o.account_id
 LEFT JOIN arranged r ON r.account_id = o.account_id

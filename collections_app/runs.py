@@ -12,7 +12,7 @@ They are plain functions of a date and a user, registered as background runs in 
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from django.core.mail import get_connection, send_mail
+from django.core.mail import send_mass_mail
 from django.db import connection, transaction
 
 from collections_app import calendar
@@ -329,19 +329,16 @@ def email_notices(notice_ids: list[int]) -> int:
 
     from collections_app.models import Notice
 
-    sent = 0
-    with get_connection() as mail:
-        for notice in Notice.objects.filter(pk__in=notice_ids).select_related("account"):
-            send_mail(
-                subject=f"{settings.UTILITY_NAME}: past-due notice for account "
-                f"{notice.account.display_number}",
-                message=notice_text(notice),
-                from_email=None,
-                recipient_list=[notice.emailed_to],
-                connection=mail,
-            )
-            sent += 1
-    return sent
+    messages = [
+        (
+            f"{settings.UTILITY_NAME}: past-due notice for account {notice.account.display_number}",
+            notice_text(notice),
+            None,
+            [notice.emailed_to],
+        )
+        for notice in Notice.objects.filter(pk__in=notice_ids).select_related("account")
+    ]
+    return send_mass_mail(messages) if messages else 0
 
 
 def notice_text(notice) -> str:
