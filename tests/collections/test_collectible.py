@@ -54,7 +54,7 @@ def test_past_due_is_the_agings_past_due(entries):
 
 
 def test_fees_are_told_apart_and_left_out_of_the_late_fee_base(today):
-    account, bill = delinquent("100.00", days_past_due=40)
+    account, _bill = delinquent("100.00", days_past_due=40)
     post_charge(account, "10.00", on=today - timedelta(days=39), kind="late_fee")
     c = collectible_for_account(account.pk)
     assert c.past_due == Decimal("110.00")
@@ -64,7 +64,7 @@ def test_fees_are_told_apart_and_left_out_of_the_late_fee_base(today):
 
 
 def test_a_registered_hold_is_not_collectible(today):
-    account, bill = delinquent("300.00")
+    account, _bill = delinquent("300.00")
     collectible.register_hold(
         "test_dispute",
         f"SELECT {account.pk}::bigint AS account_id, 84.97::numeric AS amount",
@@ -80,7 +80,7 @@ def test_a_registered_hold_is_not_collectible(today):
 
 
 def test_charges_due_today_are_due_now_but_not_past_due(today):
-    account, bill = delinquent("80.00")
+    account, _bill = delinquent("80.00")
     post_charge(account, "50.00", on=today, kind="reconnect_fee")
     c = collectible_for_account(account.pk)
     assert c.amount == Decimal("80.00")
@@ -90,5 +90,5 @@ def test_charges_due_today_are_due_now_but_not_past_due(today):
 
 
 def test_days_past_due_count_from_the_oldest_unpaid_charge(today):
-    account, bill = delinquent("80.00", days_past_due=33)
+    account, _bill = delinquent("80.00", days_past_due=33)
     assert collectible_for_account(account.pk).days_past_due(today) == 33

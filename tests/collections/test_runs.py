@@ -42,7 +42,7 @@ def test_no_late_fee_before_the_grace_day(clerk, today):
 
 def test_no_fee_on_a_fee(clerk, today):
     """An earlier bill's unpaid late fee is left out of the base of the next one."""
-    account, bill = delinquent("100.00", days_past_due=2)
+    account, _bill = delinquent("100.00", days_past_due=2)
     post_charge(account, "15.00", on=today - timedelta(days=30), kind="late_fee")
     runs.post_late_fees(today, by=clerk)
     fee = fees_of(account)[-1]
@@ -53,7 +53,7 @@ def test_fee_on_fees_when_the_policy_says_so(clerk, today):
     from utilityclerk.core.models import Policy
 
     Policy.objects.filter(pk=1).update(late_fee_on_fees=True)
-    account, bill = delinquent("100.00", days_past_due=2)
+    account, _bill = delinquent("100.00", days_past_due=2)
     post_charge(account, "15.00", on=today - timedelta(days=30), kind="late_fee")
     runs.post_late_fees(today, by=clerk)
     assert fees_of(account)[-1].amount == Decimal("11.50")
