@@ -154,7 +154,11 @@ def make_arrangement(
                 },
             )
     except IntegrityError:
-        found = Arrangement.objects.filter(idempotency_key=idempotency_key).first()
+        found = (
+            Arrangement.objects.filter(idempotency_key=idempotency_key).first()
+            if idempotency_key is not None
+            else None
+        )
         if found is None:
             raise CollectionsError("This account already has an active arrangement.") from None
         return found
@@ -234,7 +238,11 @@ def make_promise(
                 after={"amount": str(promise.amount), "pay_by": pay_by},
             )
     except IntegrityError:
-        found = Promise.objects.filter(idempotency_key=idempotency_key).first()
+        found = (
+            Promise.objects.filter(idempotency_key=idempotency_key).first()
+            if idempotency_key is not None
+            else None
+        )
         if found is not None:
             return found
         raise CollectionsError(

@@ -98,7 +98,7 @@ def _disconnected(supervisor, amount="200.00"):
 
 
 def test_a_completed_disconnect_stops_service_and_posts_the_reconnect_fee(supervisor, crew):
-    account, disconnection = _disconnected(supervisor)
+    account, _disconnection = _disconnected(supervisor)
     assert not account.services.filter(status="active").exists()
     fee = LedgerEntry.objects.get(account=account, kind="reconnect_fee")
     assert fee.amount == Policy.current().reconnect_fee
@@ -171,7 +171,7 @@ def test_field_screen_says_collect_or_disconnect_with_the_amount_due_now(supervi
     from tests.factories import make_user
     from workorders.models import CrewMember
 
-    account, notice = noticed("321.00")
+    _account, notice = noticed("321.00")
     services.approve_shutoff(day=shutoff_day(), by=supervisor, crew=crew)
     order = Disconnection.objects.get(notice=notice).work_order
     tech = make_user("tech", role="Field")
