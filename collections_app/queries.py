@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import connection
 
 from collections_app import calendar
-from collections_app.collectible import Collectible, collectible_for_account, collectible_sql
+from collections_app.collectible import Collectible, collectible_sql
 from collections_app.models import (
     Arrangement,
     ArrangementStatus,
@@ -244,8 +244,10 @@ SELECT
   (SELECT ARRAY[cu.life_support, cu.medical_certificate_until >= %(today)s]
      FROM accounts_account a JOIN accounts_customer cu ON cu.id = a.customer_id
      WHERE a.id = %(id)s),
-  EXISTS (SELECT 1 FROM collections_weatherhold w WHERE w.date = %(today)s)
+  EXISTS (SELECT 1 FROM collections_weatherhold w WHERE w.date = %(today)s),
+  c.account_id, c.past_due, c.due_now, c.fees, c.held, c.covered, c.oldest_due
 FROM (SELECT 1) one
+LEFT JOIN ({collectible}) c ON true
 LEFT JOIN LATERAL (
     SELECT d.id, w.status AS wo_status, w.number AS wo_number
     FROM collections_disconnection d JOIN workorders_workorder w ON w.id = d.work_order_id
@@ -274,27 +276,36 @@ LEFT JOIN LATERAL (
 
 
 def collection_status(account_id: int, as_of: date | None = None) -> CollectionStatus:
-    """The account header's collection status, in two queries."""
+    """The account header's collection status, in one query (the collectible with it)."""
     as_of = as_of or business_day.today()
-    collectible = collectible_for_account(account_id, as_of)
+    sql = _STATUS_SQL.format(collectible=collectible_sql("one"))
+    params = {
+        "id": account_id,
+        "today": as_of,
+        "account_id": account_id,
+        "as_of": as_of,
+        "cutoff": as_of,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(_STATUS_SQL, {"id": account_id, "today": as_of})
-        (
-            notices,
-            last_notice,
-            disconnect_on,
-            wo_status,
-            wo_number,
-            reconnect_order,
-            reconnect_due,
-            arrangement_id,
-            next_on,
-            next_amount,
-            promise_amount,
-            promise_by,
-            flags,
-            weather,
-        ) = cursor.fetchone()
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    collectible = Collectible(*row[14:]) if row[14] is not None else Collectible(account_id)
+    (
+        notices,
+        last_notice,
+        disconnect_on,
+        wo_status,
+        wo_number,
+        reconnect_order,
+        reconnect_due,
+        arrangement_id,
+        next_on,
+        next_amount,
+        promise_amount,
+        promise_by,
+        flags,
+        weather,
+    ) = row[:14]
     protections = []
     life_support, medical = flags or (False, False)
     if life_support:
