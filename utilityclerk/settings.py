@@ -67,7 +67,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "django_tasks_db",
     "utilityclerk.core",
+    "utilityclerk.runs",
     "accounts",
     "payments",
     "payments.closeout",
@@ -128,6 +130,16 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 # queries (aging every account) lost a second to it.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work (bill runs, late fees, notices, scheduled reports): Django's tasks framework
+# with its queue in PostgreSQL. `manage.py db_worker` runs the tasks; start as many workers,
+# on as many machines, as the work needs: they share the one queue.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

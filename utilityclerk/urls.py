@@ -20,5 +20,6 @@ urlpatterns = [
     path("workorders/", include("workorders.urls")),
     path("payments/", include("payments.urls")),
     path("closeout/", include("payments.closeout.urls")),
+    path("runs/", include("utilityclerk.runs.urls")),
     path("collections/", include("collections_app.urls")),
 ]

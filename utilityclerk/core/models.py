@@ -224,7 +224,7 @@ class Policy(models.Model):
     """The utility's policy values: one row, edited by an Admin, audited when changed.
 
     Read them through `Policy.current()` so every rule reads one place.
-    Defaults and their public sources are in shared/POLICIES.md.
+    Defaults and their public sources are in docs/policies.md.
     """
 
     SINGLETON_ID = 1
