@@ -53,3 +53,7 @@ def register():
     work_order_completed(services.on_work_order_completed)
     payment_posted(services.on_payment_posted)
     receipt_notes(services.receipt_notes)
+
+    from collections_app import run_kinds
+
+    run_kinds.register()

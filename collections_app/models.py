@@ -193,6 +193,10 @@ class Notice(models.Model):
             models.Index(fields=["disconnect_on"], name="notice_disconnect_idx"),
             models.Index(fields=["run_id"], name="notice_run_idx"),
         ]
+        permissions = [
+            ("start_collections_run", "Can start late-fee, notice and shut-off runs"),
+            ("approve_collections_run", "Can approve a collections run to post"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.account.display_number} {self.business_date}"

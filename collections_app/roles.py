@@ -13,6 +13,8 @@ ROLE_PERMISSIONS = {
         "collections.change_arrangement",
         "collections.override_arrangement",
         "collections.manage_shutoff",
+        "collections.start_collections_run",
+        "collections.approve_collections_run",
     ],
     "Admin": [
         "collections.view_notice",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("notices/<str:day>.pdf", views.notices_batch_pdf, name="notices_batch_pdf"),
     path("shutoff/", views.shutoff, name="shutoff"),
     path("shutoff/approve/", views.approve, name="approve"),
+    path("runs/start/", views.start_collections_run, name="start_run"),
     path("shutoff/weather/", views.weather_hold, name="weather_hold"),
     path("door-hangers/", views.door_hangers, name="door_hangers"),
     path("field/<str:number>/", views.field_order, name="field_order"),

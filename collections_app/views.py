@@ -45,7 +45,18 @@ def _to_account(request, account, tab="collections"):
 @view_notices
 def worklist(request):
     items = queries.worklist()
-    return render(request, "collections/worklist.html", {"items": items})
+    context = {
+        "items": items,
+        "run_form": ApproveForm(initial={"day": business_day.today()}),
+        "run_kinds": [
+            ("late_fees", "Late fees"),
+            ("notices", "Past-due notices"),
+            ("door_hangers", "Door hangers"),
+            ("shutoff", "Shut-off list"),
+            ("nightly", "Arrangements and promises (nightly)"),
+        ],
+    }
+    return render(request, "collections/worklist.html", context)
 
 
 @permission_required("collections.add_arrangement", raise_exception=True)
@@ -186,29 +197,35 @@ def shutoff(request):
     return render(request, "collections/shutoff.html", context)
 
 
-@manage_shutoff
-def approve(request):
+RUN_KINDS = {
+    "late_fees": "collections.late_fees",
+    "notices": "collections.notices",
+    "door_hangers": "collections.door_hangers",
+    "shutoff": "collections.shutoff",
+    "nightly": "collections.nightly",
+}
+
+
+@permission_required("collections.start_collections_run", raise_exception=True)
+def start_collections_run(request):
+    """Start a run for a date: its proof is computed in the background, then a supervisor
+    approves it on the run's page. Starting twice returns the run already under way."""
+    from utilityclerk.runs.services import start_run
+
     if request.method != "POST":
-        return redirect("collections:shutoff")
+        return redirect("collections:worklist")
     form = ApproveForm(request.POST)
-    if form.is_valid():
-        day = form.cleaned_data["day"]
-        try:
-            result = services.approve_shutoff(
-                day=day, by=request.user, crew=form.cleaned_data["crew"]
-            )
-        except CollectionsError as error:
-            messages.error(request, str(error))
-        else:
-            made = result["counts"]["Disconnect orders"]
-            messages.success(
-                request,
-                f"Shut-off list approved: {made} disconnect order{'s' if made != 1 else ''} "
-                f"raised on {len(result['routes'])} route(s).",
-            )
-        return redirect(f"{reverse('collections:shutoff')}?day={day.isoformat()}")
-    messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
-    return redirect("collections:shutoff")
+    kind = RUN_KINDS.get(request.POST.get("kind", ""))
+    if kind is None or not form.is_valid():
+        messages.error(request, "Choose a run and a valid date.")
+        return redirect("collections:worklist")
+    day, crew = form.cleaned_data["day"], form.cleaned_data["crew"]
+    params = {"day": day.isoformat(), "crew": crew.pk if crew else None}
+    run = start_run(kind=kind, scope=f"{kind}:{day.isoformat()}", params=params, by=request.user)
+    return redirect("runs:detail", pk=run.pk)
+
+
+approve = start_collections_run
 
 
 @manage_shutoff
@@ -236,21 +253,6 @@ def weather_hold(request):
 
 @manage_shutoff
 def door_hangers(request):
-    if request.method == "POST":
-        form = ApproveForm(request.POST)
-        if form.is_valid():
-            day = form.cleaned_data["day"]
-            try:
-                result = services.issue_door_hangers(
-                    day=day, by=request.user, crew=form.cleaned_data["crew"]
-                )
-            except CollectionsError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(
-                    request, f"{result['door_hangers']} door-hanger work order(s) raised."
-                )
-            return redirect(f"{reverse('collections:door_hangers')}?day={day.isoformat()}")
     day = _day(request)
     listing = queries.door_hanger_list(day)
     context = {

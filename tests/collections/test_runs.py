@@ -160,3 +160,26 @@ def test_batch_pdf_has_one_letter_per_page(clerk, clerk_client, today):
     assert {"$100.00", "$101.00", "$102.00"} == {
         amount for text in texts for amount in ("$100.00", "$101.00", "$102.00") if amount in text
     }
+
+
+def test_late_fee_and_notice_runs_through_the_background_runs_post_once(supervisor, today):
+    from tests.runs_helpers import run_worker
+    from utilityclerk.runs.services import approve_run, start_run
+
+    account, _ = delinquent("200.00", days_past_due=12)
+    params = {"day": today.isoformat()}
+    for kind in ("collections.late_fees", "collections.notices"):
+        for _attempt in range(2):  # started again after posting: the proof finds nothing
+            run = start_run(kind=kind, scope=f"{kind}:{today}", params=params, by=supervisor)
+            run_worker()
+            run.refresh_from_db()
+            assert run.status == "proof_ready", run.error
+            approve_run(run=run, by=supervisor)
+            run_worker()
+            run.refresh_from_db()
+            assert run.status == "posted", run.error
+    assert len(fees_of(account)) == 1
+    assert Notice.objects.filter(account=account).count() == 1
+    notice = Notice.objects.get(account=account)
+    assert notice.amount == Decimal("200.00")  # the fee posted today is not past due yet
+    assert notice.run_id is not None

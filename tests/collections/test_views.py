@@ -107,13 +107,34 @@ def test_shutoff_screen_is_for_supervisors(clerk_client, supervisor_client):
     assert "1</strong> to disconnect" in page.content.decode()
 
 
-def test_approving_from_the_screen_raises_the_orders(supervisor_client):
+def test_approving_from_the_screen_runs_the_shutoff_run_with_its_proof(
+    supervisor, supervisor_client
+):
+    from tests.runs_helpers import run_worker
+    from utilityclerk.runs.models import BatchRun
+    from utilityclerk.runs.services import approve_run
     from workorders.models import WorkOrder
 
     noticed("200.00")
+    protected, _ = noticed("300.00", life_support=True)
     day = shutoff_day().isoformat()
-    response = supervisor_client.post("/collections/shutoff/approve/", {"day": day})
-    assert response.status_code == 302
+    response = supervisor_client.post(
+        "/collections/shutoff/approve/", {"day": day, "kind": "shutoff"}
+    )
+    run = BatchRun.objects.get(kind="collections.shutoff")
+    assert response.url == f"/runs/{run.pk}/"
+    run_worker()
+    run.refresh_from_db()
+    assert run.status == "proof_ready"
+    assert run.proof["counts"]["Accounts"] == 1
+    assert run.proof["exclusions"] == {"Life support": 1}
+    assert not WorkOrder.objects.exists()
+    page = supervisor_client.get(f"/runs/{run.pk}/").content.decode()
+    assert "Life support" in page
+    approve_run(run=run, by=supervisor)
+    run_worker()
+    run.refresh_from_db()
+    assert run.status == "posted"
     assert WorkOrder.objects.filter(type_id="disconnect").count() == 1
     assert clerk_cannot_post(day)
 
@@ -125,7 +146,8 @@ def clerk_cannot_post(day):
 
     client = Client()
     client.force_login(make_user(role="Clerk"))
-    return client.post("/collections/shutoff/approve/", {"day": day}).status_code == 403
+    response = client.post("/collections/shutoff/approve/", {"day": day, "kind": "shutoff"})
+    return response.status_code == 403
 
 
 def test_bad_date_on_the_shutoff_screen_falls_back_to_today(supervisor_client):
