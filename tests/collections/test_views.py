@@ -116,7 +116,7 @@ def test_approving_from_the_screen_runs_the_shutoff_run_with_its_proof(
     from workorders.models import WorkOrder
 
     noticed("200.00")
-    protected, _ = noticed("300.00", life_support=True)
+    noticed("300.00", life_support=True)
     day = shutoff_day().isoformat()
     response = supervisor_client.post(
         "/collections/shutoff/approve/", {"day": day, "kind": "shutoff"}
