@@ -2,7 +2,7 @@ from django import forms
 
 from utilityclerk.core.models import Policy
 from utilityclerk.forms import DateField, IdempotencyKeyField, MoneyField
-from workorders.models import Crew
+from workorders.models import Crew, Vendor
 
 
 class ArrangementForm(forms.Form):
@@ -40,6 +40,33 @@ class ApproveForm(DayForm):
         required=False,
         empty_label="Leave on the board to schedule",
     )
+
+
+class RunForm(ApproveForm):
+    agency = forms.ModelChoiceField(
+        label="Collection agency (write-offs)",
+        queryset=Vendor.objects.filter(active=True),
+        required=False,
+        empty_label="None",
+    )
+
+
+class PeriodForm(forms.Form):
+    start = DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "The end comes after the start.")
+        return data
+
+
+class RecoveryForm(forms.Form):
+    account = forms.CharField(label="Written-off account", max_length=20)
+    gross = MoneyField(label="Recovered (gross)")
+    reference = forms.CharField(label="Agency remittance", max_length=40, required=False)
+    idempotency_key = IdempotencyKeyField()
 
 
 class WeatherHoldForm(DayForm):

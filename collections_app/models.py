@@ -288,3 +288,60 @@ class Reconnection(models.Model):
 
     def __str__(self):
         return f"Reconnect {self.account.display_number} ({self.work_order.number})"
+
+
+class WriteOff(models.Model):
+    """A final account's unpaid balance written off after the policy's days, and referred to
+    a collection agency (a vendor). Once per account."""
+
+    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="write_off")
+    amount = money()
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="+")
+    written_off_on = models.DateField()
+    agency = models.ForeignKey(
+        "workorders.Vendor", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    run_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-written_off_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="write_off_amount_positive")
+        ]
+        indexes = [models.Index(fields=["written_off_on"], name="write_off_date_idx")]
+
+    def __str__(self):
+        return f"Write-off {self.amount} on {self.account.display_number}"
+
+
+class Recovery(models.Model):
+    """What a collection agency recovered on a written-off account, less its commission."""
+
+    write_off = models.ForeignKey(WriteOff, on_delete=models.PROTECT, related_name="recoveries")
+    gross = money()
+    commission = money()
+    received_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reference = models.CharField(max_length=40, blank=True)
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(gross__gt=0, commission__gte=0, commission__lte=F("gross")),
+                name="recovery_amounts_valid",
+            )
+        ]
+
+    def __str__(self):
+        return f"Recovery {self.gross} on {self.write_off.account.display_number}"
+
+    @property
+    def net(self):
+        return self.gross - self.commission

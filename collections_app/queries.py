@@ -439,3 +439,71 @@ def open_disconnection(account_id: int) -> Disconnection | None:
         .order_by("-list_date", "-id")
         .first()
     )
+
+
+# After final: write-offs, referrals and recoveries -------------------------------------
+
+
+@dataclass
+class WriteOffReport:
+    start: date
+    end: date
+    written_off: int
+    written_off_total: Decimal
+    recovered_gross: Decimal
+    commission: Decimal
+    counter_recoveries: Decimal
+    rows: list
+
+    @property
+    def recovered_net(self) -> Decimal:
+        return self.recovered_gross - self.commission
+
+
+def write_off_report(start: date, end: date) -> WriteOffReport:
+    """Write-offs in the period, agency recoveries (gross, commission, net) and payments the
+    customers made themselves on written-off accounts (taken at the counter as usual)."""
+    from django.db.models import Count, Sum
+
+    from collections_app.models import Recovery, WriteOff
+
+    write_offs = WriteOff.objects.filter(written_off_on__range=(start, end))
+    totals = write_offs.aggregate(n=Count("id"), total=Sum("amount"))
+    recoveries = Recovery.objects.filter(received_on__range=(start, end)).aggregate(
+        gross=Sum("gross"), commission=Sum("commission")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(-SUM(e.amount), 0) FROM accounts_ledgerentry e "
+            "JOIN collections_writeoff w ON w.account_id = e.account_id "
+            "WHERE e.kind = 'payment' AND e.business_date BETWEEN %s AND %s "
+            "AND e.business_date >= w.written_off_on",
+            [start, end],
+        )
+        counter = cursor.fetchone()[0]
+    rows = list(
+        write_offs.select_related("account__customer", "agency").order_by("written_off_on", "id")[
+            :500
+        ]
+    )
+    return WriteOffReport(
+        start=start,
+        end=end,
+        written_off=totals["n"] or 0,
+        written_off_total=totals["total"] or ZERO,
+        recovered_gross=recoveries["gross"] or ZERO,
+        commission=recoveries["commission"] or ZERO,
+        counter_recoveries=counter,
+        rows=rows,
+    )
+
+
+def referral_rows(day: date):
+    """The agency's referral file for the write-offs of one day."""
+    from collections_app.models import WriteOff
+
+    return (
+        WriteOff.objects.filter(written_off_on=day)
+        .select_related("account__customer", "account__premise", "agency")
+        .order_by("account__number")
+    )

@@ -10,6 +10,9 @@ ROLE_PERMISSIONS = {
         "collections.view_weatherhold",
     ],
     "Supervisor": [
+        "collections.view_writeoff",
+        "collections.view_recovery",
+        "collections.add_recovery",
         "collections.change_arrangement",
         "collections.override_arrangement",
         "collections.manage_shutoff",
@@ -28,4 +31,5 @@ ROLE_PERMISSIONS = {
 NAVIGATION = [
     (45, "Collections", "collections:worklist", "collections.view_notice"),
     (46, "Shut-off", "collections:shutoff", "collections.manage_shutoff"),
+    (47, "Write-offs", "collections:write_offs", "collections.view_writeoff"),
 ]

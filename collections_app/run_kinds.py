@@ -7,6 +7,7 @@ from datetime import date
 from django.urls import reverse
 
 from collections_app import queries, runs, services
+from utilityclerk import business_day
 from workorders.models import Crew
 
 START = "collections.start_collections_run"
@@ -59,6 +60,20 @@ def notices_post(run, progress) -> dict:
     return result
 
 
+def write_offs_post(run, progress) -> dict:
+    result = runs.post_write_offs(
+        _day(run), by=_by(run), agency_id=run.params.get("agency"), progress=progress, run=run
+    )
+    result["referral_csv"] = reverse("collections:referrals_csv") + f"?day={_by_day_posted(run)}"
+    return result
+
+
+def _by_day_posted(run) -> str:
+    from utilityclerk import business_day
+
+    return business_day.today().isoformat()
+
+
 KINDS = [
     dict(
         kind="collections.late_fees",
@@ -85,6 +100,12 @@ KINDS = [
         label="Shut-off list",
         proof=shutoff_proof,
         post=shutoff_post,
+    ),
+    dict(
+        kind="collections.write_offs",
+        label="Write-offs and agency referral",
+        proof=lambda run: runs.write_off_proof(_day(run)),
+        post=write_offs_post,
     ),
     dict(
         kind="collections.nightly",

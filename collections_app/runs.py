@@ -495,3 +495,154 @@ def _broken_arrangement_notices(arrangement_ids, *, as_of, by, run) -> int:
     if to_email:
         transaction.on_commit(lambda: email_notices(to_email))
     return len(rows)
+
+
+# Write-off and agency referral ---------------------------------------------------------
+
+# Final accounts whose last bill has been due longer than the policy's days and that still
+# owe: the whole balance is written off and the account goes to collections (the agency).
+# An amount held out of collection (a dispute) keeps the account off the list.
+_WRITE_OFF_CANDIDATES = """
+WITH last_bill AS (
+    SELECT b.account_id, MAX(b.due_date) AS due_date
+    FROM accounts_bill b JOIN accounts_account a ON a.id = b.account_id
+    WHERE a.status = 'final' AND a.id BETWEEN %(lo)s AND %(hi)s
+    GROUP BY b.account_id
+),
+owing AS (
+    SELECT l.account_id, SUM(e.amount) AS balance
+    FROM last_bill l JOIN accounts_ledgerentry e ON e.account_id = l.account_id
+    WHERE l.due_date <= %(due_by)s
+      AND NOT EXISTS (SELECT 1 FROM collections_writeoff w WHERE w.account_id = l.account_id)
+    GROUP BY l.account_id
+    HAVING SUM(e.amount) > 0
+),
+held AS ({holds}),
+candidates AS (
+    SELECT o.account_id, o.balance, COALESCE(h.held, 0) AS held
+    FROM owing o LEFT JOIN (SELECT account_id, SUM(amount) AS held FROM held GROUP BY account_id) h
+      ON h.account_id = o.account_id
+)
+"""
+
+_WRITE_OFF_PROOF = """
+SELECT COUNT(*) FILTER (WHERE held = 0), COALESCE(SUM(balance) FILTER (WHERE held = 0), 0),
+       COUNT(*) FILTER (WHERE held > 0)
+FROM candidates
+"""
+
+_WRITE_OFF_POST = """,
+entries AS (
+    INSERT INTO accounts_ledgerentry
+        (account_id, kind, amount, business_date, posted_at, posted_by_id, reference, memo,
+         reason_code)
+    SELECT account_id, 'write_off', -balance, %(day)s, now(), %(by)s, 'WRITE-OFF',
+           'Final bill unpaid ' || %(days)s || ' days: written off and referred to the agency',
+           'write_off'
+    FROM candidates WHERE held = 0
+    RETURNING id, account_id, -amount AS amount
+),
+write_offs AS (
+    INSERT INTO collections_writeoff
+        (account_id, amount, entry_id, written_off_on, agency_id, approved_by_id, run_id)
+    SELECT account_id, amount, id, %(day)s, %(agency)s, %(by)s, %(run_id)s FROM entries
+    RETURNING account_id, amount
+)
+UPDATE accounts_account a SET status = 'collections'
+FROM write_offs w WHERE a.id = w.account_id
+RETURNING w.amount
+"""
+
+
+def _write_off_sql(tail: str) -> str:
+    from collections_app.collectible import _holds
+
+    holds = (
+        " UNION ALL ".join(
+            f"SELECT account_id, amount FROM ({sql}) AS hold_{i}"  # noqa: S608 - registered code
+            for i, sql in enumerate(_holds.values())
+        )
+        or "SELECT NULL::bigint AS account_id, 0::numeric AS amount WHERE false"
+    )
+    return _WRITE_OFF_CANDIDATES.format(holds=holds) + tail
+
+
+def _write_off_params(as_of: date, policy: Policy) -> dict:
+    return {"as_of": as_of, "due_by": as_of - timedelta(days=policy.write_off_after_days)}
+
+
+def write_off_proof(as_of: date | None = None) -> dict:
+    as_of = as_of or business_day.today()
+    policy = Policy.current()
+    count, total, held = 0, ZERO, 0
+    with connection.cursor() as cursor:
+        for lo, hi in _chunks():
+            cursor.execute(
+                _write_off_sql(_WRITE_OFF_PROOF),
+                {**_write_off_params(as_of, policy), "lo": lo, "hi": hi},
+            )
+            row = cursor.fetchone()
+            count += row[0]
+            total += row[1]
+            held += row[2]
+    return {
+        "as_of": as_of.isoformat(),
+        "counts": {"Accounts to write off": count},
+        "totals": {"Written off": str(total)},
+        "exclusions": {"Amount under dispute": held},
+    }
+
+
+def post_write_offs(
+    as_of: date | None = None,
+    *,
+    by,
+    agency_id: int | None = None,
+    progress: Progress | None = None,
+    run=None,
+) -> dict:
+    as_of = as_of or business_day.today()
+    policy = Policy.current()
+    chunks = _chunks()
+    count, total = 0, ZERO
+    for done, (lo, hi) in enumerate(chunks, start=1):
+        with transaction.atomic():
+            day = business_day.posting_date()
+            with connection.cursor() as cursor:
+                # Lock the chunk's final accounts first: a second run waits, then finds
+                # them written off (collections_writeoff is unique per account).
+                cursor.execute(
+                    "SELECT id FROM accounts_account WHERE status = 'final' "
+                    "AND id BETWEEN %s AND %s ORDER BY id FOR UPDATE",
+                    [lo, hi],
+                )
+                cursor.execute(
+                    _write_off_sql(_WRITE_OFF_POST),
+                    {
+                        **_write_off_params(as_of, policy),
+                        "lo": lo,
+                        "hi": hi,
+                        "day": day,
+                        "by": by.pk,
+                        "days": policy.write_off_after_days,
+                        "agency": agency_id,
+                        "run_id": getattr(run, "pk", None),
+                    },
+                )
+                amounts = [row[0] for row in cursor.fetchall()]
+            if amounts:
+                count += len(amounts)
+                total += sum(amounts, ZERO)
+                _audit(
+                    by,
+                    "collections.write_offs",
+                    run,
+                    {
+                        "accounts": f"{lo}-{hi}",
+                        "written_off": len(amounts),
+                        "total": str(sum(amounts)),
+                    },
+                )
+        if progress:
+            progress(done, len(chunks))
+    return {"counts": {"Written off": count}, "totals": {"Written off": str(total)}}

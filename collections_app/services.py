@@ -556,3 +556,79 @@ def receipt_notes(payment) -> list[str]:
     due = reconnection.work_order.due_date
     when = "today" if due == business_day.today() else f"on {due:%A, %m/%d/%Y}"
     return [f"Service will be reconnected {when} (work order {reconnection.work_order.number})."]
+
+
+# Recoveries ----------------------------------------------------------------------------
+
+
+def record_recovery(
+    *,
+    write_off,
+    gross: Decimal,
+    by,
+    reference: str = "",
+    idempotency_key: uuid.UUID | None = None,
+):
+    """The agency paid what it recovered on a written-off account, less its commission.
+    The debt comes back on the ledger and is paid in the same breath (balance unchanged);
+    the Recovery row keeps the gross, commission and net for the write-off report."""
+    from collections_app.models import Recovery
+
+    _require(by, "collections.add_recovery", "Your role cannot record agency recoveries.")
+    if gross is None or gross <= ZERO:
+        raise CollectionsError("Enter the amount the agency recovered.", field="gross")
+    if idempotency_key is not None:
+        found = Recovery.objects.filter(idempotency_key=idempotency_key).first()
+        if found is not None:
+            return found
+    policy = Policy.current()
+    gross = quantize_money(gross)
+    commission = quantize_money(gross * policy.agency_commission_percent / 100)
+    with transaction.atomic():
+        account = _lock_account(write_off.account)
+        recovered = sum((r.gross for r in write_off.recoveries.all()), ZERO)
+        if recovered + gross > write_off.amount:
+            raise CollectionsError(
+                f"Only {format_money(write_off.amount - recovered)} of the write-off is still "
+                "unrecovered.",
+                field="gross",
+            )
+        day = business_day.posting_date()
+        agency = write_off.agency.name if write_off.agency_id else "the agency"
+        LedgerEntry.objects.create(
+            account=account,
+            kind=EntryKind.ADJUSTMENT_DEBIT,
+            reason_code="recovery",
+            amount=gross,
+            business_date=day,
+            due_date=day,
+            posted_by=by,
+            reference=reference[:40],
+            memo="Written-off debt recovered: reinstated",
+        )
+        LedgerEntry.objects.create(
+            account=account,
+            kind=EntryKind.ADJUSTMENT_CREDIT,
+            reason_code="recovery",
+            amount=-gross,
+            business_date=day,
+            posted_by=by,
+            reference=reference[:40],
+            memo=f"Recovered by {agency}: {format_money(commission)} commission"[:200],
+        )
+        recovery = Recovery.objects.create(
+            write_off=write_off,
+            gross=gross,
+            commission=commission,
+            received_on=day,
+            recorded_by=by,
+            reference=reference[:40],
+            idempotency_key=idempotency_key,
+        )
+        audit.record(
+            actor=by,
+            action="collections.recovery",
+            target=account,
+            after={"gross": str(gross), "commission": str(commission), "reference": reference},
+        )
+    return recovery

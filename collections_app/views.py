@@ -16,6 +16,7 @@ from collections_app.forms import (
     ArrangementForm,
     DayForm,
     PromiseForm,
+    RunForm,
     WeatherHoldForm,
 )
 from collections_app.models import Arrangement, Notice
@@ -47,13 +48,14 @@ def worklist(request):
     items = queries.worklist()
     context = {
         "items": items,
-        "run_form": ApproveForm(initial={"day": business_day.today()}),
+        "run_form": RunForm(initial={"day": business_day.today()}),
         "run_kinds": [
             ("late_fees", "Late fees"),
             ("notices", "Past-due notices"),
             ("door_hangers", "Door hangers"),
             ("shutoff", "Shut-off list"),
             ("nightly", "Arrangements and promises (nightly)"),
+            ("write_offs", "Write-offs and agency referral"),
         ],
     }
     return render(request, "collections/worklist.html", context)
@@ -198,6 +200,7 @@ def shutoff(request):
 
 
 RUN_KINDS = {
+    "write_offs": "collections.write_offs",
     "late_fees": "collections.late_fees",
     "notices": "collections.notices",
     "door_hangers": "collections.door_hangers",
@@ -214,13 +217,16 @@ def start_collections_run(request):
 
     if request.method != "POST":
         return redirect("collections:worklist")
-    form = ApproveForm(request.POST)
+    form = RunForm(request.POST)
     kind = RUN_KINDS.get(request.POST.get("kind", ""))
     if kind is None or not form.is_valid():
         messages.error(request, "Choose a run and a valid date.")
         return redirect("collections:worklist")
     day, crew = form.cleaned_data["day"], form.cleaned_data["crew"]
     params = {"day": day.isoformat(), "crew": crew.pk if crew else None}
+    agency = form.cleaned_data.get("agency")
+    if agency is not None:
+        params["agency"] = agency.pk
     run = start_run(kind=kind, scope=f"{kind}:{day.isoformat()}", params=params, by=request.user)
     return redirect("runs:detail", pk=run.pk)
 
@@ -282,3 +288,124 @@ def field_order(request, number):
         raise Http404("No account on this order")
     due = collectible_for_account(order.account_id)
     return render(request, "collections/field_order.html", {"order": order, "due": due})
+
+
+# After final ---------------------------------------------------------------------------
+
+view_write_offs = permission_required("collections.view_writeoff", raise_exception=True)
+
+
+def _period(request) -> tuple[date, date]:
+    from collections_app.forms import PeriodForm
+
+    form = PeriodForm(request.GET or None)
+    today = business_day.today()
+    if form.is_bound and form.is_valid():
+        return form.cleaned_data["start"], form.cleaned_data["end"]
+    return today.replace(day=1), today
+
+
+@view_write_offs
+def write_offs(request):
+    from collections_app.forms import RecoveryForm
+
+    start, end = _period(request)
+    context = {
+        "report": queries.write_off_report(start, end),
+        "recovery_form": RecoveryForm(),
+        "start": start,
+        "end": end,
+    }
+    return render(request, "collections/write_offs.html", context)
+
+
+def _csv(filename: str):
+    import csv
+
+    from django.http import HttpResponse
+
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response, csv.writer(response)
+
+
+@view_write_offs
+def write_off_report_csv(request):
+    start, end = _period(request)
+    report = queries.write_off_report(start, end)
+    response, out = _csv(f"write-offs-{start}-{end}.csv")
+    out.writerow(["written_off_on", "account", "name", "amount", "agency"])
+    for w in report.rows:
+        out.writerow(
+            [
+                w.written_off_on,
+                w.account.display_number,
+                w.account.customer,
+                w.amount,
+                w.agency or "",
+            ]
+        )
+    out.writerow([])
+    out.writerow(["written off", report.written_off, report.written_off_total])
+    out.writerow(["recovered by the agency (gross)", "", report.recovered_gross])
+    out.writerow(["agency commission", "", report.commission])
+    out.writerow(["recovered net", "", report.recovered_net])
+    out.writerow(["paid by customers at the counter", "", report.counter_recoveries])
+    return response
+
+
+@view_write_offs
+def referrals_csv(request):
+    day = _day(request)
+    response, out = _csv(f"agency-referral-{day}.csv")
+    out.writerow(
+        ["account", "name", "mailing_address", "city", "state", "zip", "phone", "email",
+         "service_address", "amount", "written_off_on"]
+    )  # fmt: skip
+    for w in queries.referral_rows(day):
+        a, c = w.account, w.account.customer
+        out.writerow(
+            [a.display_number, c.display_name, f"{a.mail_street} {a.mail_unit}".strip(),
+             a.mail_city, a.mail_state, a.mail_zip, c.phone, c.email,
+             a.premise.full_address, w.amount, w.written_off_on]
+        )  # fmt: skip
+    return response
+
+
+@permission_required("collections.add_recovery", raise_exception=True)
+def recovery(request):
+    from collections_app.forms import RecoveryForm
+    from collections_app.models import WriteOff
+
+    form = RecoveryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        digits = "".join(ch for ch in form.cleaned_data["account"] if ch.isdigit())
+        write_off = WriteOff.objects.filter(account__number=digits).select_related("agency").first()
+        if write_off is None:
+            form.add_error("account", "No written-off account has that number.")
+        else:
+            try:
+                made = services.record_recovery(
+                    write_off=write_off,
+                    gross=form.cleaned_data["gross"],
+                    reference=form.cleaned_data["reference"],
+                    by=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except CollectionsError as error:
+                show_on_form(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Recovery recorded: ${made.gross:,.2f}, commission ${made.commission:,.2f}, "
+                    f"net ${made.net:,.2f}.",
+                )
+                return redirect("collections:write_offs")
+    start, end = _period(request)
+    context = {
+        "report": queries.write_off_report(start, end),
+        "recovery_form": form,
+        "start": start,
+        "end": end,
+    }
+    return render(request, "collections/write_offs.html", context)
