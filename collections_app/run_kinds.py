@@ -64,14 +64,10 @@ def write_offs_post(run, progress) -> dict:
     result = runs.post_write_offs(
         _day(run), by=_by(run), agency_id=run.params.get("agency"), progress=progress, run=run
     )
-    result["referral_csv"] = reverse("collections:referrals_csv") + f"?day={_by_day_posted(run)}"
+    # The write-offs are dated to the day they posted: the referral file of that day.
+    day = business_day.today().isoformat()
+    result["referral_csv"] = reverse("collections:referrals_csv") + f"?day={day}"
     return result
-
-
-def _by_day_posted(run) -> str:
-    from utilityclerk import business_day
-
-    return business_day.today().isoformat()
 
 
 KINDS = [

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def final_account(amount="250.00", days=100):
-    account, bill = delinquent(amount, days_past_due=days)
+    account, _ = delinquent(amount, days_past_due=days)
     type(account).objects.filter(pk=account.pk).update(status="final")
     account.refresh_from_db()
     return account
