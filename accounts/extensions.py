@@ -13,6 +13,7 @@ Apps register from their AppConfig.ready():
   work_order_completed(fn)  # fn(order=, by=) inside the completion's transaction, once
   payment_posted(fn)    # fn(payment) after the payment commits (payments calls it)
   receipt_notes(fn)     # fn(payment) -> list[str]: lines a receipt prints (when service returns)
+  work_order_links(fn)  # fn(order) -> list[(label, url)]: links on the crew's order screen
 
 A tab's context_fn(request, account) returns the template's context (keep it to one or two
 queries: the page budget is 10). An action's URL is reversed with the account number.
@@ -69,6 +70,7 @@ _header_panels: dict[str, HeaderPanel] = {}
 _work_order_completed: list[Callable] = []
 _payment_posted: list[Callable] = []
 _receipt_notes: list[Callable] = []
+_work_order_links: list[Callable] = []
 _actions: list[AccountAction] = []
 _search_providers: list[Callable[[str], list[SearchHit]]] = []
 
@@ -178,3 +180,11 @@ def notify_payment_posted(payment) -> None:
 
 def receipt_notes_for(payment) -> list[str]:
     return [line for fn in _receipt_notes for line in fn(payment)]
+
+
+def work_order_links(fn):
+    _add(_work_order_links, fn)
+
+
+def work_order_links_for(order) -> list[tuple[str, str]]:
+    return [link for fn in _work_order_links for link in fn(order)]

@@ -18,6 +18,7 @@ def register():
         payment_posted,
         receipt_notes,
         work_order_completed,
+        work_order_links,
     )
 
     account_tab(
@@ -53,6 +54,7 @@ def register():
     work_order_completed(services.on_work_order_completed)
     payment_posted(services.on_payment_posted)
     receipt_notes(services.receipt_notes)
+    work_order_links(services.work_order_links)
 
     from collections_app import run_kinds
 

@@ -632,3 +632,17 @@ def record_recovery(
             after={"gross": str(gross), "commission": str(commission), "reference": reference},
         )
     return recovery
+
+
+def work_order_links(order) -> list[tuple[str, str]]:
+    """A disconnect's crew screen links to the amount due now: collect or disconnect."""
+    from django.urls import reverse
+
+    if order.type_id != WorkOrderKind.DISCONNECT or not order.account_id:
+        return []
+    return [
+        (
+            "Collect or disconnect: amount due now",
+            reverse("collections:field_order", args=[order.number]),
+        )
+    ]

@@ -51,7 +51,8 @@ class Command(BaseCommand):
                 posted, _ = self._time("late-fee post", lambda: runs.post_late_fees(today, by=user))
                 self.stdout.write(f"    {posted['counts']} {posted['totals']}")
                 again, _ = self._time(
-                    "late-fee post again (posts nothing)", lambda: runs.post_late_fees(today, by=user)
+                    "late-fee post again (posts nothing)",
+                    lambda: runs.post_late_fees(today, by=user),
                 )
                 self.stdout.write(f"    {again['counts']}")
                 proof, _ = self._time("notice proof", lambda: runs.notice_proof(today))
@@ -63,7 +64,8 @@ class Command(BaseCommand):
 
                 disconnect_on = date.fromisoformat(posted["disconnect_on"])
                 listing, _ = self._time(
-                    f"shut-off list for {disconnect_on}", lambda: queries.shutoff_list(disconnect_on)
+                    f"shut-off list for {disconnect_on}",
+                    lambda: queries.shutoff_list(disconnect_on),
                 )
                 self.stdout.write(
                     f"    {len(listing.eligible):,} to disconnect on {len(listing.routes()):,} "
