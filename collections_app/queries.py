@@ -16,6 +16,7 @@ from collections_app.models import (
     Notice,
     Promise,
     PromiseStatus,
+    Reconnection,
     WeatherHold,
 )
 from utilityclerk import business_day
@@ -388,6 +389,12 @@ class WorkItem:
         return (self.as_of - self.oldest_due).days if self.oldest_due and self.as_of else 0
 
     @property
+    def phone_display(self) -> str:
+        from accounts.validation import format_phone
+
+        return format_phone(self.phone)
+
+    @property
     def display_number(self) -> str:
         from accounts.validation import format_account_number
 
@@ -415,6 +422,9 @@ def collections_tab(request, account) -> dict:
             Arrangement.objects.filter(account=account).prefetch_related("instalments")[:10]
         ),
         "promises": list(Promise.objects.filter(account=account)[:20]),
+        "reconnections": list(
+            Reconnection.objects.filter(account=account).select_related("work_order")[:5]
+        ),
         "today": business_day.today(),
         "ArrangementStatus": ArrangementStatus,
         "PromiseStatus": PromiseStatus,

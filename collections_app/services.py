@@ -459,22 +459,6 @@ def reconnect_if_paid(*, account_id: int, by, receipt: str = "") -> Reconnection
                 return None
             if order.status != "completed" or due_now > ZERO:
                 return None
-            now = timezone.now()
-            after_hours = is_after_hours(now, policy)
-            fee_entry = None
-            extra = policy.reconnect_fee_after_hours - policy.reconnect_fee
-            if after_hours and extra > ZERO:
-                day = business_day.posting_date()
-                fee_entry = LedgerEntry.objects.create(
-                    account=account,
-                    kind=EntryKind.RECONNECT_FEE,
-                    amount=extra,
-                    business_date=day,
-                    due_date=day + timedelta(days=policy.bill_due_days),
-                    posted_by=by,
-                    reference=order.number,
-                    memo="After-hours reconnect: the difference from the in-hours fee",
-                )
             reconnect = work_orders.raise_work_order(
                 kind=WorkOrderKind.RECONNECT,
                 premise=account.premise,
@@ -488,8 +472,6 @@ def reconnect_if_paid(*, account_id: int, by, receipt: str = "") -> Reconnection
                 account=account,
                 work_order=reconnect,
                 receipt=receipt,
-                fee_entry=fee_entry,
-                after_hours=after_hours,
             )
             audit.record(
                 actor=by,
@@ -646,3 +628,50 @@ def work_order_links(order) -> list[tuple[str, str]]:
             reverse("collections:field_order", args=[order.number]),
         )
     ]
+
+
+def reconnect_after_hours(
+    *, reconnection: Reconnection, by, now: datetime | None = None
+) -> Reconnection:
+    """The customer asks for service back tonight: the after-hours fee (its difference from
+    the in-hours fee already paid) is charged and the order becomes an emergency for today.
+    Only after hours, and once."""
+    _require(by, "collections.add_arrangement", "Your role cannot change a reconnection.")
+    policy = Policy.current()
+    now = now or timezone.now()
+    if not is_after_hours(now, policy):
+        raise CollectionsError("It is business hours: the reconnect goes out as ordered.")
+    with transaction.atomic():
+        reconnection = Reconnection.objects.select_for_update().get(pk=reconnection.pk)
+        if reconnection.after_hours:
+            return reconnection
+        order = WorkOrder.objects.select_for_update().get(pk=reconnection.work_order_id)
+        if order.status not in STILL_TO_DO:
+            raise CollectionsError(f"Work order {order.number} is {order.status} already.")
+        day = business_day.posting_date()
+        extra = policy.reconnect_fee_after_hours - policy.reconnect_fee
+        if extra > ZERO:
+            reconnection.fee_entry = LedgerEntry.objects.create(
+                account_id=reconnection.account_id,
+                kind=EntryKind.RECONNECT_FEE,
+                amount=extra,
+                business_date=day,
+                due_date=day + timedelta(days=policy.bill_due_days),
+                posted_by=by,
+                reference=order.number,
+                memo="After-hours reconnect: the difference from the in-hours fee",
+            )
+        reconnection.after_hours = True
+        reconnection.save(update_fields=["fee_entry", "after_hours"])
+        before = audit.snapshot(order, ["priority", "due_date"])
+        order.priority = "emergency"
+        order.due_date = max(order.raised_on, timezone.localdate(now))
+        order.save(update_fields=["priority", "due_date"])
+        audit.record(
+            actor=by,
+            action="workorder.after_hours",
+            target=order,
+            before=before,
+            after=audit.snapshot(order, ["priority", "due_date"]),
+        )
+    return reconnection

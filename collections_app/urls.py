@@ -17,6 +17,7 @@ urlpatterns = [
     path("shutoff/weather/", views.weather_hold, name="weather_hold"),
     path("door-hangers/", views.door_hangers, name="door_hangers"),
     path("field/<str:number>/", views.field_order, name="field_order"),
+    path("reconnection/<int:pk>/after-hours/", views.after_hours, name="after_hours"),
     path("write-offs/", views.write_offs, name="write_offs"),
     path("write-offs/report.csv", views.write_off_report_csv, name="write_off_report_csv"),
     path("referrals.csv", views.referrals_csv, name="referrals_csv"),

@@ -227,7 +227,7 @@ def start_collections_run(request):
     agency = form.cleaned_data.get("agency")
     if agency is not None:
         params["agency"] = agency.pk
-    run = start_run(kind=kind, scope=f"{kind}:{day.isoformat()}", params=params, by=request.user)
+    run = start_run(kind=kind, scope=day.isoformat(), params=params, by=request.user)
     return redirect("runs:detail", pk=run.pk)
 
 
@@ -409,3 +409,20 @@ def recovery(request):
         "end": end,
     }
     return render(request, "collections/write_offs.html", context)
+
+
+@permission_required("collections.add_arrangement", raise_exception=True)
+def after_hours(request, pk):
+    from collections_app.models import Reconnection
+
+    reconnection = get_object_or_404(Reconnection.objects.select_related("account"), pk=pk)
+    if request.method == "POST":
+        try:
+            services.reconnect_after_hours(reconnection=reconnection, by=request.user)
+        except CollectionsError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, "After-hours reconnect ordered; the after-hours fee is charged."
+            )
+    return _to_account(request, reconnection.account)

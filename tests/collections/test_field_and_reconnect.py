@@ -184,3 +184,22 @@ def test_field_screen_says_collect_or_disconnect_with_the_amount_due_now(supervi
     CrewMember.objects.create(crew=Crew.objects.create(name="South"), user=other)
     client.force_login(other)
     assert client.get(f"/collections/field/{order.number}/").status_code == 403
+
+
+def test_after_hours_reconnect_charges_the_difference_once_and_only_after_hours(
+    supervisor, crew, clerk, django_capture_on_commit_callbacks
+):
+    account, _ = _disconnected(supervisor)
+    with django_capture_on_commit_callbacks(execute=True):
+        _pay(account, "250.00", clerk)
+    reconnection = Reconnection.objects.get(account=account)
+    tuesday_noon = local(date(2027, 3, 2), 12, 0)
+    with pytest.raises(services.CollectionsError, match="business hours"):
+        services.reconnect_after_hours(reconnection=reconnection, by=clerk, now=tuesday_noon)
+    evening = timezone.localtime().replace(hour=19, minute=30)
+    services.reconnect_after_hours(reconnection=reconnection, by=clerk, now=evening)
+    services.reconnect_after_hours(reconnection=reconnection, by=clerk, now=evening)
+    fees = LedgerEntry.objects.filter(account=account, kind="reconnect_fee").order_by("id")
+    assert [f.amount for f in fees] == [Decimal("50.00"), Decimal("50.00")]
+    reconnection.work_order.refresh_from_db()
+    assert reconnection.work_order.priority == "emergency"

@@ -43,7 +43,7 @@ def test_past_due_to_notice_door_hanger_disconnect_payment_and_reconnect(
     page, sign_in, clerk, supervisor
 ):
     # Disconnect the day after the notice, so the whole story fits in one test day.
-    Policy.objects.filter(pk=1).update(disconnect_after_notice_days=1)
+    Policy.objects.update_or_create(pk=1, defaults={"disconnect_after_notice_days": 1})
     crew = Crew.objects.create(name="North crew")
     tech = make_user("tech", role="Field", first_name="Frank")
     CrewMember.objects.create(crew=crew, user=tech)

@@ -52,7 +52,7 @@ def test_no_fee_on_a_fee(clerk, today):
 def test_fee_on_fees_when_the_policy_says_so(clerk, today):
     from utilityclerk.core.models import Policy
 
-    Policy.objects.filter(pk=1).update(late_fee_on_fees=True)
+    Policy.objects.update_or_create(pk=1, defaults={"late_fee_on_fees": True})
     account, _bill = delinquent("100.00", days_past_due=2)
     post_charge(account, "15.00", on=today - timedelta(days=30), kind="late_fee")
     runs.post_late_fees(today, by=clerk)
