@@ -73,7 +73,7 @@ def write_offs_post(run, progress) -> dict:
 KINDS = [
     dict(
         kind="collections.late_fees",
-        label="Late fees",
+        label="Late-fee run",
         proof=lambda run: runs.late_fee_proof(_day(run)),
         post=lambda run, progress: runs.post_late_fees(
             _day(run), by=_by(run), progress=progress, run=run
@@ -81,31 +81,31 @@ KINDS = [
     ),
     dict(
         kind="collections.notices",
-        label="Past-due notices",
+        label="Past-due notice run",
         proof=lambda run: runs.notice_proof(_day(run)),
         post=notices_post,
     ),
     dict(
         kind="collections.door_hangers",
-        label="Door hangers",
+        label="Door-hanger run",
         proof=hangers_proof,
         post=hangers_post,
     ),
     dict(
         kind="collections.shutoff",
-        label="Shut-off list",
+        label="Shut-off run",
         proof=shutoff_proof,
         post=shutoff_post,
     ),
     dict(
         kind="collections.write_offs",
-        label="Write-offs and agency referral",
+        label="Write-off run",
         proof=lambda run: runs.write_off_proof(_day(run)),
         post=write_offs_post,
     ),
     dict(
         kind="collections.nightly",
-        label="Arrangements and promises (nightly)",
+        label="Nightly arrangement and promise check",
         proof=lambda run: runs.nightly_proof(_day(run)),
         post=lambda run, progress: runs.post_nightly(
             _day(run), by=_by(run), progress=progress, run=run

@@ -272,7 +272,7 @@ def notice_proof(as_of: date | None = None) -> dict:
         "counts": {"Notices": count, "Also e-mailed": emails},
         "totals": {"Past due on the notices": str(total)},
         "exclusions": {"Paid since the bill fell due": paid, "Held or in an arrangement": held},
-        "disconnect_on": disconnect_date_for(as_of, policy).isoformat(),
+        "disconnect_on": f"{disconnect_date_for(as_of, policy):%A %m/%d/%Y}",
     }
 
 
