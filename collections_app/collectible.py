@@ -57,9 +57,9 @@ WITH balances AS (
     GROUP BY account_id
 ),
 unpaid AS (
-    SELECT e.account_id, e.due_date,
-           (e.kind IN ('late_fee', 'reconnect_fee', 'returned_payment_fee')
-            OR e.reason_code = 'door_hanger') AS is_fee,
+    -- Read from the covering index ledger_charges_newest alone (no table rows): the kind is
+    -- looked up below only for the few charges still open.
+    SELECT e.id, e.account_id, e.due_date,
            GREATEST(0, LEAST(e.amount, b.balance - (
                SUM(e.amount) OVER (PARTITION BY e.account_id ORDER BY e.due_date DESC, e.id DESC
                                    ROWS UNBOUNDED PRECEDING) - e.amount))) AS open_amount
@@ -71,14 +71,23 @@ unpaid AS (
                       WHERE r.kind = 'reversal' AND r.reverses_id = e.id
                         AND r.business_date <= %(as_of)s)
 ),
+open_charges AS (
+    -- One primary-key look-up per open charge (a join here is planned as a scan of the
+    -- whole ledger: 8 s of 18 at 100,000 accounts).
+    SELECT u.account_id, u.due_date, u.open_amount,
+           (SELECT f.kind IN ('late_fee', 'reconnect_fee', 'returned_payment_fee')
+                   OR f.reason_code = 'door_hanger'
+            FROM accounts_ledgerentry f WHERE f.id = u.id) AS is_fee
+    FROM unpaid u
+    WHERE u.open_amount > 0 AND u.due_date <= %(cutoff)s
+),
 owed AS (
     SELECT account_id,
            COALESCE(SUM(open_amount) FILTER (WHERE due_date < %(cutoff)s), 0) AS past_due,
-           COALESCE(SUM(open_amount) FILTER (WHERE due_date <= %(cutoff)s), 0) AS due_now,
+           COALESCE(SUM(open_amount), 0) AS due_now,
            COALESCE(SUM(open_amount) FILTER (WHERE due_date < %(cutoff)s AND is_fee), 0) AS fees,
-           MIN(due_date) FILTER (WHERE due_date < %(cutoff)s AND open_amount > 0) AS oldest_due
-    FROM unpaid GROUP BY account_id
-    HAVING SUM(open_amount) FILTER (WHERE due_date <= %(cutoff)s) > 0
+           MIN(due_date) FILTER (WHERE due_date < %(cutoff)s) AS oldest_due
+    FROM open_charges GROUP BY account_id
 ),
 held AS (
     SELECT account_id, SUM(amount) AS held FROM ({holds}) h GROUP BY account_id

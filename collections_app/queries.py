@@ -159,9 +159,18 @@ def _list(day: date, *, upto: date, after: date, day_reason: str, hangers: bool)
         if hangers
         else ""
     )
-    sql = _LIST_SQL.format(hanger_filter=hanger_filter, collectible=collectible_sql())
+    sql = _LIST_SQL.format(hanger_filter=hanger_filter, collectible=collectible_sql("ids"))
     today = business_day.today()
+    with connection.cursor() as cursor:
+        # The collectible of only the accounts whose notices are in reach.
+        cursor.execute(
+            "SELECT DISTINCT account_id FROM collections_notice WHERE business_date > %s - 60 "
+            "AND disconnect_on <= %s AND disconnect_on > %s",
+            [day, upto, after],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
     params = {
+        "ids": ids,
         "day": day,
         "upto": upto,
         "after": after,
@@ -405,9 +414,16 @@ def worklist(as_of: date | None = None, *, limit: int = 100) -> list[WorkItem]:
     """Accounts to call today: noticed lately (or a promise broken), still owing, no promise
     holding them; the largest amounts first, then the oldest. One query."""
     as_of = as_of or business_day.today()
-    sql = _WORKLIST_SQL.format(collectible=collectible_sql())
+    sql = _WORKLIST_SQL.format(collectible=collectible_sql("ids"))
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"as_of": as_of, "cutoff": as_of, "limit": limit})
+        cursor.execute(
+            "SELECT account_id FROM collections_notice WHERE business_date > %(as_of)s - 60 "
+            "UNION SELECT account_id FROM collections_promise "
+            "WHERE status = 'broken' AND pay_by > %(as_of)s - 30",
+            {"as_of": as_of},
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, {"as_of": as_of, "cutoff": as_of, "limit": limit, "ids": ids})
         return [WorkItem(*row, as_of=as_of) for row in cursor.fetchall()]
 
 

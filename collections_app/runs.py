@@ -53,7 +53,6 @@ WITH latest AS (
     FROM accounts_bill b JOIN accounts_account a ON a.id = b.account_id
     WHERE a.status IN ('active', 'final')
       AND b.due_date <= %(due_by)s AND b.due_date > %(due_by)s - {recent}
-      AND b.account_id BETWEEN %(lo)s AND %(hi)s
     ORDER BY b.account_id, b.due_date DESC, b.id DESC
 ),
 c AS ({collectible}),
@@ -82,6 +81,11 @@ SELECT COUNT(*) FILTER (WHERE fee > 0), COALESCE(SUM(fee) FILTER (WHERE fee > 0)
 FROM fees
 """
 
+# Posting works from the candidates worked out once (a temporary table), in chunks.
+_LATE_FEE_PENDING = """
+SELECT account_id, number, base, fee FROM fees WHERE fee > 0
+"""
+
 _LATE_FEE_POST = """
 INSERT INTO accounts_ledgerentry
     (account_id, kind, amount, business_date, due_date, posted_at, posted_by_id,
@@ -89,13 +93,16 @@ INSERT INTO accounts_ledgerentry
 SELECT account_id, 'late_fee', fee, %(day)s, %(day)s, now(), %(by)s, number,
        'Late fee: ' || %(percent_text)s || '%% of $' || to_char(base, 'FM999,999,990.00')
        || ' past due', ''
-FROM fees WHERE fee > 0
+FROM collections_pending_fees
+WHERE account_id BETWEEN %(lo)s AND %(hi)s
+  AND NOT EXISTS (SELECT 1 FROM accounts_ledgerentry f
+                  WHERE f.kind = 'late_fee' AND f.reference = collections_pending_fees.number)
 ON CONFLICT (reference) WHERE kind = 'late_fee' AND reference <> '' DO NOTHING
 RETURNING amount
 """
 
 
-def _late_fee_params(as_of: date, policy: Policy, lo: int, hi: int) -> dict:
+def _late_fee_params(as_of: date, policy: Policy, lo: int = 0, hi: int = 0) -> dict:
     return {
         "as_of": as_of,
         "cutoff": as_of,
@@ -109,26 +116,15 @@ def _late_fee_params(as_of: date, policy: Policy, lo: int, hi: int) -> dict:
 
 
 def _late_fee_sql(tail: str) -> str:
-    return (
-        _LATE_FEE_CANDIDATES.format(recent=RECENT_DAYS, collectible=collectible_sql("range")) + tail
-    )
+    return _LATE_FEE_CANDIDATES.format(recent=RECENT_DAYS, collectible=collectible_sql()) + tail
 
 
 def late_fee_proof(as_of: date | None = None) -> dict:
     as_of = as_of or business_day.today()
     policy = Policy.current()
-    count, total, base, paid, held, fees_only = 0, ZERO, ZERO, 0, 0, 0
-    sql = _late_fee_sql(_LATE_FEE_PROOF)
     with connection.cursor() as cursor:
-        for lo, hi in _chunks():
-            cursor.execute(sql, _late_fee_params(as_of, policy, lo, hi))
-            row = cursor.fetchone()
-            count += row[0]
-            total += row[1]
-            base += row[2]
-            paid += row[3]
-            held += row[4]
-            fees_only += row[5]
+        cursor.execute(_late_fee_sql(_LATE_FEE_PROOF), _late_fee_params(as_of, policy))
+        count, total, base, paid, held, fees_only = cursor.fetchone()
     return {
         "as_of": as_of.isoformat(),
         "counts": {"Late fees": count},
@@ -146,34 +142,51 @@ def late_fee_proof(as_of: date | None = None) -> dict:
     }
 
 
+def _temporary(cursor, name: str, select_sql: str, params: dict) -> None:
+    """What a run will post, worked out once into a temporary table of this session."""
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select_sql}", params)
+
+
 def post_late_fees(
     as_of: date | None = None, *, by, progress: Progress | None = None, run=None
 ) -> dict:
+    """Work out the fees once (set-based, into a temporary table), then post them in chunks
+    of account ids, each its own transaction; a fee already on a bill is never posted again."""
     as_of = as_of or business_day.today()
     policy = Policy.current()
-    sql = _late_fee_sql(_LATE_FEE_POST)
+    params = _late_fee_params(as_of, policy)
+    with connection.cursor() as cursor:
+        _temporary(cursor, "collections_pending_fees", _late_fee_sql(_LATE_FEE_PENDING), params)
     chunks = _chunks()
     count, total = 0, ZERO
-    for done, (lo, hi) in enumerate(chunks, start=1):
-        with transaction.atomic():
-            day = business_day.posting_date()
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    sql,
-                    {**_late_fee_params(as_of, policy, lo, hi), "day": day, "by": by.pk},
-                )
-                amounts = [row[0] for row in cursor.fetchall()]
-            count += len(amounts)
-            total += sum(amounts, ZERO)
-            if amounts:
-                _audit(
-                    by,
-                    "collections.late_fees",
-                    run,
-                    {"accounts": f"{lo}-{hi}", "fees": len(amounts), "total": str(sum(amounts))},
-                )
-        if progress:
-            progress(done, len(chunks))
+    try:
+        for done, (lo, hi) in enumerate(chunks, start=1):
+            with transaction.atomic():
+                day = business_day.posting_date()
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        _LATE_FEE_POST, {**params, "lo": lo, "hi": hi, "day": day, "by": by.pk}
+                    )
+                    amounts = [row[0] for row in cursor.fetchall()]
+                count += len(amounts)
+                total += sum(amounts, ZERO)
+                if amounts:
+                    _audit(
+                        by,
+                        "collections.late_fees",
+                        run,
+                        {
+                            "accounts": f"{lo}-{hi}",
+                            "fees": len(amounts),
+                            "total": str(sum(amounts)),
+                        },
+                    )
+            if progress:
+                progress(done, len(chunks))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS pg_temp.collections_pending_fees")
     return {"counts": {"Late fees posted": count}, "totals": {"Late fees": str(total)}}
 
 
@@ -198,7 +211,6 @@ WITH latest AS (
     FROM accounts_bill b JOIN accounts_account a ON a.id = b.account_id
     WHERE a.status = 'active'
       AND b.due_date <= %(due_by)s AND b.due_date > %(due_by)s - {recent}
-      AND b.account_id BETWEEN %(lo)s AND %(hi)s
     ORDER BY b.account_id, b.due_date DESC, b.id DESC
 ),
 c AS ({collectible}),
@@ -220,6 +232,10 @@ FROM candidates JOIN accounts_account a ON a.id = candidates.account_id
 JOIN accounts_customer cu ON cu.id = a.customer_id
 """
 
+_NOTICE_PENDING = """
+SELECT account_id, bill_id, amount FROM candidates WHERE amount > 0
+"""
+
 _NOTICE_POST = """
 INSERT INTO collections_notice
     (account_id, kind, bill_id, business_date, amount, disconnect_on, name, address_lines,
@@ -232,19 +248,18 @@ SELECT a.id, 'past_due', candidates.bill_id, %(day)s, candidates.amount, %(disco
        p.house_number || ' ' || p.street || CASE WHEN p.unit <> '' THEN ' #' || p.unit ELSE '' END,
        CASE WHEN cu.preferred_contact = 'email' THEN cu.email ELSE '' END,
        %(run_id)s, now()
-FROM candidates JOIN accounts_account a ON a.id = candidates.account_id
+FROM collections_pending_notices candidates
+JOIN accounts_account a ON a.id = candidates.account_id
 JOIN accounts_customer cu ON cu.id = a.customer_id
 JOIN accounts_premise p ON p.id = a.premise_id
-WHERE candidates.amount > 0
+WHERE candidates.account_id BETWEEN %(lo)s AND %(hi)s
 ON CONFLICT (bill_id, kind) WHERE bill_id IS NOT NULL DO NOTHING
 RETURNING id, amount, emailed_to
 """
 
 
 def _notice_sql(tail: str) -> str:
-    return (
-        _NOTICE_CANDIDATES.format(recent=RECENT_DAYS, collectible=collectible_sql("range")) + tail
-    )
+    return _NOTICE_CANDIDATES.format(recent=RECENT_DAYS, collectible=collectible_sql()) + tail
 
 
 def disconnect_date_for(notice_day: date, policy: Policy) -> date:
@@ -257,16 +272,9 @@ def notice_proof(as_of: date | None = None) -> dict:
     as_of = as_of or business_day.today()
     policy = Policy.current()
     params = {"as_of": as_of, "cutoff": as_of, "due_by": notice_due_by(as_of, policy)}
-    count, total, paid, held, emails = 0, ZERO, 0, 0, 0
     with connection.cursor() as cursor:
-        for lo, hi in _chunks():
-            cursor.execute(_notice_sql(_NOTICE_PROOF), {**params, "lo": lo, "hi": hi})
-            row = cursor.fetchone()
-            count += row[0]
-            total += row[1]
-            paid += row[2]
-            held += row[3]
-            emails += row[4]
+        cursor.execute(_notice_sql(_NOTICE_PROOF), params)
+        count, total, paid, held, emails = cursor.fetchone()
     return {
         "as_of": as_of.isoformat(),
         "counts": {"Notices": count, "Also e-mailed": emails},
@@ -290,32 +298,38 @@ def post_notices(
         "disconnect_on": disconnect_on,
         "run_id": getattr(run, "pk", None),
     }
+    with connection.cursor() as cursor:
+        _temporary(cursor, "collections_pending_notices", _notice_sql(_NOTICE_PENDING), params)
     chunks = _chunks()
     count, total, emailed = 0, ZERO, 0
-    for done, (lo, hi) in enumerate(chunks, start=1):
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(_notice_sql(_NOTICE_POST), {**params, "lo": lo, "hi": hi})
-                rows = cursor.fetchall()
-            count += len(rows)
-            total += sum((r[1] for r in rows), ZERO)
-            to_email = [r[0] for r in rows if r[2]]
-            emailed += len(to_email)
-            if rows:
-                _audit(
-                    by,
-                    "collections.notices",
-                    run,
-                    {
-                        "accounts": f"{lo}-{hi}",
-                        "notices": len(rows),
-                        "disconnect_on": disconnect_on,
-                    },
-                )
-            if to_email:
-                transaction.on_commit(lambda ids=to_email: email_notices(ids))
-        if progress:
-            progress(done, len(chunks))
+    try:
+        for done, (lo, hi) in enumerate(chunks, start=1):
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(_NOTICE_POST, {**params, "lo": lo, "hi": hi})
+                    rows = cursor.fetchall()
+                count += len(rows)
+                total += sum((r[1] for r in rows), ZERO)
+                to_email = [r[0] for r in rows if r[2]]
+                emailed += len(to_email)
+                if rows:
+                    _audit(
+                        by,
+                        "collections.notices",
+                        run,
+                        {
+                            "accounts": f"{lo}-{hi}",
+                            "notices": len(rows),
+                            "disconnect_on": disconnect_on,
+                        },
+                    )
+                if to_email:
+                    transaction.on_commit(lambda ids=to_email: email_notices(ids))
+            if progress:
+                progress(done, len(chunks))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS pg_temp.collections_pending_notices")
     return {
         "counts": {"Notices": count, "E-mailed": emailed},
         "totals": {"Past due on the notices": str(total)},
@@ -414,14 +428,19 @@ def post_nightly(
     grace_cutoff = as_of - timedelta(days=policy.arrangement_grace_days)
     with transaction.atomic():
         with connection.cursor() as cursor:
+            # Only accounts with an active arrangement are looked at.
             cursor.execute(
-                _BREAK_ARRANGEMENTS.format(collectible=collectible_sql()),
-                {"as_of": as_of, "cutoff": grace_cutoff},
+                "SELECT account_id FROM collections_arrangement WHERE status = 'active' FOR UPDATE"
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                _BREAK_ARRANGEMENTS.format(collectible=collectible_sql("ids")),
+                {"as_of": as_of, "cutoff": grace_cutoff, "ids": ids},
             )
             broken = cursor.fetchall()
             cursor.execute(
-                _COMPLETE_ARRANGEMENTS.format(collectible=collectible_sql()),
-                {"as_of": as_of, "cutoff": as_of},
+                _COMPLETE_ARRANGEMENTS.format(collectible=collectible_sql("ids")),
+                {"as_of": as_of, "cutoff": as_of, "ids": ids},
             )
             completed = cursor.fetchall()
             cursor.execute(_SETTLE_PROMISES, {"as_of": as_of})
@@ -454,10 +473,12 @@ def _broken_arrangement_notices(arrangement_ids, *, as_of, by, run) -> int:
     two days on, for the collectible past due now that the arrangement no longer covers it."""
     if not arrangement_ids:
         return 0
+    from collections_app.models import Arrangement
+
     policy = Policy.current()
     disconnect_on = calendar.next_shutoff_day(as_of + timedelta(days=2), policy)
     sql = f"""
-    WITH c AS ({collectible_sql()})
+    WITH c AS ({collectible_sql("ids")})
     INSERT INTO collections_notice
         (account_id, kind, arrangement_id, business_date, amount, disconnect_on, name,
          address_lines, service_address, emailed_to, run_id, created_at)
@@ -475,7 +496,7 @@ def _broken_arrangement_notices(arrangement_ids, *, as_of, by, run) -> int:
     JOIN accounts_customer cu ON cu.id = a.customer_id
     JOIN accounts_premise p ON p.id = a.premise_id
     JOIN c ON c.account_id = a.id
-    WHERE arr.id = ANY(%(ids)s) AND c.past_due - c.held > 0
+    WHERE arr.id = ANY(%(arrangements)s) AND c.past_due - c.held > 0
     ON CONFLICT (arrangement_id, kind) WHERE arrangement_id IS NOT NULL DO NOTHING
     RETURNING id, emailed_to
     """  # noqa: S608 - the SQL text holds no user input
@@ -486,7 +507,12 @@ def _broken_arrangement_notices(arrangement_ids, *, as_of, by, run) -> int:
                 "as_of": as_of,
                 "cutoff": as_of,
                 "disconnect_on": disconnect_on,
-                "ids": list(arrangement_ids),
+                "arrangements": list(arrangement_ids),
+                "ids": list(
+                    Arrangement.objects.filter(pk__in=arrangement_ids).values_list(
+                        "account_id", flat=True
+                    )
+                ),
                 "run_id": getattr(run, "pk", None),
             },
         )
