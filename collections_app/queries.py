@@ -151,7 +151,9 @@ class ShutoffList:
         return sum((r.collectible for r in self.eligible), ZERO)
 
 
-def _list(day: date, *, upto: date, after: date, day_reason: str, hangers: bool) -> ShutoffList:
+def _list(
+    day: date, *, upto: date, after: date, day_reason: str, hangers: bool, as_of: date | None
+) -> ShutoffList:
     policy = Policy.current()
     hold = WeatherHold.objects.filter(date=day).first()
     hanger_filter = (
@@ -160,7 +162,7 @@ def _list(day: date, *, upto: date, after: date, day_reason: str, hangers: bool)
         else ""
     )
     sql = _LIST_SQL.format(hanger_filter=hanger_filter, collectible=collectible_sql("ids"))
-    today = business_day.today()
+    today = as_of or business_day.today()
     with connection.cursor() as cursor:
         # The collectible of only the accounts whose notices are in reach.
         cursor.execute(
@@ -186,22 +188,24 @@ def _list(day: date, *, upto: date, after: date, day_reason: str, hangers: bool)
     return ShutoffList(day=day, rows=rows, day_reason=day_reason, weather_hold=hold)
 
 
-def shutoff_list(day: date, *, now=None) -> ShutoffList:
+def shutoff_list(day: date, *, now=None, as_of: date | None = None) -> ShutoffList:
     """Accounts whose notice's disconnect date has come by `day`, each eligible or with the
     reasons it is not: a protection, under the minimum, or not a permitted day or hour."""
     policy = Policy.current()
     day_reason = calendar.why_not_a_shutoff_day(day, policy) or calendar.why_not_now(
         day, policy, now
     )
-    return _list(day, upto=day, after=date(1900, 1, 1), day_reason=day_reason, hangers=False)
+    return _list(
+        day, upto=day, after=date(1900, 1, 1), day_reason=day_reason, hangers=False, as_of=as_of
+    )
 
 
-def door_hanger_list(day: date) -> ShutoffList:
+def door_hanger_list(day: date, *, as_of: date | None = None) -> ShutoffList:
     """The door hangers to leave on `day`: accounts to be shut off within the policy's hours
     (counted in business days) that would be eligible on their disconnect date."""
     policy = Policy.current()
     reach = business_day.add_business_days(day, max(1, -(-policy.door_hanger_hours // 24)))
-    return _list(day, upto=reach, after=day, day_reason="", hangers=True)
+    return _list(day, upto=reach, after=day, day_reason="", hangers=True, as_of=as_of)
 
 
 # Account header ------------------------------------------------------------------------
