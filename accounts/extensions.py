@@ -8,7 +8,13 @@ Apps register from their AppConfig.ready():
   account_action("Stop service", "workorders:stop", ..., statuses=["active", "collections"])
   search_provider(fn)   # fn(query) -> list[SearchHit], asked before the account search
   final_read_hook(fn)   # fn(order=, by=): a stop's final read is in (billing's final bill)
-  work_order_hook(fn)   # fn(order=, by=): any work order completed (billing takes its read)
+  header_panel("collections/partials/_header_status.html", context_fn, permission=..., order=10)
+                        # a panel in the account header; context_fn(request, account) -> dict
+                        # or None (nothing to show); one or two queries (the page budget is 10)
+  work_order_completed(fn)  # fn(order=, by=) inside the completion's transaction, once
+  payment_posted(fn)    # fn(payment) after the payment commits (payments calls it)
+  receipt_notes(fn)     # fn(payment) -> list[str]: lines a receipt prints (when service returns)
+  work_order_links(fn)  # fn(order) -> list[(label, url)]: links on the crew's order screen
 
 A tab's context_fn(request, account) returns the template's context (keep it to one or two
 queries: the page budget is 10). An action's URL is reversed with the account number.
@@ -52,11 +58,23 @@ class SearchHit:
     url: str
 
 
+@dataclass(frozen=True)
+class HeaderPanel:
+    template: str
+    context: Callable
+    permission: str | None = None
+    order: int = 50
+
+
 _tabs: dict[str, AccountTab] = {}
+_header_panels: dict[str, HeaderPanel] = {}
+_work_order_completed: list[Callable] = []
+_payment_posted: list[Callable] = []
+_receipt_notes: list[Callable] = []
+_work_order_links: list[Callable] = []
 _actions: list[AccountAction] = []
 _search_providers: list[Callable[[str], list[SearchHit]]] = []
 _final_read_hooks: list[Callable] = []
-_work_order_hooks: list[Callable] = []
 
 
 def account_tab(slug, label, template, context, *, permission=None, order=50):
@@ -121,11 +139,6 @@ def final_read_hook(fn):
         _final_read_hooks.append(fn)
 
 
-def work_order_hook(fn):
-    if fn not in _work_order_hooks:
-        _work_order_hooks.append(fn)
-
-
 def final_read_done(*, order, by) -> None:
     """Inside the completion's transaction, after the services stop and before a transfer
     carries the balance: the final bill lands on the old account first."""
@@ -133,6 +146,59 @@ def final_read_done(*, order, by) -> None:
         fn(order=order, by=by)
 
 
-def work_order_done(*, order, by) -> None:
-    for fn in _work_order_hooks:
+# Header panels and listeners -------------------------------------------------------------
+
+
+def header_panel(template, context, *, permission=None, order=50):
+    _header_panels[template] = HeaderPanel(template, context, permission, order)
+
+
+def header_panels_for(request, account) -> list[tuple[str, dict]]:
+    """(template, context) of each panel this user may see that has something to show."""
+    panels = []
+    for panel in sorted(_header_panels.values(), key=lambda p: (p.order, p.template)):
+        if panel.permission and not request.user.has_perm(panel.permission):
+            continue
+        context = panel.context(request, account)
+        if context is not None:
+            panels.append((panel.template, context))
+    return panels
+
+
+def _add(listeners: list, fn) -> None:
+    if fn not in listeners:
+        listeners.append(fn)
+
+
+def work_order_completed(fn):
+    _add(_work_order_completed, fn)
+
+
+def payment_posted(fn):
+    _add(_payment_posted, fn)
+
+
+def receipt_notes(fn):
+    _add(_receipt_notes, fn)
+
+
+def notify_work_order_completed(*, order, by) -> None:
+    for fn in _work_order_completed:
         fn(order=order, by=by)
+
+
+def notify_payment_posted(payment) -> None:
+    for fn in _payment_posted:
+        fn(payment)
+
+
+def receipt_notes_for(payment) -> list[str]:
+    return [line for fn in _receipt_notes for line in fn(payment)]
+
+
+def work_order_links(fn):
+    _add(_work_order_links, fn)
+
+
+def work_order_links_for(order) -> list[tuple[str, str]]:
+    return [link for fn in _work_order_links for link in fn(order)]

@@ -694,4 +694,4 @@ def apply_work_order_effects(*, order: WorkOrder, by) -> None:
     effect = EFFECTS.get(order.type_id)
     if effect is not None and order.account_id:
         effect(order=order, by=by)
-    extensions.work_order_done(order=order, by=by)
+    extensions.notify_work_order_completed(order=order, by=by)

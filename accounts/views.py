@@ -103,6 +103,7 @@ def account_detail(request, number, tab="ledger"):
         "tabs": extensions.tabs_for(request.user),
         "tab_template": current.template,
         "actions": actions,
+        "header_panels": extensions.header_panels_for(request, account),
         **current.context(request, account),
     }
     return render(request, "accounts/account_detail.html", context)

@@ -41,11 +41,11 @@ def _record(order, by):
 
 
 def register():
-    from accounts.extensions import account_tab, final_read_hook, work_order_hook
+    from accounts.extensions import account_tab, final_read_hook, work_order_completed
     from billing import tabs
 
     final_read_hook(on_final_read)
-    work_order_hook(on_work_order)
+    work_order_completed(on_work_order)
     account_tab("usage", "Usage", "billing/partials/_tab_usage.html", tabs.usage, order=25)
     from billing import run_kind
 

@@ -23,4 +23,5 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("closeout/", include("payments.closeout.urls")),
     path("runs/", include("utilityclerk.runs.urls")),
+    path("collections/", include("collections_app.urls")),
 ]
