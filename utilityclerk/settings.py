@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "payments.closeout",
     "permits",
     "collections_app",
+    "collections_app.disputes",
     "workorders",
     "reports",
 ]

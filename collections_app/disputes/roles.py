@@ -1,0 +1,34 @@
+ROLE_PERMISSIONS = {
+    # Clerks open and work cases, resolve them (a credit above the clerk limit waits for a
+    # supervisor through the adjustment queue), file appeals and refer people to agencies.
+    "Clerk": [
+        "disputes.view_case",
+        "disputes.add_case",
+        "disputes.change_case",
+        "disputes.resolve_case",
+        "disputes.view_casedocument",
+        "disputes.add_casedocument",
+        "disputes.view_agency",
+        "disputes.view_referral",
+        "disputes.add_referral",
+        "disputes.change_referral",
+    ],
+    "Supervisor": [
+        "disputes.decide_appeal",
+        "disputes.view_dispute_board",
+        "disputes.view_dispute_report",
+    ],
+    # Field crews see the work order, never the case or its documents.
+    "Admin": [
+        "disputes.view_agency",
+        "disputes.add_agency",
+        "disputes.change_agency",
+        "disputes.view_case",
+        "disputes.view_referral",
+    ],
+}
+
+NAVIGATION = [
+    (66, "Disputes", "disputes:board", "disputes.view_dispute_board"),
+    (67, "Agencies", "disputes:agencies", "disputes.view_agency"),
+]
