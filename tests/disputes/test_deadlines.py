@@ -69,7 +69,7 @@ def test_overdue_cases_rise_to_the_top_of_the_board(high_bill_account, clerk):
         opened_on=today - timedelta(days=5), acknowledge_by=today - timedelta(days=1)
     )
     rows = queries.board(today=today)
-    assert [r.case.pk for r in rows][0] == late.pk
+    assert rows[0].case.pk == late.pk
     overdue = {r.case.pk: r.overdue for r in rows}
     assert overdue == {late.pk: "resolve", unanswered.pk: "acknowledge", fresh.pk: ""}
     assert {r.case.pk: r.age_days for r in rows}[late.pk] == 50

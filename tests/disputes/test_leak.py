@@ -24,7 +24,7 @@ TODAY = business_day.today
 
 @pytest.fixture
 def history(db):
-    """Three ordinary bills (water $40, $42, $44 on 5,000–5,400 gal; sewer $30 each) and two
+    """Three ordinary bills (water $40, $42, $44 on 5,000 to 5,400 gal; sewer $30 each) and two
     leak bills (water $142 and $92 on 21,000 and 13,000 gal; sewer $30)."""
     account = make_account()
     today = TODAY()
@@ -152,7 +152,7 @@ def test_only_what_is_above_the_bills_before_counts(history):
     percent=st.integers(min_value=0, max_value=100),
 )
 def test_the_credit_is_the_share_of_each_excess_never_negative(db, before, leak, percent):
-    """Amounts in cents: the credit is, bill by bill, percent × max(0, charge − average),
+    """Amounts in cents: the credit is, bill by bill, percent x max(0, charge - average),
     rounded half up, and never more than the leak bills' excess."""
     account = make_account()
     today = TODAY()
