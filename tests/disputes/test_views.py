@@ -320,7 +320,7 @@ def test_the_letter_is_e_mailed_with_the_pdf(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["maria@example.com"] and case.number in message.subject
-    name, content, mimetype = message.attachments[0]
+    _name, content, mimetype = message.attachments[0]
     assert mimetype == "application/pdf" and "Dispute" in pdf_text(content)
 
 
