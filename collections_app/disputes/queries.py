@@ -101,32 +101,26 @@ def cases_for_account(account_id: int):
     )
 
 
-def case_detail(pk: int) -> Case:
-    return (
-        Case.objects.select_related(
-            "account__customer",
-            "account__premise",
-            "bill",
-            "charge",
-            "contact",
-            "owner",
-            "opened_by",
-            "resolved_by",
-            "adjustment_request",
-            "adjustment_entry",
-        )
-        .prefetch_related(
-            "notes__by",
-            "status_changes__by",
-            Prefetch(
-                "work_order_links",
-                queryset=CaseWorkOrder.objects.select_related(
-                    "work_order", "work_order__meter_read"
-                ),
-            ),
-            Prefetch("referrals", queryset=Referral.objects.select_related("agency")),
-        )
-        .get(pk=pk)
+def case_detail_queryset():
+    return Case.objects.select_related(
+        "account__customer",
+        "account__premise",
+        "bill",
+        "charge",
+        "contact",
+        "owner",
+        "opened_by",
+        "resolved_by",
+        "adjustment_request",
+        "adjustment_entry",
+    ).prefetch_related(
+        "notes__by",
+        "status_changes__by",
+        Prefetch(
+            "work_order_links",
+            queryset=CaseWorkOrder.objects.select_related("work_order", "work_order__meter_read"),
+        ),
+        Prefetch("referrals", queryset=Referral.objects.select_related("agency")),
     )
 
 

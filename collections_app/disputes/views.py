@@ -158,7 +158,7 @@ def _detail_context(request, case, **forms_given):
 
 @view_case
 def detail(request, pk, status=200, **forms_given):
-    case = queries.case_detail(pk)
+    case = get_object_or_404(queries.case_detail_queryset(), pk=pk)
     return render(
         request,
         "disputes/detail.html",
