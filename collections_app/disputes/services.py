@@ -654,7 +654,9 @@ def decide_appeal(
         raise DisputeError("Write the decision's reasons.", field="note")
     with transaction.atomic():
         case = _lock(case)
-        appeal = Appeal.objects.select_for_update().get(case=case)
+        appeal = Appeal.objects.select_for_update().filter(case=case).first()
+        if appeal is None:
+            raise DisputeError(f"Case {case.number} has no appeal to decide.")
         if appeal.decision:
             return appeal
         changes = {}

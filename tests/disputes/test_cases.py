@@ -346,3 +346,10 @@ def test_an_open_case_cannot_be_appealed(high_bill_account, clerk):
         services.file_appeal(
             case=case, grounds="x", hearing_on=business_day.today(), officer="J", by=clerk
         )
+
+
+def test_deciding_an_appeal_that_was_never_filed_is_refused(high_bill_account, clerk, supervisor):
+    # Found by the hold property test: it was a 500.
+    case = open_bill_case(high_bill_account, high_bill_account.high_bill, clerk)
+    with pytest.raises(DisputeError, match="no appeal to decide"):
+        services.decide_appeal(case=case, decision="upheld", note="x", by=supervisor)
