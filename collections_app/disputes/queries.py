@@ -49,11 +49,11 @@ HOLD_SQL = """
     WHERE c.amount > c.amount_adjusted
 """.format(statuses=", ".join(f"'{status}'" for status in HOLDING))
 
-_HELD_ON = """
-    SELECT account_id, SUM(amount) FROM ({hold}) h
+_HELD_ON = f"""
+    SELECT account_id, SUM(amount) FROM ({HOLD_SQL}) h
     WHERE true {{accounts}}
     GROUP BY account_id
-""".format(hold=HOLD_SQL)
+"""
 
 
 def held_amounts(
