@@ -40,6 +40,25 @@ UTILITY_NAME = os.environ.get("UTILITY_NAME", "City of Cibolo Utilities")
 UTILITY_ADDRESS = os.environ.get("UTILITY_ADDRESS", "200 S Main St, Cibolo, TX 78108")
 UTILITY_PHONE = os.environ.get("UTILITY_PHONE", "(210) 555-0100")
 
+# E-mail (past-due notices to customers who prefer e-mail): SMTP when EMAIL_HOST is set,
+# else printed to the console (development).
+if os.environ.get("EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["EMAIL_HOST"],
+                "port": int(os.environ.get("EMAIL_PORT", "587")),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", True),
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "billing@utility.example.gov")
+
 INSTALLED_APPS = [
     "utilityclerk.core.admin_apps.UtilityAdminConfig",
     "django.contrib.auth",
@@ -214,25 +233,6 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
 # Only our own origin: htmx and our script are served from static files; no inline script
 # or style is used anywhere (htmx's indicator style is turned off in its config).
-# E-mail to customers (dispute letters, notices): printed to the console in development;
-# SMTP in production when EMAIL_HOST is set.
-if os.environ.get("EMAIL_HOST"):
-    MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {
-                "host": os.environ["EMAIL_HOST"],
-                "port": int(os.environ.get("EMAIL_PORT", "587")),
-                "username": os.environ.get("EMAIL_HOST_USER", ""),
-                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_bool("EMAIL_USE_TLS", True),
-            },
-        }
-    }
-else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "utility@localhost")
-
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
