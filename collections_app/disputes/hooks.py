@@ -17,7 +17,7 @@ def dispute_notice(account) -> list:
     """ "$84.97 under dispute: not due while it is reviewed" (one query)."""
     from collections_app.disputes import queries
 
-    held = queries.held_amount(account.pk)
+    held = queries.disputed_amount(account.pk)
     if not held:
         return []
     return [

@@ -25,21 +25,18 @@ from collections_app.disputes.models import (
 from utilityclerk import business_day
 from utilityclerk.money import ZERO, quantize_money
 
-_HELD_TODAY = """
-    SELECT account_id, SUM(amount - amount_adjusted)
-    FROM disputes_case
-    WHERE status = ANY(%(holding)s) {accounts}
-    GROUP BY account_id
-    HAVING SUM(amount - amount_adjusted) > 0
-"""
-
-# The one definition of what is held on a date: a case holds what it disputes and has not
-# credited when the last status it entered on or before that date is a holding one. Read from
-# the status history, so a late-fee run for yesterday sees what was under dispute yesterday.
-# Rows of (account_id, amount), one per case, with the date as %(as_of)s: collections'
-# collectible amount registers this very statement as a hold (hooks.register).
+# The one definition of what is held out of collection on a date. A case holds, while the
+# last status it entered on or before that date is a holding one, what it disputes and has
+# not credited; of a bill or a charge, never more than that charge's unpaid past-due part
+# (credits pay the oldest charges first, as the aging allocates them): disputing this
+# month's bill does not shelter last month's, and a disputed bill the customer has paid
+# leaves nothing to hold. A dispute of an amount (no charge named) holds the amount.
+# Read from the status history, so a late-fee run for yesterday sees yesterday's disputes.
+# Rows of (account_id, amount) with the date as %(as_of)s: collections' collectible amount
+# registers this very statement as a hold (hooks.register_hold).
 HOLD_SQL = """
-    SELECT c.account_id, c.amount - c.amount_adjusted AS amount
+WITH holding AS (
+    SELECT c.account_id, c.bill_id, c.charge_id, SUM(c.amount - c.amount_adjusted) AS disputed
     FROM disputes_case c
     JOIN LATERAL (
         SELECT sc.to_status FROM disputes_casestatuschange sc
@@ -47,25 +44,47 @@ HOLD_SQL = """
         ORDER BY sc.on DESC, sc.id DESC LIMIT 1
     ) last ON last.to_status IN ({statuses})
     WHERE c.amount > c.amount_adjusted
+    GROUP BY c.account_id, c.bill_id, c.charge_id
+),
+balances AS (
+    SELECT e.account_id, SUM(e.amount) AS balance
+    FROM accounts_ledgerentry e
+    WHERE e.business_date <= %(as_of)s AND e.account_id IN (SELECT account_id FROM holding)
+    GROUP BY e.account_id
+),
+unpaid AS (
+    SELECT e.id, e.bill_id, e.due_date,
+           GREATEST(0, LEAST(e.amount, b.balance - (
+               SUM(e.amount) OVER (PARTITION BY e.account_id ORDER BY e.due_date DESC, e.id DESC
+                                   ROWS UNBOUNDED PRECEDING) - e.amount))) AS open_amount
+    FROM accounts_ledgerentry e
+    JOIN balances b ON b.account_id = e.account_id AND b.balance > 0
+    WHERE e.amount > 0 AND e.business_date <= %(as_of)s AND e.kind <> 'reversal'
+      AND NOT EXISTS (SELECT 1 FROM accounts_ledgerentry r
+                      WHERE r.kind = 'reversal' AND r.reverses_id = e.id
+                        AND r.business_date <= %(as_of)s)
+)
+SELECT h.account_id,
+       CASE WHEN h.bill_id IS NULL AND h.charge_id IS NULL THEN h.disputed
+            ELSE LEAST(h.disputed, COALESCE((
+                SELECT SUM(u.open_amount) FROM unpaid u
+                WHERE u.due_date < %(as_of)s AND (u.bill_id = h.bill_id OR u.id = h.charge_id)
+            ), 0))
+       END AS amount
+FROM holding h
 """.format(statuses=", ".join(f"'{status}'" for status in HOLDING))  # noqa: S608 - our constants
 
-_HELD_ON = (
+_HELD = (
     "SELECT account_id, SUM(amount) FROM (" + HOLD_SQL + ") h "  # noqa: S608 - constants
-    "WHERE true {accounts} GROUP BY account_id"
+    "WHERE true {accounts} GROUP BY account_id HAVING SUM(amount) > 0"
 )
 
 
-def held_amounts(
-    *, on: date | None = None, account_ids=None, from_history: bool = False
-) -> dict[int, Decimal]:
-    """{account id: amount under open dispute} on a date (today when not given), for the
-    given accounts or all of them. Accounts with nothing held are left out.
-
-    This is what the collectible amount subtracts: no late fee, notice or shut-off for it.
-    Today's answer comes from the cases' status (a small partial index); a past date's from
-    the status history (HOLD_SQL), which gives the same answer for today (tests prove it).
-    """
-    params: dict = {"holding": list(HOLDING), "as_of": on or business_day.today()}
+def held_amounts(*, on: date | None = None, account_ids=None) -> dict[int, Decimal]:
+    """{account id: amount held out of collection} on a date (today when not given), for the
+    given accounts or all of them; accounts with nothing held are left out. This is what the
+    collectible amount subtracts: no late fee, notice or shut-off for it. One statement."""
+    params: dict = {"as_of": on or business_day.today()}
     accounts = ""
     if account_ids is not None:
         account_ids = list(account_ids)
@@ -73,19 +92,24 @@ def held_amounts(
             return {}
         accounts = "AND account_id = ANY(%(ids)s)"
         params["ids"] = account_ids
-    today = not from_history and (on is None or on >= business_day.today())
-    sql = (_HELD_TODAY if today else _HELD_ON).format(accounts=accounts)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {
-            account_id: quantize_money(total)
-            for account_id, total in cursor.fetchall()
-            if total > 0
-        }
+        cursor.execute(_HELD.format(accounts=accounts), params)
+        return {account_id: quantize_money(total) for account_id, total in cursor.fetchall()}
 
 
 def held_amount(account_id: int, *, on: date | None = None) -> Decimal:
     return held_amounts(on=on, account_ids=[account_id]).get(account_id, ZERO)
+
+
+def disputed_amount(account_id: int) -> Decimal:
+    """What the account's open cases dispute and have not credited (the header's figure),
+    from the holding partial index: one query."""
+    total = ZERO
+    for amount, adjusted in Case.objects.filter(
+        account_id=account_id, status__in=HOLDING
+    ).values_list("amount", "amount_adjusted"):
+        total += amount - adjusted
+    return total
 
 
 def held_on_charge(*, bill=None, charge=None, exclude_case=None) -> Decimal:

@@ -167,7 +167,7 @@ def _check_amount(*, account, kind, amount, bill, charge) -> Decimal:
     else:
         from accounts.queries import balance_of
 
-        owed = balance_of(account.pk) - queries.held_amount(account.pk)
+        owed = balance_of(account.pk) - queries.disputed_amount(account.pk)
         if amount > owed:
             raise DisputeError(
                 f"The amount disputed cannot be more than the account owes and is not already "

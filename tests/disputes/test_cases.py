@@ -353,3 +353,29 @@ def test_deciding_an_appeal_that_was_never_filed_is_refused(high_bill_account, c
     case = open_bill_case(high_bill_account, high_bill_account.high_bill, clerk)
     with pytest.raises(DisputeError, match="no appeal to decide"):
         services.decide_appeal(case=case, decision="upheld", note="x", by=supervisor)
+
+
+def test_disputing_a_bill_not_yet_due_shelters_no_older_past_due(high_bill_account, clerk):
+    """The hold is the disputed bill's own unpaid past-due part: this month's bill in dispute
+    does not make last month's uncollectible."""
+    from tests.disputes.conftest import bill
+
+    today = business_day.today()
+    current = bill(high_bill_account, "120.00", on=today - timedelta(days=5), usage="9000")
+    case = open_bill_case(high_bill_account, current, clerk, amount="50.00")
+    assert queries.disputed_amount(high_bill_account.pk) == Decimal("50.00")
+    assert queries.held_amount(high_bill_account.pk) == 0  # not due yet: nothing to hold
+    after_due = current.due_date + timedelta(days=1)
+    assert queries.held_amount(high_bill_account.pk, on=after_due) == Decimal("50.00")
+    assert case.held == Decimal("50.00")
+
+
+def test_a_disputed_bill_the_customer_paid_holds_nothing(high_bill_account, clerk):
+    from tests.factories import post_credit
+
+    open_bill_case(high_bill_account, high_bill_account.high_bill, clerk)
+    post_credit(high_bill_account, "150.00", on=business_day.today())
+    # 34.97 of the bill is unpaid: that much can be held, not the 84.97 disputed.
+    assert queries.held_amount(high_bill_account.pk) == Decimal("34.97")
+    post_credit(high_bill_account, "34.97", on=business_day.today())
+    assert queries.held_amount(high_bill_account.pk) == 0
