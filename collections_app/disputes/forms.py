@@ -113,7 +113,7 @@ class LeakForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    outcome = forms.ChoiceField(label="Outcome", choices=Outcome.choices)
+    outcome = forms.ChoiceField(label="Outcome", choices=[("", "Choose…"), *Outcome.choices])
     reason = forms.CharField(
         label="Reason (goes in the letter)",
         max_length=2000,
@@ -136,7 +136,9 @@ class AppealForm(forms.Form):
 
 
 class DecideAppealForm(forms.Form):
-    decision = forms.ChoiceField(label="Decision", choices=AppealDecision.choices)
+    decision = forms.ChoiceField(
+        label="Decision", choices=[("", "Choose…"), *AppealDecision.choices]
+    )
     note = forms.CharField(
         label="Reasons (go in the letter)",
         max_length=2000,

@@ -216,6 +216,9 @@ class Case(models.Model):
             ("view_dispute_report", "Can run the disputes report"),
         ]
 
+    # Not worth a line in the history.
+    AUDIT_DERIVED_FIELDS = ("idempotency_key",)
+
     def __str__(self):
         return f"Dispute {self.number}"
 

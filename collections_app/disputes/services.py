@@ -244,7 +244,13 @@ def open_case(
                 idempotency_key=idempotency_key,
             )
             CaseStatusChange.objects.create(case=case, to_status=S.RECEIVED, on=today, by=by)
-            audit.record(actor=by, action="dispute.open", target=case, after=audit.snapshot(case))
+            opened = audit.snapshot(case)
+            audit.record(
+                actor=by,
+                action="dispute.open",
+                target=case,
+                after={k: v for k, v in opened.items() if v not in ("", None, "0.00", 0)},
+            )
             return case
     except IntegrityError:
         found = (

@@ -149,6 +149,7 @@ def _detail_context(request, case, **forms_given):
         "events": audit.history_for(case, limit=100)
         if request.user.has_perm("core.view_audit_trail")
         else [],
+        "credit_waiting": -case.adjustment_request.amount if case.adjustment_request else None,
         "may_approve": case.status == CaseStatus.AWAITING_APPROVAL
         and request.user.has_perm("accounts.approve_adjustment")
         and case.adjustment_request is not None
