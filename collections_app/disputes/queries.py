@@ -253,6 +253,14 @@ def referrals_waiting(today: date | None = None):
 # The report ----------------------------------------------------------------------------
 
 
+# Who raised it, as the council reads it.
+PARTY_LABELS = {
+    PartyType.CITIZEN: "Citizen",
+    PartyType.OFFICIAL: "Elected official",
+    PartyType.AGENCY: "Agency",
+}
+
+
 @dataclass
 class ReportLine:
     label: str
@@ -302,7 +310,7 @@ def report(*, start: date, end: date) -> Report:
     )
     holidays = business_day.holidays_between(start, max([end] + [r[7] for r in rows if r[7]]))
     kinds = {k: ReportLine(label) for k, label in CaseKind.choices}
-    parties = {p: ReportLine(label) for p, label in PartyType.choices}
+    parties = {p: ReportLine(PARTY_LABELS[p]) for p in PartyType.values}
     total = ReportLine("All cases")
     for kind, party, status, outcome, amount, adjusted, opened, resolved in rows:
         days = business_days_between(opened, resolved, holidays) if resolved else None

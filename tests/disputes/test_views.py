@@ -416,7 +416,7 @@ def test_the_report_on_screen_in_csv_and_pdf(supervisor_client, case, clerk, sup
     today = business_day.today()
     query = f"start={(today - timedelta(days=1)).isoformat()}&end={today.isoformat()}"
     html = supervisor_client.get(f"/disputes/report/?{query}").content.decode()
-    assert "Missed pickup" in html and "An elected official on their behalf" in html
+    assert "Missed pickup" in html and "Elected official" in html
     rows = list(
         csv.reader(
             io.StringIO(supervisor_client.get(f"/disputes/report.csv?{query}").content.decode())
@@ -424,7 +424,7 @@ def test_the_report_on_screen_in_csv_and_pdf(supervisor_client, case, clerk, sup
     )
     by = {(r[0], r[1]): r for r in rows[1:]}
     assert by[("kind", "A bill")][5] == "1" and by[("kind", "A bill")][9] == "84.97"
-    assert by[("party", "An elected official on their behalf")][2] == "1"
+    assert by[("party", "Elected official")][2] == "1"
     assert by[("total", "All cases")][2] == "2" and by[("total", "All cases")][3] == "1"
     assert by[("kind", "A bill")][7] == "0"  # resolved the day it was opened
     text = pdf_text(supervisor_client.get(f"/disputes/report.pdf?{query}").content)
