@@ -56,6 +56,7 @@ URL_PERMISSIONS = {
     "healthz": PUBLIC,
     "favicon.ico": PUBLIC,  # no name: keyed by its route
     "login": PUBLIC,
+    "second_factor": PUBLIC,  # after the password, before the session is signed in
     "logout": PUBLIC,
     "admin:*": ADMIN_SITE,
 }
