@@ -35,16 +35,19 @@ from utilityclerk.money import ZERO, quantize_money
 # Rows of (account_id, amount) with the date as %(as_of)s: collections' collectible amount
 # registers this very statement as a hold (hooks.register_hold).
 HOLD_SQL = """
-WITH holding AS (
-    SELECT c.account_id, c.bill_id, c.charge_id, SUM(c.amount - c.amount_adjusted) AS disputed
+WITH holding AS MATERIALIZED (
+    -- Per disputed charge (a bill's ledger entry, or the charge itself); NULL: an amount.
+    SELECT c.account_id, COALESCE(c.charge_id, be.id) AS entry_id,
+           SUM(c.amount - c.amount_adjusted) AS disputed
     FROM disputes_case c
     JOIN LATERAL (
         SELECT sc.to_status FROM disputes_casestatuschange sc
         WHERE sc.case_id = c.id AND sc.on <= %(as_of)s
         ORDER BY sc.on DESC, sc.id DESC LIMIT 1
     ) last ON last.to_status IN ({statuses})
+    LEFT JOIN accounts_ledgerentry be ON be.bill_id = c.bill_id
     WHERE c.amount > c.amount_adjusted
-    GROUP BY c.account_id, c.bill_id, c.charge_id
+    GROUP BY c.account_id, COALESCE(c.charge_id, be.id)
 ),
 balances AS (
     SELECT e.account_id, SUM(e.amount) AS balance
@@ -52,8 +55,8 @@ balances AS (
     WHERE e.business_date <= %(as_of)s AND e.account_id IN (SELECT account_id FROM holding)
     GROUP BY e.account_id
 ),
-unpaid AS (
-    SELECT e.id, e.bill_id, e.due_date,
+unpaid AS MATERIALIZED (
+    SELECT e.id, e.due_date,
            GREATEST(0, LEAST(e.amount, b.balance - (
                SUM(e.amount) OVER (PARTITION BY e.account_id ORDER BY e.due_date DESC, e.id DESC
                                    ROWS UNBOUNDED PRECEDING) - e.amount))) AS open_amount
@@ -65,13 +68,12 @@ unpaid AS (
                         AND r.business_date <= %(as_of)s)
 )
 SELECT h.account_id,
-       CASE WHEN h.bill_id IS NULL AND h.charge_id IS NULL THEN h.disputed
-            ELSE LEAST(h.disputed, COALESCE((
-                SELECT SUM(u.open_amount) FROM unpaid u
-                WHERE u.due_date < %(as_of)s AND (u.bill_id = h.bill_id OR u.id = h.charge_id)
-            ), 0))
+       CASE WHEN h.entry_id IS NULL THEN h.disputed
+            WHEN u.due_date < %(as_of)s THEN LEAST(h.disputed, u.open_amount)
+            ELSE 0
        END AS amount
 FROM holding h
+LEFT JOIN unpaid u ON u.id = h.entry_id
 """.format(statuses=", ".join(f"'{status}'" for status in HOLDING))  # noqa: S608 - our constants
 
 _HELD = (
