@@ -182,11 +182,6 @@ def receipt_notes(fn):
     _add(_receipt_notes, fn)
 
 
-def notify_work_order_completed(*, order, by) -> None:
-    for fn in _work_order_completed:
-        fn(order=order, by=by)
-
-
 def notify_payment_posted(payment) -> None:
     for fn in _payment_posted:
         fn(payment)
@@ -202,3 +197,79 @@ def work_order_links(fn):
 
 def work_order_links_for(order) -> list[tuple[str, str]]:
     return [link for fn in _work_order_links for link in fn(order)]
+
+
+# Account notices, contact actions, and what happens elsewhere that a higher app follows ---
+# (issue #16: disputes registers into each; any other app may too.)
+
+
+@dataclass(frozen=True)
+class AccountNotice:
+    """A line for the account header and the payment dialog ("$84.97 under dispute: ...")."""
+
+    badge: str
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ContactAction:
+    label: str
+    url_name: str  # reversed with the contact's id
+    permission: str | None = None
+
+
+_notice_providers: list[Callable] = []
+_contact_actions: list[ContactAction] = []
+_work_order_listeners: list[Callable] = []
+_adjustment_listeners: list[Callable] = []
+
+
+def account_notice(provider):
+    """provider(account) -> list[AccountNotice]; one query at most (the page budget is 10)."""
+    if provider not in _notice_providers:
+        _notice_providers.append(provider)
+
+
+def notices_for(account) -> list[AccountNotice]:
+    notices: list[AccountNotice] = []
+    for provider in _notice_providers:
+        notices.extend(provider(account))
+    return notices
+
+
+def contact_action(label, url_name, *, permission=None):
+    if not any(a.url_name == url_name for a in _contact_actions):
+        _contact_actions.append(ContactAction(label, url_name, permission))
+
+
+def contact_actions_for(user) -> list[ContactAction]:
+    return [a for a in _contact_actions if a.permission is None or user.has_perm(a.permission)]
+
+
+def work_order_listener(listener):
+    """listener(*, order, event, by), event "completed" or "cancelled": called inside the
+    transaction that completes or cancels the order, once."""
+    if listener not in _work_order_listeners:
+        _work_order_listeners.append(listener)
+
+
+def work_order_finished(*, order, event: str, by) -> None:
+    """Called by the work-order services; `work_order_completed` listeners hear completions."""
+    for listener in _work_order_listeners:
+        listener(order=order, event=event, by=by)
+    if event == "completed":
+        for fn in _work_order_completed:
+            fn(order=order, by=by)
+
+
+def adjustment_listener(listener):
+    """listener(*, request, by): an adjustment request was approved or rejected (inside the
+    transaction that decided it)."""
+    if listener not in _adjustment_listeners:
+        _adjustment_listeners.append(listener)
+
+
+def adjustment_decided(*, request, by) -> None:
+    for listener in _adjustment_listeners:
+        listener(request=request, by=by)

@@ -674,6 +674,7 @@ def on_work_order_cancelled(*, order: WorkOrder, by) -> None:
     """A turn-on cancelled before it was done: the start did not happen. Its pending services
     end on their start date and a still-pending account closes, so the premise is free for
     the next start."""
+    extensions.work_order_finished(order=order, event="cancelled", by=by)
     if order.type_id != WorkOrderKind.TURN_ON or not order.account_id:
         return
     account = Account.objects.select_for_update().get(pk=order.account_id)
@@ -694,4 +695,4 @@ def apply_work_order_effects(*, order: WorkOrder, by) -> None:
     effect = EFFECTS.get(order.type_id)
     if effect is not None and order.account_id:
         effect(order=order, by=by)
-    extensions.notify_work_order_completed(order=order, by=by)
+    extensions.work_order_finished(order=order, event="completed", by=by)

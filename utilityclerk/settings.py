@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "payments.closeout",
     "permits",
     "collections_app",
+    "collections_app.disputes",
     "workorders",
     "billing",
     "reports",

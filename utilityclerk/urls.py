@@ -24,4 +24,5 @@ urlpatterns = [
     path("closeout/", include("payments.closeout.urls")),
     path("runs/", include("utilityclerk.runs.urls")),
     path("collections/", include("collections_app.urls")),
+    path("disputes/", include("collections_app.disputes.urls")),
 ]

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts import extensions
 from accounts.contacts import queries, services
 from accounts.contacts.forms import (
     AsOfForm,
@@ -224,6 +225,10 @@ def detail(request, pk):
         "contact": contact,
         "may_close": contact.is_open and _may_close(request.user, contact),
         "close_form": CloseFollowUpForm(),
+        "contact_actions": [
+            (a.label, reverse(a.url_name, args=[contact.pk]))
+            for a in extensions.contact_actions_for(request.user)
+        ],
         "events": audit.history_for(contact, limit=50)
         if request.user.has_perm("core.view_audit_trail")
         else [],
