@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Avg, Count, Exists, OuterRef
 
-from accounts import queries, services
+from accounts import extensions, queries, services
 from accounts.models import (
     Account,
     AccountStatus,
@@ -580,6 +580,7 @@ def on_final_read(*, order: WorkOrder, by) -> None:
     }
     account = locked[order.account_id]
     _set_account_status(account, AccountStatus.FINAL, by=by, action="account.final")
+    extensions.final_read_done(order=order, by=by)
     if order.transfer_to_id:
         carry_balance(old=account, new=order.transfer_to, order=order, by=by)
 
@@ -673,6 +674,7 @@ def on_work_order_cancelled(*, order: WorkOrder, by) -> None:
     """A turn-on cancelled before it was done: the start did not happen. Its pending services
     end on their start date and a still-pending account closes, so the premise is free for
     the next start."""
+    extensions.work_order_finished(order=order, event="cancelled", by=by)
     if order.type_id != WorkOrderKind.TURN_ON or not order.account_id:
         return
     account = Account.objects.select_for_update().get(pk=order.account_id)
@@ -693,3 +695,4 @@ def apply_work_order_effects(*, order: WorkOrder, by) -> None:
     effect = EFFECTS.get(order.type_id)
     if effect is not None and order.account_id:
         effect(order=order, by=by)
+    extensions.work_order_finished(order=order, event="completed", by=by)

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import service_changes
 from accounts.forms import (
@@ -25,6 +24,7 @@ from accounts.services import MAILING_FIELDS, AccountError
 from reports.pdf import pdf_response, render_pdf
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
+from utilityclerk.htmx import htmx_redirect
 from utilityclerk.roles import any_permission_required
 from workorders import queries, services
 from workorders.forms import (
@@ -53,8 +53,7 @@ def _order_or_404(number: str) -> WorkOrder:
     )
 
 
-def _redirect(request, url):
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+_redirect = htmx_redirect
 
 
 # Board ---------------------------------------------------------------------------------

@@ -619,3 +619,24 @@ def test_a_clerk_starting_service_is_not_asked_for_the_supervisors_protection_fl
     html = clerk_client.get("/workorders/service/start/").content.decode()
     assert "customer-first_name" in html
     assert "customer-life_support" not in html and "customer-cash_only_until" not in html
+
+
+def test_field_tablet_list_within_budget_for_a_busy_crew(client, clerk, crew, field_user):
+    from tests.budgets import assert_flat_budget
+
+    def a_busy_day():
+        # Thirty orders dispatched to the crew, each at a premise of its own.
+        for _ in range(30):
+            account = start(clerk).account
+            order = account.work_orders.get()
+            services.schedule_work_order(order=order, crew=crew, by=clerk)
+            services.dispatch_work_order(order=order, by=clerk)
+
+    first = start(clerk).account.work_orders.get()
+    services.schedule_work_order(order=first, crew=crew, by=clerk)
+    services.dispatch_work_order(order=first, by=clerk)
+    client.force_login(field_user)
+    html = assert_flat_budget(
+        client, "/workorders/field/", add_rows=a_busy_day, budget=10
+    ).content.decode()
+    assert html.count('<li><a class="field-order') == 31
