@@ -211,7 +211,8 @@
     var first = root.querySelector("form[data-focus-first]");
     var el = root.querySelector('[aria-invalid="true"]') || root.querySelector("[data-autofocus]")
       || (first && first.querySelector(FIELD));
-    if (!el) { return; }
+    // Already where the clerk is typing: leave what they typed as it is (not selected).
+    if (!el || el === document.activeElement) { return; }
     el.focus();
     // A prefilled amount (the amount due) is selected, so what the clerk keys in replaces it.
     if (el.classList.contains("amount")) { el.select(); }
