@@ -25,6 +25,7 @@ from reports.pdf import pdf_response, render_pdf
 from utilityclerk import business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
+from utilityclerk.roles import any_permission_required
 from workorders.models import WorkOrder
 
 view_notices = permission_required("collections.view_notice", raise_exception=True)
@@ -285,6 +286,7 @@ def door_hangers(request):
     return render(request, "collections/door_hangers.html", context)
 
 
+@any_permission_required("workorders.view_workorder", "workorders.complete_own_crew_orders")
 def field_order(request, number):
     """'Collect or disconnect': what the crew collects at the door, due now."""
     order = get_object_or_404(
