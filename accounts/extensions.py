@@ -7,6 +7,7 @@ Apps register from their AppConfig.ready():
                  accesskey="p", order=10)
   account_action("Stop service", "workorders:stop", ..., statuses=["active", "collections"])
   search_provider(fn)   # fn(query) -> list[SearchHit], asked before the account search
+  final_read_hook(fn)   # fn(order=, by=): a stop's final read is in (billing's final bill)
   header_panel("collections/partials/_header_status.html", context_fn, permission=..., order=10)
                         # a panel in the account header; context_fn(request, account) -> dict
                         # or None (nothing to show); one or two queries (the page budget is 10)
@@ -73,6 +74,7 @@ _receipt_notes: list[Callable] = []
 _work_order_links: list[Callable] = []
 _actions: list[AccountAction] = []
 _search_providers: list[Callable[[str], list[SearchHit]]] = []
+_final_read_hooks: list[Callable] = []
 
 
 def account_tab(slug, label, template, context, *, permission=None, order=50):
@@ -132,6 +134,18 @@ def search_other_records(query: str) -> list[SearchHit]:
     return hits
 
 
+def final_read_hook(fn):
+    if fn not in _final_read_hooks:
+        _final_read_hooks.append(fn)
+
+
+def final_read_done(*, order, by) -> None:
+    """Inside the completion's transaction, after the services stop and before a transfer
+    carries the balance: the final bill lands on the old account first."""
+    for fn in _final_read_hooks:
+        fn(order=order, by=by)
+
+
 # Header panels and listeners -------------------------------------------------------------
 
 
@@ -168,11 +182,6 @@ def receipt_notes(fn):
     _add(_receipt_notes, fn)
 
 
-def notify_work_order_completed(*, order, by) -> None:
-    for fn in _work_order_completed:
-        fn(order=order, by=by)
-
-
 def notify_payment_posted(payment) -> None:
     for fn in _payment_posted:
         fn(payment)
@@ -188,3 +197,79 @@ def work_order_links(fn):
 
 def work_order_links_for(order) -> list[tuple[str, str]]:
     return [link for fn in _work_order_links for link in fn(order)]
+
+
+# Account notices, contact actions, and what happens elsewhere that a higher app follows ---
+# (issue #16: disputes registers into each; any other app may too.)
+
+
+@dataclass(frozen=True)
+class AccountNotice:
+    """A line for the account header and the payment dialog ("$84.97 under dispute: ...")."""
+
+    badge: str
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ContactAction:
+    label: str
+    url_name: str  # reversed with the contact's id
+    permission: str | None = None
+
+
+_notice_providers: list[Callable] = []
+_contact_actions: list[ContactAction] = []
+_work_order_listeners: list[Callable] = []
+_adjustment_listeners: list[Callable] = []
+
+
+def account_notice(provider):
+    """provider(account) -> list[AccountNotice]; one query at most (the page budget is 10)."""
+    if provider not in _notice_providers:
+        _notice_providers.append(provider)
+
+
+def notices_for(account) -> list[AccountNotice]:
+    notices: list[AccountNotice] = []
+    for provider in _notice_providers:
+        notices.extend(provider(account))
+    return notices
+
+
+def contact_action(label, url_name, *, permission=None):
+    if not any(a.url_name == url_name for a in _contact_actions):
+        _contact_actions.append(ContactAction(label, url_name, permission))
+
+
+def contact_actions_for(user) -> list[ContactAction]:
+    return [a for a in _contact_actions if a.permission is None or user.has_perm(a.permission)]
+
+
+def work_order_listener(listener):
+    """listener(*, order, event, by), event "completed" or "cancelled": called inside the
+    transaction that completes or cancels the order, once."""
+    if listener not in _work_order_listeners:
+        _work_order_listeners.append(listener)
+
+
+def work_order_finished(*, order, event: str, by) -> None:
+    """Called by the work-order services; `work_order_completed` listeners hear completions."""
+    for listener in _work_order_listeners:
+        listener(order=order, event=event, by=by)
+    if event == "completed":
+        for fn in _work_order_completed:
+            fn(order=order, by=by)
+
+
+def adjustment_listener(listener):
+    """listener(*, request, by): an adjustment request was approved or rejected (inside the
+    transaction that decided it)."""
+    if listener not in _adjustment_listeners:
+        _adjustment_listeners.append(listener)
+
+
+def adjustment_decided(*, request, by) -> None:
+    for listener in _adjustment_listeners:
+        listener(request=request, by=by)

@@ -143,7 +143,7 @@ def _check_tender_details(tenders: list[TenderInput]):
                 raise PaymentError("Enter the card's last four digits.", "card_last4")
             if not (t.card_auth_code.isalnum() and 1 <= len(t.card_auth_code) <= 12):
                 raise PaymentError(
-                    "Enter the authorisation code from the terminal (letters and digits).",
+                    "Enter the authorization code from the terminal (letters and digits).",
                     "card_auth_code",
                 )
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -264,6 +264,14 @@ class Policy(models.Model):
         default=2, help_text="Deposit as this many average monthly bills at the premise."
     )
     deposit_instalments_max = models.PositiveSmallIntegerField(default=3)
+    # Meter reads (billing): a read whose use is above high% or below low% of what the
+    # service's own 12-month average daily use predicts waits in the exceptions queue.
+    read_high_percent = models.PositiveSmallIntegerField(
+        default=200, help_text="A read using more than this % of the expected use is high."
+    )
+    read_low_percent = models.PositiveSmallIntegerField(
+        default=25, help_text="A read using less than this % of the expected use is low."
+    )
     reconnect_fee = policy_amount("50.00", "Reconnect fee in business hours.")
     reconnect_fee_after_hours = policy_amount("100.00", "Reconnect fee after hours.")
     # Collections (collections_app): late fees, notices, shut-off, arrangements, write-off.
@@ -346,6 +354,31 @@ class Policy(models.Model):
         default=Decimal("25.00"),
         validators=[MinValueValidator(Decimal("0.00"))],
         help_text="Collection agency's commission on what it recovers.",
+    )
+    # Disputes (issue #16); sources in docs/policies.md
+    dispute_acknowledge_days = models.PositiveSmallIntegerField(
+        default=2, help_text="Business days to acknowledge a dispute after it is opened."
+    )
+    dispute_resolve_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Business days to resolve a dispute after it is opened."
+    )
+    leak_credit_percent = models.PositiveSmallIntegerField(
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="Leak adjustment: the share (%) of the charge above the customer's average "
+        "that is credited.",
+    )
+    leak_credit_max_bills = models.PositiveSmallIntegerField(
+        default=2, help_text="Leak adjustment: at most this many bills are adjusted for one leak."
+    )
+    leak_average_bills = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="Leak adjustment: the customer's average is taken over this many bills "
+        "before the leak.",
+    )
+    leak_credit_months_between = models.PositiveSmallIntegerField(
+        default=12, help_text="Leak adjustment: at most one per account in this many months."
     )
     updated_at = models.DateTimeField(auto_now=True)
 
