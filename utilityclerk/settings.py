@@ -40,14 +40,14 @@ UTILITY_NAME = os.environ.get("UTILITY_NAME", "City of Cibolo Utilities")
 UTILITY_ADDRESS = os.environ.get("UTILITY_ADDRESS", "200 S Main St, Cibolo, TX 78108")
 UTILITY_PHONE = os.environ.get("UTILITY_PHONE", "(210) 555-0100")
 
-# E-mail (past-due notices to customers who prefer e-mail): SMTP when EMAIL_HOST is set,
-# else printed to the console (development).
-if os.environ.get("EMAIL_HOST"):
+# E-mail (past-due notices to customers who prefer e-mail): SMTP (EMAIL_HOST, by default
+# the local mail relay); in development without EMAIL_HOST, printed to the console.
+if os.environ.get("EMAIL_HOST") or not DEBUG:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": os.environ["EMAIL_HOST"],
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
                 "port": int(os.environ.get("EMAIL_PORT", "587")),
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
                 "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
