@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "collections_app",
     "collections_app.disputes",
     "workorders",
+    "billing",
     "reports",
     "axes",
     "django_otp",
@@ -179,6 +180,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "utilityclerk.core.signin.client_ip"
 AXES_LOCKOUT_CALLABLE = "utilityclerk.core.signin.lockout_response"
+AXES_VERBOSE = False  # no banner on every manage.py command; lock-outs are still logged
 # Supervisors and admins sign in with a code from an authenticator app as well (TOTP,
 # django-otp); the first sign-in after this is on enrols the app.
 SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", False)
