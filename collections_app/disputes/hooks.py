@@ -59,7 +59,6 @@ def register_hold():
     """What open cases hold comes off collections' collectible amount (its one place for
     holds): no late fee, notice or shut-off for a disputed amount."""
     from collections_app.collectible import register_hold
-
     from collections_app.disputes import queries
 
     register_hold("disputes", queries.HOLD_SQL)
