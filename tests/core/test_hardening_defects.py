@@ -434,3 +434,24 @@ def test_healthz_answers_plain_http_when_https_is_enforced(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/healthz").status_code == 200
     assert client.get("/").status_code == 301
+
+
+@pytest.mark.parametrize("next_url", ["0", "example", "javascript:alert(1)", "//evil.example/"])
+def test_closing_a_follow_up_with_a_strange_next_goes_home(clerk_client, clerk, next_url):
+    """Found by the fuzz test: next=0 was taken for a URL name and failed with a 500."""
+    from accounts.contacts import services as contact_services
+
+    contact = contact_services.log_contact(
+        by=clerk,
+        channel="phone",
+        party_type="customer",
+        party_name="Ana Ruiz",
+        category="billing_question",
+        subject="High bill",
+        follow_up_on=business_day.today() + timedelta(days=1),
+    )
+    response = clerk_client.post(
+        f"/contacts/{contact.pk}/close/", {"outcome": "Explained the bill", "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
