@@ -10,7 +10,7 @@ from accounts.models import (
     CustomerKind,
     PreferredContact,
 )
-from accounts.models.customer import PremiseType
+from accounts.models.customer import PremiseType, unit_shown
 from accounts.services import MAILING_FIELDS, AccountError, premise_key_on_file, premise_lookup
 from accounts.validation import (
     format_phone,
@@ -266,7 +266,7 @@ def mailing_at_service_address(data, *, customer_prefix="customer", premise_pref
         key = premise_key_on_file(key)
     house, street, unit = key["house_number"], key["street"], key["unit"]
     data[f"{customer_prefix}-mail_street"] = f"{house} {street}".strip()
-    data[f"{customer_prefix}-mail_unit"] = f"#{unit}" if unit else ""
+    data[f"{customer_prefix}-mail_unit"] = unit_shown(unit).strip()
     data[f"{customer_prefix}-mail_city"] = typed("city").upper()
     data[f"{customer_prefix}-mail_state"] = typed("state")
     data[f"{customer_prefix}-mail_zip"] = typed("zip_code")

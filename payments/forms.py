@@ -76,6 +76,8 @@ class TakePaymentForm(CardNumberScrubbingForm):
     )
     memo = forms.CharField(label="Memo", max_length=200, required=False)
     idempotency_key = IdempotencyKeyField()
+    # The large change the clerk was shown and confirmed; posted with the confirming Enter.
+    change_confirmed = MoneyField(required=False, widget=forms.HiddenInput)
 
     TENDERS = [
         (TenderKind.CASH, "cash_tendered", None),

@@ -40,8 +40,8 @@ ROLE_PERMISSIONS = {
         "core.add_holiday",
         "core.change_holiday",
         "core.delete_holiday",
-        "core.view_loginfailure",
-        "core.delete_loginfailure",
+        "axes.view_accessattempt",  # the sign-in lock-out: deleting the attempts lifts it
+        "axes.delete_accessattempt",
     ],
 }
 NAVIGATION = [(0, "Home", "home", None), (100, "Admin", "admin:index", "core.change_policy")]

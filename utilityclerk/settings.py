@@ -6,6 +6,7 @@ throwaway key for local use.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,7 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "django_tasks_db",
     "utilityclerk.core",
+    "utilityclerk.runs",
     "accounts",
     "payments",
     "payments.closeout",
@@ -56,6 +59,9 @@ INSTALLED_APPS = [
     "collections_app",
     "workorders",
     "reports",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "utilityclerk.core.middleware.IdleSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -77,6 +84,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "utilityclerk.core.middleware.RequestContextMiddleware",
     "utilityclerk.core.middleware.HtmxMessagesMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "utilityclerk.urls"
@@ -113,6 +121,16 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Background work (bill runs, late fees, notices, scheduled reports): Django's tasks framework
+# with its queue in PostgreSQL. `manage.py db_worker` runs the tasks; start as many workers,
+# on as many machines, as the work needs: they share the one queue.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -126,9 +144,25 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock a username out after this many failed sign-ins inside the window.
+# Lock-out after this many failed sign-ins (django-axes): by username from anywhere, by
+# address across usernames (password spraying), and by the two together; the sign-in page,
+# the admin's and the cash-drop witness box count on the one lock (utilityclerk.core.signin).
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address", ["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "utilityclerk.core.signin.client_ip"
+AXES_LOCKOUT_CALLABLE = "utilityclerk.core.signin.lockout_response"
+# Supervisors and admins sign in with a code from an authenticator app as well (TOTP,
+# django-otp); the first sign-in after this is on enrols the app.
+SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", False)
+OTP_TOTP_ISSUER = UTILITY_NAME
 
 # Idle sign-out: the session lives this long after the last request (IdleSessionMiddleware
 # renews it at most once a minute).

@@ -11,6 +11,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", views.favicon),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/second-factor/", views.second_factor_view, name="second_factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("search/", account_views.search, name="search"),
@@ -20,4 +21,5 @@ urlpatterns = [
     path("workorders/", include("workorders.urls")),
     path("payments/", include("payments.urls")),
     path("closeout/", include("payments.closeout.urls")),
+    path("runs/", include("utilityclerk.runs.urls")),
 ]

@@ -306,6 +306,11 @@ def verify_deposit(request, pk):
 @_business_day_in_url
 def close(request, business_date):
     day = business_date.isoformat()
+    if not request.POST.get("confirm"):
+        messages.error(
+            request, "Tick 'I have checked the list' to confirm, then close the business day."
+        )
+        return redirect("closeout:day", day=day)
     try:
         services.close_day(business_date=business_date, by=request.user)
         messages.success(request, "Business day closed. New postings go to the next business day.")
@@ -371,3 +376,12 @@ def deposit_slip(request, business_date):
     return pdf_response(
         reports.deposit_slip_pdf(deposit, by=request.user), f"deposit-{deposit.bag_number}.pdf"
     )
+
+
+def supervisor_home(request):
+    """The supervisor's home panel (loaded after the page): drawers waiting for verification
+    and what is left before today can close."""
+    if not _may_supervise(request.user):
+        raise PermissionDenied
+    summary = queries.supervisor_summary(business_day.today())
+    return render(request, "closeout/partials/_supervisor_home.html", {"summary": summary})

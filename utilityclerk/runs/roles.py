@@ -1,0 +1,6 @@
+# Runs are reached from the screens that start them (billing, collections) and from the
+# run list those screens link to; the top menu has no room for a page of its own.
+ROLE_PERMISSIONS = {
+    "Clerk": ["runs.view_batchrun"],
+    "Admin": ["runs.view_batchrun"],
+}
