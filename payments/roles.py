@@ -36,6 +36,8 @@ NAVIGATION = [
 # What each URL needs (utilityclerk/roles.py explains; one line per URL).
 URL_PERMISSIONS = {
     "payments:drawer": "payments.add_drawersession",
+    "payments:drawer_status": "payments.add_drawersession",
+    "payments:receipt_printed": "payments.view_payment",
     "payments:take": "payments.add_payment",
     "payments:change_due": "payments.add_payment",
     "payments:lookup": "payments.view_payment",

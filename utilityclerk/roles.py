@@ -56,7 +56,15 @@ URL_PERMISSIONS = {
     "healthz": PUBLIC,
     "favicon.ico": PUBLIC,  # no name: keyed by its route
     "login": PUBLIC,
+    "second_factor": PUBLIC,  # the code page after a right password (django-otp)
     "logout": PUBLIC,
+    # Background runs: seeing them needs view_batchrun; starting, approving, cancelling
+    # and resuming each run kind's own permission, checked by utilityclerk.runs.services.
+    "runs:list": "runs.view_batchrun",
+    "runs:detail": "runs.view_batchrun",
+    "runs:approve": "runs.view_batchrun",
+    "runs:cancel": "runs.view_batchrun",
+    "runs:resume": "runs.view_batchrun",
     "admin:*": ADMIN_SITE,
 }
 

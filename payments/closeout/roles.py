@@ -42,6 +42,7 @@ URL_PERMISSIONS = {
     "closeout:verify": "closeout.verify_drawer",
     "closeout:session_report": OWN_OR_ANY_DRAWER,
     "closeout:today": DAY_BOARD,
+    "closeout:supervisor_home": DAY_BOARD,
     "closeout:day": DAY_BOARD,
     "closeout:prepare_deposit": "closeout.close_business_day",
     "closeout:close": "closeout.close_business_day",

@@ -73,8 +73,15 @@ EXAMPLES = int(
     os.environ.get("HYPOTHESIS_EXAMPLES", "5")
 )  # per form; HYPOTHESIS_EXAMPLES=200 for a long run
 # Tables a request may write without changing anything a person did: the session (idle
-# sign-out renews it), and sign-in failures.
-NOT_SNAPSHOT = {"django_session", "core_loginfailure"}
+# sign-out renews it), and failed password checks (a cash drop's witness) that the lock-out
+# counts.
+NOT_SNAPSHOT = {
+    "django_session",
+    "core_loginfailure",
+    "axes_accessattempt",
+    "axes_accessfailurelog",
+    "axes_accesslog",
+}
 
 
 def snapshot() -> dict[str, int]:
