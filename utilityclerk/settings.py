@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "utilityclerk.core.middleware.SecurityHeadersEverywhereMiddleware",
+    "utilityclerk.logs.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "utilityclerk.core.middleware.NulInAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -254,10 +255,25 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# One JSON line per request on stdout (utilityclerk/logs.py), scrubbed of card numbers,
+# passwords and session ids; errors are JSON lines with their traceback. Django's own
+# per-request warnings (404, 403) would be a second line for the same request: the access
+# line has the status.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "utilityclerk.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+        "django.security.DisallowedHost": {"level": "CRITICAL"},
+    },
 }
