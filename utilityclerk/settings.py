@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "utilityclerk.core.middleware.SecurityHeadersEverywhereMiddleware",
     "utilityclerk.logs.AccessLogMiddleware",
+    "utilityclerk.core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "utilityclerk.core.middleware.NulInAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -275,5 +276,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
         "django.security.DisallowedHost": {"level": "CRITICAL"},
+        "axes.apps": {"level": "WARNING"},
     },
 }

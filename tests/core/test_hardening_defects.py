@@ -424,7 +424,7 @@ SECURITY_HEADERS = [
 @pytest.mark.parametrize("redirect", [False, True])
 def test_an_unknown_host_is_refused_with_the_security_headers(client, settings, redirect):
     settings.SECURE_SSL_REDIRECT = redirect
-    response = client.get("/healthz", headers={"host": "evil.example"})
+    response = client.get("/login/", headers={"host": "evil.example"})
     assert response.status_code == 400
     for header in SECURITY_HEADERS:
         assert header in response, header
@@ -434,6 +434,15 @@ def test_healthz_answers_plain_http_when_https_is_enforced(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/healthz").status_code == 200
     assert client.get("/").status_code == 301
+
+
+def test_healthz_answers_the_load_balancer_probing_by_address(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", headers={"host": "10.0.0.7:8000"})
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "Content-Security-Policy" in response
+    assert client.get("/", headers={"host": "10.0.0.7:8000"}).status_code == 400
 
 
 @pytest.mark.parametrize("next_url", ["0", "example", "javascript:alert(1)", "//evil.example/"])
