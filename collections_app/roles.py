@@ -33,3 +33,28 @@ NAVIGATION = [
     (46, "Shut-off", "collections:shutoff", "collections.manage_shutoff"),
     (47, "Write-offs", "collections:write_offs", "collections.view_writeoff"),
 ]
+
+# What each URL needs (utilityclerk/roles.py explains; one line per URL).
+URL_PERMISSIONS = {
+    "collections:worklist": "collections.view_notice",
+    "collections:arrangement": "collections.add_arrangement",
+    "collections:agreement_pdf": "collections.view_arrangement",
+    "collections:promise": "collections.add_promise",
+    "collections:notice_pdf": "collections.view_notice",
+    "collections:notices_batch_pdf": "collections.view_notice",
+    "collections:shutoff": "collections.manage_shutoff",
+    "collections:approve": "collections.start_collections_run",
+    "collections:start_run": "collections.start_collections_run",
+    "collections:weather_hold": "collections.manage_shutoff",
+    "collections:door_hangers": "collections.manage_shutoff",
+    # Clerks see every order; a crew member the orders of their own crew.
+    "collections:field_order": (
+        "workorders.view_workorder",
+        "workorders.complete_own_crew_orders",
+    ),
+    "collections:after_hours": "collections.add_arrangement",
+    "collections:write_offs": "collections.view_writeoff",
+    "collections:write_off_report_csv": "collections.view_writeoff",
+    "collections:referrals_csv": "collections.view_writeoff",
+    "collections:recovery": "collections.add_recovery",
+}
