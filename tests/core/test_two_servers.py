@@ -30,8 +30,12 @@ def servers(tmp_path):
     }
     started = []
     try:
-        for _ in range(2):
-            started.append(drill.AppServer(env, workers=2, threads=2, log_dir=tmp_path).start())
+        # The second server takes its connections from Django's psycopg pool.
+        for pool in ("0", "1"):
+            server = drill.AppServer(
+                {**env, "DATABASE_POOL": pool}, workers=2, threads=2, log_dir=tmp_path
+            )
+            started.append(server.start())
         yield started
     finally:
         for server in started:
@@ -95,3 +99,33 @@ def test_the_gunicorn_config_sizes_workers_from_the_cpu_count(monkeypatch):
     assert config.workers == os.cpu_count() * 2 + 1
     assert config.wsgi_app == "utilityclerk.wsgi:application"
     assert config.accesslog is None  # the app's JSON line is the access log
+
+
+def test_database_pool_setting_gives_each_process_a_psycopg_pool():
+    import subprocess
+    import sys
+
+    database = connections["default"].settings_dict["NAME"]
+    code = (
+        "import django; django.setup(); from django.db import connection; "
+        "connection.ensure_connection(); pool = connection.pool; "
+        "print(type(pool).__name__, pool.min_size, pool.max_size)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "utilityclerk.settings",
+            "DATABASE_URL": f"postgres:///{database}",
+            "SECRET_KEY": "pool-test",
+            "DATABASE_POOL": "1",
+            "DATABASE_POOL_MAX_SIZE": "5",
+            "LOG_LEVEL": "WARNING",
+        },
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ConnectionPool", "2", "5"]
