@@ -464,3 +464,23 @@ def test_closing_a_follow_up_with_a_strange_next_goes_home(clerk_client, clerk, 
     )
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+def test_a_database_that_does_not_answer_is_a_503_saying_to_send_the_form_again():
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    original = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+    try:
+        response = client.post("/login/", {"username": "clerk", "password": "x" * 12})
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(original)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert b"send the form again" in response.content
+    assert b"never taken twice" in response.content
