@@ -26,3 +26,6 @@ urlpatterns = [
     path("collections/", include("collections_app.urls")),
     path("disputes/", include("collections_app.disputes.urls")),
 ]
+
+# A database that did not answer is a 503 that says to send the form again.
+handler500 = "utilityclerk.core.views.server_error"
