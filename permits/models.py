@@ -96,7 +96,7 @@ class PermitFee(models.Model):
     first_day_amount = money(null=True, blank=True, validators=[MinValueValidator(Decimal("0.00"))])
 
     class Meta:
-        ordering = ["permit_type", "basis", "size", "id"]
+        ordering = ["permit_type", "basis", "amount", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(basis__in=FeeBasis.values), name="fee_basis_valid"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="fee_not_negative"),

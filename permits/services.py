@@ -99,7 +99,8 @@ def per_day_amount(fee, days: int) -> Decimal:
 def fee_lines(permit_type: PermitType, *, size: str = "", days: int | None = None) -> list[FeeLine]:
     """What a permit of this type costs, from its fee schedule. Raises PermitError naming the
     field when the size or the number of days the schedule needs is missing."""
-    fees = list(permit_type.fees.all())
+    order = [FeeBasis.BY_SIZE, FeeBasis.FLAT, FeeBasis.PER_DAY, FeeBasis.DEPOSIT]
+    fees = sorted(permit_type.fees.all(), key=lambda f: (order.index(f.basis), f.amount, f.pk))
     sized = [f for f in fees if f.basis == FeeBasis.BY_SIZE]
     lines: list[FeeLine] = []
     if sized:
@@ -255,13 +256,17 @@ def _lock(permit: Permit) -> Permit:
     return Permit.objects.select_for_update().select_related("permit_type").get(pk=permit.pk)
 
 
-def _move(permit: Permit, to_status: str, *, by, note: str = "", **changes) -> Permit:
-    """The one transition function: the permit must be locked by the caller."""
+def _check_move(permit: Permit, to_status: str) -> None:
     if not can_transition(permit.status, to_status):
         raise PermitError(
             f"Permit {permit.number} is {STATUS_WORDS[permit.status]}; "
             f"it cannot be {STATUS_WORDS[to_status]}."
         )
+
+
+def _move(permit: Permit, to_status: str, *, by, note: str = "", **changes) -> Permit:
+    """The one transition function: the permit must be locked by the caller."""
+    _check_move(permit, to_status)
     before = audit.snapshot(permit)
     from_status = permit.status
     permit.status = to_status
@@ -430,6 +435,7 @@ def withdraw_permit(*, permit: Permit, reason: str, by) -> Permit:
         permit = _lock(permit)
         if permit.status == P.WITHDRAWN:
             return permit
+        _check_move(permit, P.WITHDRAWN)
         if HydrantCheckout.objects.filter(permit=permit, returned_on__isnull=True).exists():
             raise PermitError("The hydrant meter is still out: take it back first.")
         return _end(permit, P.WITHDRAWN, by=by, reason=reason.strip())
@@ -440,6 +446,7 @@ def close_permit(*, permit: Permit, by, reason: str = "Work complete") -> Permit
         permit = _lock(permit)
         if permit.status == P.CLOSED:
             return permit
+        _check_move(permit, P.CLOSED)
         if HydrantCheckout.objects.filter(permit=permit, returned_on__isnull=True).exists():
             raise PermitError("The hydrant meter is still out: take it back first.")
         if (

@@ -237,7 +237,7 @@ class Migration(migrations.Migration):
                 ('permit_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fees', to='permits.permittype')),
             ],
             options={
-                'ordering': ['permit_type', 'basis', 'size', 'id'],
+                'ordering': ['permit_type', 'basis', 'amount', 'id'],
             },
         ),
         migrations.CreateModel(

@@ -88,6 +88,7 @@ class Command(BaseCommand):
         call_command(
             "seed_accounts", accounts=options["accounts"], if_empty=True, stdout=self.stdout
         )
+        call_command("load_permit_demo")
         if not WorkOrder.objects.exists():
             self._demo_work_orders(
                 clerk=User.objects.get(username="clerk"),
