@@ -6,7 +6,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from accounts.extensions import SearchHit
@@ -21,6 +31,7 @@ from permits.models import (
     InspectionStatus,
     Permit,
     PermitCharge,
+    PermitReview,
     PermitStatus,
     RefundDue,
 )
@@ -42,14 +53,41 @@ def parse_permit_number(text: str) -> str | None:
 
 
 def charged(permit: Permit) -> dict[str, Decimal]:
+    """From the prefetched charges when the page loaded them, else one grouped query."""
     totals = {"fee": ZERO, "deposit": ZERO}
+    if "charges" in getattr(permit, "_prefetched_objects_cache", {}):
+        for charge in permit.charges.all():
+            totals[charge.kind] += charge.amount
+        return totals
     for row in PermitCharge.objects.filter(permit=permit).values("kind").annotate(t=Sum("amount")):
         totals[row["kind"]] = row["t"]
     return totals
 
 
+def _paid_subquery(purpose: str):
+    lines = (
+        PaymentLine.objects.filter(
+            reference=OuterRef("number"), purpose=purpose, payment__status=PaymentStatus.POSTED
+        )
+        .values("reference")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(lines), Value(ZERO), output_field=DecimalField())
+
+
+def with_paid(permits):
+    """Permits with what was paid on each, in the same query."""
+    return permits.annotate(
+        paid_fee=_paid_subquery(PURPOSE[ChargeKind.FEE]),
+        paid_deposit=_paid_subquery(PURPOSE[ChargeKind.DEPOSIT]),
+    )
+
+
 def paid(permit: Permit) -> dict[str, Decimal]:
     """Fees and deposit paid through the drawer (posted payments; a void takes them back)."""
+    if hasattr(permit, "paid_fee"):
+        return {"fee": permit.paid_fee, "deposit": permit.paid_deposit}
     totals = {"fee": ZERO, "deposit": ZERO}
     rows = (
         PaymentLine.objects.filter(
@@ -66,14 +104,23 @@ def paid(permit: Permit) -> dict[str, Decimal]:
     return totals
 
 
-def balance(permit: Permit) -> dict[str, Decimal]:
+_UNREAD = object()
+
+
+def balance(permit: Permit, *, got=None, checkout=_UNREAD) -> dict[str, Decimal]:
     """What is still to pay: fees (including rental and water charged at a meter's return,
-    less what the deposit covered) and the deposit."""
+    less what the deposit covered) and the deposit. A page that read what was paid and the
+    meter checkout already passes them in."""
     owed = charged(permit)
-    got = paid(permit)
+    got = got if got is not None else paid(permit)
     applied = ZERO
-    checkout = HydrantCheckout.objects.filter(permit=permit, returned_on__isnull=False).first()
-    if checkout is not None:
+    if checkout is _UNREAD:
+        checkout = (
+            HydrantCheckout.objects.filter(permit=permit).first()
+            if permit.permit_type_id == "hydrant_meter"
+            else None
+        )
+    if checkout is not None and checkout.returned_on is not None:
         applied = checkout.deposit - checkout.deposit_back
     return {
         "fee": max(owed["fee"] - got["fee"] - applied, ZERO),
@@ -113,13 +160,29 @@ def desk_page(filters: DeskFilters, page_number):
 
 
 def permit_detail(number: str) -> Permit | None:
+    """A permit with what its page shows: one query for the permit and who, one each for its
+    charges and its review steps (with who decided them)."""
     return (
-        Permit.objects.select_related(
-            "permit_type", "premise", "customer", "contractor", "issued_by", "submitted_by"
+        with_paid(
+            Permit.objects.select_related(
+                "permit_type", "premise", "customer", "contractor", "issued_by", "submitted_by"
+            )
         )
-        .prefetch_related("charges", "reviews__decided_by", "inspections__crew", "refunds_due")
+        .prefetch_related(
+            "charges",
+            Prefetch("reviews", queryset=PermitReview.objects.select_related("decided_by")),
+        )
         .filter(number=number)
         .first()
+    )
+
+
+def inspections_of(permit: Permit):
+    return list(
+        Inspection.objects.filter(permit=permit)
+        .select_related("crew")
+        .defer("photo")
+        .order_by("scheduled_for", "id")
     )
 
 

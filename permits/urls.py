@@ -31,4 +31,5 @@ urlpatterns = [
     path("<str:number>/meter/", views.check_out, name="check_out"),
     path("<str:number>/meter/return/", views.return_meter, name="return_meter"),
     path("<str:number>/pdf/", views.permit_pdf, name="pdf"),
+    path("<str:number>/history/", views.history, name="history"),
 ]

@@ -5,7 +5,7 @@ import csv
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -178,11 +178,18 @@ def intake_for_account(request, number):
 
 
 def _detail_context(request, permit: Permit, **forms) -> dict:
-    owed = queries.balance(permit)
+    is_hydrant = permit.permit_type_id == PermitKind.HYDRANT_METER
+    checkout = (
+        HydrantCheckout.objects.select_related("meter").filter(permit=permit).first()
+        if is_hydrant
+        else None
+    )
     paid = queries.paid(permit)
+    owed = queries.balance(permit, got=paid, checkout=checkout)
     reviews = list(permit.reviews.all())
     next_review = next((r for r in reviews if r.decision == "pending"), None)
-    checkout = HydrantCheckout.objects.select_related("meter").filter(permit=permit).first()
+    today = business_day.today()
+    inspections = queries.inspections_of(permit) if permit.permit_type.needs_inspection else []
     return {
         "permit": permit,
         "owed": owed,
@@ -192,8 +199,10 @@ def _detail_context(request, permit: Permit, **forms) -> dict:
         "next_review": next_review,
         "can_decide": next_review is not None and services.can_decide(request.user, next_review),
         "checkout": checkout,
-        "is_hydrant": permit.permit_type_id == PermitKind.HYDRANT_METER,
-        "events": audit.history_for(permit, limit=50),
+        "is_hydrant": is_hydrant,
+        "inspections": inspections,
+        "refunds": list(permit.refunds_due.all()) if permit.is_ended else [],
+        "has_scheduled": any(i.status == "scheduled" for i in inspections),
         "review_form": forms.get("review_form") or ReviewForm(),
         "issue_form": forms.get("issue_form") or IssueForm(),
         "pay_form": forms.get("pay_form") or PermitPaymentForm(),
@@ -202,9 +211,18 @@ def _detail_context(request, permit: Permit, **forms) -> dict:
         or ScheduleInspectionForm(initial={"on": business_day.today() + timedelta(days=1)}),
         "checkout_form": forms.get("checkout_form") or CheckoutForm(),
         "return_form": forms.get("return_form") or ReturnForm(),
-        "today": business_day.today(),
+        "today": today,
         "ended": permit.is_ended,
     }
+
+
+@view_permits
+def history(request, number):
+    """The permit's audit trail, loaded into its page when scrolled to."""
+    permit = get_object_or_404(Permit, number=number.upper())
+    return render(
+        request, "partials/_audit_history.html", {"events": audit.history_for(permit, limit=100)}
+    )
 
 
 @view_permits
@@ -423,6 +441,7 @@ def permit_pdf(request, number):
 # Public verification -------------------------------------------------------------------------
 
 
+@login_not_required
 def verify(request, token):
     """Signed out: the number, type, status and dates only. Nothing about who or where."""
     permit = (
