@@ -133,7 +133,7 @@ class IssueForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=200, label="Reason")
+    reason = forms.CharField(max_length=200, label="Why is it withdrawn?")
 
 
 class PermitPaymentForm(TakePaymentForm):

@@ -276,6 +276,13 @@ class Permit(models.Model):
         return self.customer.display_name
 
     @property
+    def details_in_order(self) -> list[tuple[str, str]]:
+        """The answers in the order the type asks its questions (JSON keeps no order)."""
+        asked = list(self.permit_type.details_asked)
+        rest = [label for label in self.details if label not in asked]
+        return [(label, self.details[label]) for label in asked + rest if label in self.details]
+
+    @property
     def is_ended(self) -> bool:
         return self.status in ENDED
 
