@@ -238,7 +238,7 @@ def _render_detail_with(request, permit, status=400, **forms):
     )
 
 
-@view_permits
+@permission_required("permits.review_permit", raise_exception=True)
 @require_POST
 def review(request, number, order):
     permit = _permit_or_404(number)
@@ -262,12 +262,10 @@ def review(request, number, order):
     return _render_detail_with(request, permit, review_form=form)
 
 
-@view_permits
+@permission_required("permits.review_permit", raise_exception=True)
 @require_POST
 def approve_without_steps(request, number):
     permit = _permit_or_404(number)
-    if not request.user.has_perm("permits.review_permit"):
-        raise PermissionDenied
     try:
         services.approve_without_steps(permit=permit, by=request.user)
     except PermitError as error:
@@ -327,12 +325,10 @@ def pay(request, number):
     return _render_detail_with(request, permit, pay_form=form)
 
 
-@view_permits
+@permission_required("permits.change_permit", raise_exception=True)
 @require_POST
 def withdraw(request, number):
     permit = _permit_or_404(number)
-    if not request.user.has_perm("permits.change_permit"):
-        raise PermissionDenied
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
@@ -347,12 +343,10 @@ def withdraw(request, number):
     return _render_detail_with(request, permit, reason_form=form)
 
 
-@view_permits
+@permission_required("permits.change_permit", raise_exception=True)
 @require_POST
 def close(request, number):
     permit = _permit_or_404(number)
-    if not request.user.has_perm("permits.change_permit"):
-        raise PermissionDenied
     try:
         services.close_permit(permit=permit, by=request.user)
     except PermitError as error:
