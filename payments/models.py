@@ -393,3 +393,9 @@ class PaymentLine(models.Model):
 
     def __str__(self):
         return f"{self.purpose} {self.reference} {self.amount}"
+
+    @property
+    def label(self) -> str:
+        from payments.other_payments import purposes
+
+        return purposes().get(self.purpose, self.purpose)

@@ -132,3 +132,38 @@ def take_payment_for(
             raise
         return found
     return payment
+
+
+def purpose_totals(
+    *, session_id: int | None = None, business_date=None
+) -> list[tuple[str, Decimal]]:
+    """What a drawer session or a business day took, by what it was for: account payments,
+    then each registered purpose (permit fees, permit deposits) on a line of its own. Voided
+    payments are left out, as in the drawer's expected totals. One query."""
+    from django.db import connection
+
+    if (session_id is None) == (business_date is None):
+        raise ValueError("Give a session or a business day")
+    where = "p.session_id = %s" if session_id is not None else "p.business_date = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT 'account', COALESCE(SUM(p.amount), 0) FROM payments_payment p
+             WHERE {where} AND p.status <> 'voided' AND p.account_id IS NOT NULL
+            UNION ALL
+            SELECT l.purpose, SUM(l.amount) FROM payments_paymentline l
+              JOIN payments_payment p ON p.id = l.payment_id
+             WHERE {where} AND p.status <> 'voided'
+             GROUP BY l.purpose
+            """,  # noqa: S608 - the WHERE is one of two constants; values are parameters
+            [session_id or business_date, session_id or business_date],
+        )
+        found = dict(cursor.fetchall())
+    lines = [("Account payments", found.get("account") or Decimal("0.00"))]
+    lines += [(label, found.get(code) or Decimal("0.00")) for code, label in _purposes.items()]
+    lines += [
+        (code, amount)
+        for code, amount in found.items()
+        if code != "account" and code not in _purposes
+    ]
+    return lines

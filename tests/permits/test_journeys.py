@@ -46,7 +46,9 @@ def test_a_contractors_hydrant_meter_from_intake_and_payment_to_return_and_refun
     expect(page.locator("#quote-fees")).to_have_text("$50.00")
     page.get_by_label("Hydrant location").fill("Borgfeld Rd at Main St")
     page.get_by_label("Use of water").fill("Dust control")
-    page.locator("#id_contractor").select_option(label="Bexar Underground Utilities LLC (lic. TX-UC-40417)")
+    page.locator("#id_contractor").select_option(
+        label="Bexar Underground Utilities LLC (lic. TX-UC-40417)"
+    )
     page.get_by_label("House number").fill("5120")
     page.get_by_label("Street").fill("Borgfeld Rd")
     page.get_by_label("ZIP").fill("78108")
