@@ -20,7 +20,12 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 class DeskFilterForm(forms.Form):
     status = forms.ChoiceField(
-        choices=[("open", "Open (not ended)"), ("", "Any status"), *PermitStatus.choices],
+        choices=[
+            ("open", "Open (not ended)"),
+            ("expiring", "Issued, expiring soon"),
+            ("", "Any status"),
+            *PermitStatus.choices,
+        ],
         required=False,
         label="Status",
     )

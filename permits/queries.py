@@ -142,6 +142,14 @@ def desk_page(filters: DeskFilters, page_number):
     permits = Permit.objects.select_related("permit_type", "premise", "customer", "contractor")
     if filters.status == "open":
         permits = permits.filter(status__in=OPEN_STATUSES)
+    elif filters.status == "expiring":
+        # The reminder before expiry: issued permits ending within the policy's days.
+        from utilityclerk import business_day
+        from utilityclerk.core.models import Policy
+
+        today = business_day.today()
+        soon = today + timedelta(days=Policy.current().permit_expiry_reminder_days)
+        permits = permits.filter(status=PermitStatus.ISSUED, valid_until__range=(today, soon))
     elif filters.status:
         permits = permits.filter(status=filters.status)
     if filters.permit_type:

@@ -436,3 +436,16 @@ def test_a_role_without_intake_cannot_submit(site, contractor):
             by=nobody,
             idempotency_key=uuid.uuid4(),
         )
+
+
+def test_the_daily_command_expires_what_ran_out(submit, clerk, supervisor):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    permit = issued(submit("street_cut"), clerk, supervisor)
+    Permit.objects.filter(pk=permit.pk).update(valid_until=business_day.today() - timedelta(days=1))
+    out = StringIO()
+    call_command("expire_permits", stdout=out)
+    assert out.getvalue().strip() == "1 permit expired."
+    assert Permit.objects.get(pk=permit.pk).status == P.EXPIRED

@@ -342,3 +342,11 @@ def test_an_issued_permit_with_inspections_and_history_renders_in_few_queries(
     with django_assert_max_num_queries(10):
         page = clerk_client.get(reverse("permits:detail", args=[permit.number]))
     assert page.text.count("(re-inspection)") == 3
+
+
+def test_the_desk_lists_issued_permits_expiring_soon(clerk_client, submit, clerk, supervisor):
+    soon = issued(submit("street_cut"), clerk, supervisor)
+    later = issued(submit("water_tap", size='1"'), clerk, supervisor)
+    Permit.objects.filter(pk=soon.pk).update(valid_until=business_day.today() + timedelta(days=5))
+    response = clerk_client.get(reverse("permits:desk"), {"status": "expiring"})
+    assert soon.number in response.text and later.number not in response.text
