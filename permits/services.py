@@ -236,7 +236,7 @@ def submit_permit(
                 action="permit.submit",
                 target=permit,
                 after={
-                    **audit.snapshot(permit),
+                    **audit.snapshot(permit, _AUDITED_FIELDS),
                     "charges": [f"{line.label}: {line.amount}" for line in lines],
                 },
             )
@@ -264,10 +264,19 @@ def _check_move(permit: Permit, to_status: str) -> None:
         )
 
 
+# The trail keeps what a person decided, not the machine-made keys (the form's idempotency
+# key, the public verification token).
+_AUDITED_FIELDS = [
+    f.name
+    for f in Permit._meta.concrete_fields
+    if not f.primary_key and f.name not in ("idempotency_key", "verify_token", "submitted_at")
+]
+
+
 def _move(permit: Permit, to_status: str, *, by, note: str = "", **changes) -> Permit:
     """The one transition function: the permit must be locked by the caller."""
     _check_move(permit, to_status)
-    before = audit.snapshot(permit)
+    before = audit.snapshot(permit, _AUDITED_FIELDS)
     from_status = permit.status
     permit.status = to_status
     for field, value in changes.items():
@@ -279,7 +288,7 @@ def _move(permit: Permit, to_status: str, *, by, note: str = "", **changes) -> P
         action=f"permit.{to_status}",
         target=permit,
         before=before,
-        after=audit.snapshot(permit),
+        after=audit.snapshot(permit, _AUDITED_FIELDS),
         reason=note,
     )
     return permit
