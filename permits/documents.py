@@ -44,6 +44,12 @@ def backflow_reminders_pdf(reminders, *, today: date, by) -> bytes:
     )
 
 
+def backflow_notices_pdf(devices, *, today: date, by) -> bytes:
+    return render_pdf(
+        "permits/pdf/backflow_notices.html", {"devices": devices, "today": today}, generated_by=by
+    )
+
+
 def report_data(start: date, end: date, *, today: date) -> dict:
     issued = queries.issued_by_type(start, end)
     deposits = queries.deposits_held()

@@ -69,6 +69,7 @@ URL_PERMISSIONS = {
     "permits:backflow": "permits.view_backflowdevice",
     "permits:backflow_test": "permits.add_backflowtest",
     "permits:backflow_reminders": "permits.add_backflowtest",
+    "permits:backflow_notices": "permits.add_backflowtest",
     "permits:will_serve": "permits.view_willserveletter",
     "permits:will_serve_detail": "permits.view_willserveletter",
     "permits:will_serve_pdf": "permits.view_willserveletter",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("backflow/", views.backflow, name="backflow"),
     path("backflow/devices/<int:pk>/test/", views.backflow_test, name="backflow_test"),
     path("backflow/reminders/", views.backflow_reminders, name="backflow_reminders"),
+    path("backflow/notices/", views.backflow_notices, name="backflow_notices"),
     path("will-serve/", views.will_serve, name="will_serve"),
     path("will-serve/<str:number>/", views.will_serve_detail, name="will_serve_detail"),
     path("will-serve/<str:number>/pdf/", views.will_serve_pdf, name="will_serve_pdf"),

@@ -174,3 +174,33 @@ def test_a_report_period_backwards_is_refused_beside_the_end(supervisor_client):
     )
     assert response.status_code == 400
     assert "on or after the start date" in response.text
+
+
+def test_overdue_notices_print_for_devices_past_their_test(clerk_client, clerk, site):
+    today = business_day.today()
+    late = services.add_backflow_device(
+        premise=site,
+        device_type="DCVA",
+        size='2"',
+        serial="DC-88",
+        location="Fire line",
+        next_test_due=today - timedelta(days=3),
+        by=clerk,
+    )
+    services.add_backflow_device(
+        premise=site,
+        device_type="RPZ",
+        size='1"',
+        serial="RP-9",
+        location="",
+        next_test_due=today + timedelta(days=3),
+        by=clerk,
+    )
+    text = _text(clerk_client.post(reverse("permits:backflow_notices")).content)
+    assert "DC-88" in text and "RP-9" not in text
+    assert (today - timedelta(days=3)).strftime("%m/%d/%Y") in text
+    from utilityclerk.core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        action="backflow.overdue_notice", target_id=str(late.pk)
+    ).exists()
