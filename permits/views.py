@@ -101,13 +101,12 @@ def _chosen_type(data) -> PermitType | None:
     return PermitType.objects.prefetch_related("fees").filter(pk=code, active=True).first()
 
 
-def _quote(form: IntakeForm):
+def _quote(permit_type: PermitType | None, data):
     """The fees for what is typed so far, or None while the type, size or days are missing."""
-    permit_type = form.permit_type
     if permit_type is None:
         return None
-    size = form.data.get("size", "")
-    days_typed = form.data.get("days", "")
+    size = data.get("size", "")
+    days_typed = (data.get("days") or "").strip()
     days = int(days_typed) if days_typed.isdigit() and 0 < int(days_typed) <= 365 else None
     try:
         lines = services.fee_lines(permit_type, size=size, days=days)
@@ -130,24 +129,24 @@ def intake(request):
             name: getattr(premise, name)
             for name in ("house_number", "street", "unit", "city", "state", "zip_code")
         }
-    if request.method == "POST" and request.POST.get("refresh") is None:
+    if request.method == "POST":
         form = IntakeForm(request.POST, permit_type=permit_type)
         if form.is_valid():
-            data = form.cleaned_data
+            cleaned = form.cleaned_data
             try:
-                site = services.new_construction_site(address=data, by=request.user)
+                site = services.new_construction_site(address=cleaned, by=request.user)
                 permit = services.submit_permit(
                     permit_type=permit_type,
                     premise=site,
-                    customer=data.get("customer"),
-                    contractor=data.get("contractor")
-                    if data["applicant"] == "contractor"
+                    customer=cleaned.get("customer"),
+                    contractor=cleaned.get("contractor")
+                    if cleaned["applicant"] == "contractor"
                     else None,
-                    size=data.get("size", ""),
-                    days=data.get("days"),
+                    size=cleaned.get("size", ""),
+                    days=cleaned.get("days"),
                     details=form.details(),
                     by=request.user,
-                    idempotency_key=data["idempotency_key"],
+                    idempotency_key=cleaned["idempotency_key"],
                 )
             except (PermitError, AccountError) as error:
                 show_on_form(form, error)
@@ -155,11 +154,11 @@ def intake(request):
                 messages.success(request, f"Permit {permit.number} taken: take the fees next.")
                 return _back(permit)
     else:
-        form = IntakeForm(
-            data if data.get("permit_type") else None, permit_type=permit_type, initial=initial
-        )
-        form.errors.clear() if form.is_bound else None
-    context = {"form": form, "quote": _quote(form), "premise": premise}
+        # Choosing the type (or its size, or the days) redraws the form with what was typed
+        # so far, unbound: nothing is refused before the clerk submits.
+        typed = {key: data.get(key) for key in data if key != "csrfmiddlewaretoken"}
+        form = IntakeForm(initial={**initial, **typed}, permit_type=permit_type)
+    context = {"form": form, "quote": _quote(permit_type, data), "premise": premise}
     if request.htmx and request.htmx.target == "intake-form":
         return render(request, "permits/intake.html#intake-form", context)
     return render(request, "permits/intake.html", context)
