@@ -1,0 +1,17 @@
+"""Background work of the reports app, run by `manage.py db_worker` (django-tasks-db)."""
+
+from django.tasks import task
+
+
+@task()
+def send_report_delivery(delivery_id: int) -> None:
+    from reports.services import send_delivery
+
+    send_delivery(delivery_id)
+
+
+@task()
+def sweep_scheduled_reports() -> None:
+    from reports.services import sweep_due_schedules
+
+    sweep_due_schedules()
