@@ -59,7 +59,7 @@ AREA_LABELS = dict(AREAS)
 class Column:
     key: str
     label: str
-    # text, int, money, date, decimal (one place), pct
+    # text, account (a number, linked to its page), int, money, date, decimal, pct
     kind: str = "text"
     total: bool = False
     sortable: bool = True
@@ -260,7 +260,7 @@ def describe_filters(form: forms.Form) -> list[tuple[str, str]]:
         return described
     for name, bound in form.fields.items():
         value = form.cleaned_data.get(name)
-        if value in (None, "", [], ()):
+        if value in (None, "", [], (), False):
             continue
         if isinstance(bound, forms.ChoiceField) and not isinstance(bound, forms.ModelChoiceField):
             shown = dict(bound.choices).get(value, value)

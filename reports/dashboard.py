@@ -125,7 +125,7 @@ def dashboard(today: date | None = None) -> Dashboard:
         elif kind is not None:
             tenders[kind] = amount
         else:
-            board.total, board.payments = amount, payments
+            board.total, board.payments = amount or ZERO, payments or 0
     first = min([FIRST_HOUR, *hours])
     last = max([LAST_HOUR, *hours])
     hour_items = [(_hour_label(h), hours.get(h, ZERO), "") for h in range(first, last + 1)]

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from accounts.validation import format_account_number
 from reports.catalogue import Column, ReportRun
 from reports.pdf import render_pdf
 from utilityclerk.money import format_money
@@ -32,6 +33,8 @@ def screen_value(value, column: Column) -> str:
             return f"{value:,}"
         case "pct":
             return f"{value}%"
+        case "account":
+            return format_account_number(value)
         case "date":
             return f"{value:%m/%d/%Y}" if isinstance(value, date) else str(value)
         case _:

@@ -54,7 +54,7 @@ def register() -> None:
                 Column("undone_on", "Undone on", "date"),
                 Column("taken_on", "Taken on", "date"),
                 Column("what", "Void or return"),
-                Column("account", "Account"),
+                Column("account", "Account", "account"),
                 Column("taken_by", "Taken by"),
                 Column("undone_by", "Undone by"),
                 Column("reason", "Reason"),
@@ -114,7 +114,7 @@ def register() -> None:
             form=forms.AgingDetailForm,
             query=queries.aging_detail,
             columns=[
-                Column("account", "Account"),
+                Column("account", "Account", "account"),
                 Column("customer", "Customer"),
                 Column("customer_class", "Class"),
                 Column("status", "Status"),
@@ -256,7 +256,7 @@ def register() -> None:
             columns=[
                 Column("entry", "Entry", "int"),
                 Column("day", "Day", "date"),
-                Column("account", "Account"),
+                Column("account", "Account", "account"),
                 Column("kind", "Kind"),
                 Column("reference", "Reference"),
                 Column("memo", "Memo", sortable=False),

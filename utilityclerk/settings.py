@@ -122,8 +122,13 @@ TASKS = {
     }
 }
 
-# Scheduled reports are e-mailed; printed to the console unless EMAIL_BACKEND says otherwise.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Scheduled reports are e-mailed; printed to the console unless EMAIL_BACKEND names another
+# backend (e.g. django.core.mail.backends.smtp.EmailBackend; its OPTIONS as Django documents).
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
