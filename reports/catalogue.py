@@ -34,6 +34,7 @@ Reports that live elsewhere (the close-out PDFs) are listed with ``register_link
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django import forms
 from django.db import connection
@@ -187,24 +188,24 @@ class ReportRun:
         return f"SELECT {select} FROM ({self.source.sql}) AS report_rows"  # noqa: S608 - our own SQL
 
     def count(self) -> int:
-        if isinstance(self.source, ListRows):
-            return len(self.source.rows)
-        with connection.cursor() as cursor:
-            cursor.execute(self._wrapped("COUNT(*)"), self.source.params)
-            return cursor.fetchone()[0]
+        return self._summary[0]
 
     def totals(self) -> dict[str, Decimal | int]:
+        return self._summary[1]
+
+    @cached_property
+    def _summary(self) -> tuple[int, dict]:
+        """The row count and the totals, in one pass over the report's SELECT."""
         columns = self.report.totals_columns
-        if not columns:
-            return {}
         if isinstance(self.source, ListRows):
-            return {c.key: sum((r[c.key] or 0 for r in self.source.rows), 0) for c in columns}
-        select = ", ".join(f'COALESCE(SUM("{c.key}"), 0)' for c in columns)
+            rows = self.source.rows
+            return len(rows), {c.key: sum((r[c.key] or 0 for r in rows), 0) for c in columns}
+        select = ", ".join(["COUNT(*)", *(f'COALESCE(SUM("{c.key}"), 0)' for c in columns)])
         with connection.cursor() as cursor:
             cursor.execute(self._wrapped(select), self.source.params)
-            values = cursor.fetchone()
+            count, *values = cursor.fetchone()
         # SUM of a count is numeric in PostgreSQL: counts are shown as whole numbers.
-        return {
+        return count, {
             c.key: int(v) if c.kind == "int" else v for c, v in zip(columns, values, strict=True)
         }
 
@@ -268,5 +269,5 @@ def describe_filters(form: forms.Form) -> list[tuple[str, str]]:
             shown = f"{value:%m/%d/%Y}"
         else:
             shown = str(value)
-        described.append((str(bound.label or name), str(shown)))
+        described.append((str(form[name].label), str(shown)))
     return described
