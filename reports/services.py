@@ -125,7 +125,9 @@ def sweep_due_schedules(today: date | None = None) -> list[int]:
             ).values_list("pk", flat=True)
         )
         ids = made + [pk for pk in retry if pk not in made]
-        transaction.on_commit(lambda: [send_report_delivery.enqueue(pk) for pk in ids])
+        # The queue is a table in the same database: the tasks commit with the deliveries.
+        for pk in ids:
+            send_report_delivery.enqueue(pk)
     return ids
 
 
@@ -139,7 +141,7 @@ def retry_delivery(*, delivery: ReportDelivery, by) -> None:
     delivery.status = DeliveryStatus.PENDING
     delivery.save(update_fields=["status"])
     audit.record(actor=by, action="report.delivery_retried", target=delivery)
-    transaction.on_commit(lambda: send_report_delivery.enqueue(delivery.pk))
+    send_report_delivery.enqueue(delivery.pk)
 
 
 def build_attachment(saved: SavedReport, fmt: str, *, by) -> tuple[str, bytes, str]:
