@@ -135,7 +135,7 @@ def test_a_csv_schedule_attaches_the_csv(saved, supervisor):
     services.sweep_due_schedules()
     run_worker()
     name, content, mimetype = mail.outbox[0].attachments[0]
-    assert name.endswith(".csv")
+    assert name.endswith(".csv") and mimetype == "text/csv"
     text = content.decode() if isinstance(content, bytes) else content
     assert text.splitlines()[0] == "Party type,Topic,Contacts,Open,Closed,Referred"
 
