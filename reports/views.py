@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from accounts.forms import StatementForm
@@ -125,9 +126,21 @@ def run_report(request, code):
             pages=pages,
             save_form=SaveReportForm(),
         )
-    if request.htmx and request.htmx.target == "report-results":
-        return render(request, "reports/run.html#results", context)
-    return render(request, "reports/run.html", context)
+    response = (
+        render(request, "reports/run.html#results", context)
+        if _wants_fragment(request, "report-results")
+        else render(request, "reports/run.html", context)
+    )
+    # The same address gives the page or, to htmx, the fragment: caches must tell them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _wants_fragment(request, target: str) -> bool:
+    # Back to a pushed address re-asks for it as a whole page (a history restore).
+    return bool(
+        request.htmx and request.htmx.target == target and not request.htmx.history_restore_request
+    )
 
 
 @require_POST
@@ -263,6 +276,9 @@ def gl(request):
 @permission_required("reports.view_dashboard", raise_exception=True)
 def dashboard(request):
     figures = dashboard_queries.dashboard()
-    if request.htmx and request.htmx.target == "dashboard-figures":
-        return render(request, "reports/dashboard.html#figures", {"d": figures})
-    return render(request, "reports/dashboard.html", {"d": figures})
+    if _wants_fragment(request, "dashboard-figures"):
+        response = render(request, "reports/dashboard.html#figures", {"d": figures})
+    else:
+        response = render(request, "reports/dashboard.html", {"d": figures})
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -179,3 +179,19 @@ def test_report_screen_query_count_stays_small(
     # Session, user, permissions (2), then one pass for the count and totals, one page.
     with django_assert_max_num_queries(6):
         assert supervisor_client.get(url, {"sort": "balance"}).status_code == 200
+
+
+def test_back_to_a_sorted_address_gives_the_whole_page(supervisor_client):
+    """htmx asks for a pushed address again on Back (a history restore): the page, not the
+    fragment; and caches keep the two apart."""
+    response = supervisor_client.get(
+        get_report("aging_summary").url,
+        {"sort": "balance"},
+        headers={
+            "HX-Request": "true",
+            "HX-Target": "report-results",
+            "HX-History-Restore-Request": "true",
+        },
+    )
+    assert "<h1>" in response.content.decode()
+    assert "HX-Request" in response["Vary"]
