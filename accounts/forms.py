@@ -10,7 +10,7 @@ from accounts.models import (
     CustomerKind,
     PreferredContact,
 )
-from accounts.models.customer import PremiseType
+from accounts.models.customer import PremiseType, unit_shown
 from accounts.services import MAILING_FIELDS, AccountError, premise_key_on_file, premise_lookup
 from accounts.validation import (
     format_phone,
@@ -20,7 +20,13 @@ from accounts.validation import (
 )
 from utilityclerk import business_day
 from utilityclerk.core.models import Policy
-from utilityclerk.forms import AmountInput, DateField, IdempotencyKeyField, MoneyField
+from utilityclerk.forms import (
+    AmountInput,
+    DateField,
+    IdempotencyKeyField,
+    MoneyField,
+    ascii_digits,
+)
 
 
 class MailingAddressMixin:
@@ -149,7 +155,7 @@ class CustomerForm(MailingAddressMixin, forms.ModelForm):
 
 class PremiseAddressMixin:
     def clean_house_number(self):
-        value = self.cleaned_data["house_number"].strip()
+        value = ascii_digits(self.cleaned_data["house_number"]).strip()
         if not value[:1].isdigit():
             raise ValidationError("A house number starts with a digit, like 123 or 123A.")
         return value
@@ -260,7 +266,7 @@ def mailing_at_service_address(data, *, customer_prefix="customer", premise_pref
         key = premise_key_on_file(key)
     house, street, unit = key["house_number"], key["street"], key["unit"]
     data[f"{customer_prefix}-mail_street"] = f"{house} {street}".strip()
-    data[f"{customer_prefix}-mail_unit"] = f"#{unit}" if unit else ""
+    data[f"{customer_prefix}-mail_unit"] = unit_shown(unit).strip()
     data[f"{customer_prefix}-mail_city"] = typed("city").upper()
     data[f"{customer_prefix}-mail_state"] = typed("state")
     data[f"{customer_prefix}-mail_zip"] = typed("zip_code")

@@ -41,6 +41,7 @@ from accounts.validation import (
     phone_digits,
 )
 from utilityclerk import business_day
+from utilityclerk.forms import ascii_digits
 from utilityclerk.money import ZERO
 
 # Aging ---------------------------------------------------------------------------------
@@ -65,7 +66,7 @@ _UNPAID_CTES = """
 WITH balances AS (
     SELECT account_id, SUM(amount) AS balance
     FROM accounts_ledgerentry
-    WHERE business_date <= %(as_of)s {account_filter}
+    WHERE TRUE {through_filter} {account_filter}
     GROUP BY account_id
 ),
 unpaid AS (
@@ -75,13 +76,12 @@ unpaid AS (
                                    ROWS UNBOUNDED PRECEDING) - e.amount))) AS open_amount
     FROM accounts_ledgerentry e
     JOIN balances b ON b.account_id = e.account_id AND b.balance > 0
-    WHERE e.amount > 0 AND e.business_date <= %(as_of)s
+    WHERE e.amount > 0 {through_filter_e}
       -- An entry and its reversal cancel: neither is a charge. (A bounced payment's reversal
       -- is not new debt due today; the bill it paid is unpaid again, with its own due date.)
       AND e.kind <> 'reversal'
       AND NOT EXISTS (SELECT 1 FROM accounts_ledgerentry r
-                      WHERE r.kind = 'reversal' AND r.reverses_id = e.id
-                        AND r.business_date <= %(as_of)s)
+                      WHERE r.kind = 'reversal' AND r.reverses_id = e.id {through_filter_r})
 )
 """
 
@@ -131,42 +131,59 @@ class Aging:
         return [(AGING_LABELS[name], getattr(self, name)) for name in AGING_BUCKETS]
 
 
-def _aging_rows(as_of: date, account_id: int | None):
+def _aging_sql(template: str, *, as_of: date | None, account_id: int | None) -> tuple[str, dict]:
+    """The aging SQL and its parameters.
+
+    Without as_of the aging is of now: every posting counts, whatever business day it is
+    dated to (once the day is closed a payment is dated to the next open business day, and
+    the customer has still paid), and days past due count from today. With as_of it is the
+    account as it stood at the end of that business day (a statement's closing date)."""
+    filters = {"through_filter": "", "through_filter_e": "", "through_filter_r": ""}
+    if as_of is not None:
+        filters = {
+            "through_filter": "AND business_date <= %(through)s",
+            "through_filter_e": "AND e.business_date <= %(through)s",
+            "through_filter_r": "AND r.business_date <= %(through)s",
+        }
     account_filter = "AND account_id = %(account_id)s" if account_id is not None else ""
+    params = {"as_of": as_of or business_day.today(), "through": as_of, "account_id": account_id}
+    return template.format(account_filter=account_filter, **filters), params
+
+
+def _aging_rows(as_of: date | None, account_id: int | None):
+    sql, params = _aging_sql(_AGING_SQL, as_of=as_of, account_id=account_id)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _AGING_SQL.format(account_filter=account_filter),
-            {"as_of": as_of, "account_id": account_id},
-        )
+        cursor.execute(sql, params)
         yield from cursor.fetchall()
 
 
 def unpaid_charges(account_id: int, as_of: date | None = None) -> list[tuple[date, Decimal]]:
     """(due date, amount still owed) per due date, oldest first: what aging allocates, for
-    moving a debt to another account without resetting its age."""
+    moving a debt to another account without resetting its age. Without as_of: now."""
+    sql, params = _aging_sql(_UNPAID_BY_DUE_DATE_SQL, as_of=as_of, account_id=account_id)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _UNPAID_BY_DUE_DATE_SQL.format(account_filter="AND account_id = %(account_id)s"),
-            {"as_of": as_of or business_day.today(), "account_id": account_id},
-        )
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def aging_for_account(account_id: int, as_of: date | None = None) -> Aging:
-    for row in _aging_rows(as_of or business_day.today(), account_id):
+    """What the account owes now (as_of None: every posting, whatever day it is dated to),
+    or at the end of the business day as_of."""
+    for row in _aging_rows(as_of, account_id):
         return Aging(*row[1:])
     return Aging()
 
 
 def aging_for_all_accounts(as_of: date | None = None) -> dict[int, Aging]:
-    return {row[0]: Aging(*row[1:]) for row in _aging_rows(as_of or business_day.today(), None)}
+    return {row[0]: Aging(*row[1:]) for row in _aging_rows(as_of, None)}
 
 
 def aging_totals(as_of: date | None = None) -> Aging:
     """Every account's aging summed by bucket, in one query."""
-    sql = f"SELECT COALESCE(SUM(balance),0), {', '.join(f'COALESCE(SUM(b{i}),0)' for i in range(5))} FROM ({_AGING_SQL.format(account_filter='')}) AS a(account_id, balance, b0, b1, b2, b3, b4)"  # noqa: S608 - no user input in the SQL text
+    aging_sql, params = _aging_sql(_AGING_SQL, as_of=as_of, account_id=None)
+    sql = f"SELECT COALESCE(SUM(balance),0), {', '.join(f'COALESCE(SUM(b{i}),0)' for i in range(5))} FROM ({aging_sql}) AS a(account_id, balance, b0, b1, b2, b3, b4)"  # noqa: S608 - no user input in the SQL text
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"as_of": as_of or business_day.today()})
+        cursor.execute(sql, params)
         return Aging(*cursor.fetchone())
 
 
@@ -175,6 +192,18 @@ def balance_of(account_id: int, as_of: date | None = None) -> Decimal:
     if as_of is not None:
         entries = entries.filter(business_date__lte=as_of)
     return entries.aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+def balance_of_account_number(number: str) -> Decimal | None:
+    """What the account with this number owes now (every posting), in one query; None when
+    no account has the number."""
+    row = (
+        Account.objects.filter(number=number)
+        .annotate(owed=Sum("ledger_entries__amount"))
+        .values_list("pk", "owed")
+        .first()
+    )
+    return None if row is None else (row[1] or ZERO)
 
 
 # Ledger --------------------------------------------------------------------------------
@@ -406,7 +435,7 @@ def _result(account: Account, matched: str) -> SearchResult:
 def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
     """One box for everything. Exact account-number and phone matches come first, then
     e-mail, address and (typo-tolerant) name matches, best first."""
-    query = as_typed(query)
+    query = as_typed(ascii_digits(query))
     if len(query) < 2:
         return SearchOutcome([])
     results: list[SearchResult] = []

@@ -55,3 +55,31 @@ NAVIGATION += [
     (45, "Contacts", "contacts:search", "accounts.view_contact"),
     (65, "Follow-ups", "contacts:board", "accounts.manage_follow_ups"),
 ]
+
+# What each URL needs (utilityclerk/roles.py explains; one line per URL).
+URL_PERMISSIONS = {
+    "search": "accounts.view_account",
+    "accounts:new": "accounts.add_account",
+    "accounts:adjustment_queue": "accounts.approve_adjustment",
+    "accounts:adjustments_waiting": "accounts.approve_adjustment",
+    "accounts:approve_adjustment": "accounts.approve_adjustment",
+    "accounts:reject_adjustment": "accounts.approve_adjustment",
+    "accounts:customer": "accounts.view_account",
+    "accounts:customer_edit": "accounts.change_customer",
+    "accounts:detail": "accounts.view_account",
+    "accounts:tab": "accounts.view_account",
+    "accounts:bill": "accounts.view_account",
+    "accounts:adjust": "accounts.post_adjustment",
+    "accounts:add_note": "accounts.add_accountnote",
+    "accounts:mailing_address": "accounts.change_account",
+    "contacts:search": "accounts.view_contact",
+    "contacts:log": "accounts.add_contact",
+    "contacts:log_for_account": "accounts.add_contact",
+    "contacts:my_follow_ups": "accounts.view_contact",
+    "contacts:board": "accounts.manage_follow_ups",
+    "contacts:customer": "accounts.view_contact",
+    "contacts:report": "accounts.view_contact_report",
+    "contacts:detail": "accounts.view_contact",
+    "contacts:close": "accounts.close_own_follow_up",
+    "contacts:reassign": "accounts.manage_follow_ups",
+}

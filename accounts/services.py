@@ -30,6 +30,7 @@ from accounts.validation import (
     normalize_house_number,
     normalize_street,
     normalize_unit,
+    street_match_key,
     street_without_type,
 )
 from utilityclerk import audit, business_day
@@ -138,18 +139,25 @@ def premise_key_on_file(key: dict) -> dict:
     """The key of the premise on file that a typed address names. A street typed without its
     type ("2411 N Main") is the one street of that name at that house number and ZIP
     ("N MAIN ST"); with two such streets (N MAIN ST and N MAIN AVE) the clerk is asked which.
-    Without this, the address would become a second premise, and a second active water
-    service at it."""
-    if street_without_type(key["street"]) != key["street"]:
-        return key  # the type was typed: only that street
-    on_file = list(
+    A street on file under an older key (CT ST for "Court Street", N LOOP for "North Loop",
+    from before Pub 28 positions) is that street. Without this, the address would become a
+    second premise, and a second active water service at it."""
+    on_file = set(
         Premise.objects.filter(
             house_number=key["house_number"], unit=key["unit"], zip_code=key["zip_code"]
         ).values_list("street", flat=True)
     )
     if key["street"] in on_file:
-        return key  # a street of that very name, without a type, is on file
-    near = sorted(street for street in on_file if street_without_type(street) == key["street"])
+        return key
+    loose = street_match_key(key["street"])
+    same = [street for street in on_file if street_match_key(street) == loose]
+    if len(same) == 1:
+        return {**key, "street": same[0]}
+    if street_without_type(key["street"]) != key["street"]:
+        return key  # the type was typed: only that street
+    near = sorted(
+        street for street in on_file if street_match_key(street_without_type(street)) == loose
+    )
     if len(near) > 1:
         raise AccountError(
             f"{key['house_number']} {key['street']} is on file as {' and as '.join(near)}: "

@@ -5,6 +5,15 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 
+from accounts.usps_pub28 import (
+    DIRECTIONAL_PAIRS,
+    DIRECTIONALS,
+    STREET_SUFFIXES,
+    SUFFIX_NAMES,
+    UNIT_DESIGNATORS,
+)
+from utilityclerk.forms import ascii_digits
+
 US_STATES = {
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
     "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
@@ -17,7 +26,7 @@ _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 
 def phone_digits(text: str) -> str:
     """The ten digits of a US phone number typed any way: (210) 555-0100, 210.555.0100, +1 ..."""
-    digits = re.sub(r"\D", "", text or "")
+    digits = re.sub(r"\D", "", ascii_digits(text or ""))
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     return digits
@@ -39,7 +48,7 @@ def format_phone(digits: str) -> str:
 
 
 def normalize_zip(text: str) -> str:
-    value = (text or "").strip()
+    value = ascii_digits(text or "").strip()
     if not _ZIP.match(value) or value.startswith("00000"):
         raise ValidationError("Enter a ZIP code of 5 digits, or ZIP+4 like 78108-1234.")
     return value
@@ -52,33 +61,81 @@ def normalize_state(text: str) -> str:
     return value
 
 
-STREET_WORDS = {
-    "STREET": "ST", "AVENUE": "AVE", "AV": "AVE", "ROAD": "RD", "DRIVE": "DR", "LANE": "LN",
-    "BOULEVARD": "BLVD", "COURT": "CT", "CIRCLE": "CIR", "PLACE": "PL", "PARKWAY": "PKWY",
-    "HIGHWAY": "HWY", "TRAIL": "TRL", "TERRACE": "TER", "WAY": "WAY", "LOOP": "LOOP",
-    "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W",
-    "NORTHEAST": "NE", "NORTHWEST": "NW", "SOUTHEAST": "SE", "SOUTHWEST": "SW",
-}  # fmt: skip
-# "Apt. 101", "Unit #4", "# 4", "No. 7": the words and signs before a unit, however many.
+# Street suffixes, directionals and unit designators follow USPS Publication 28 (the tables
+# are in accounts/usps_pub28.py, with their source). Position decides what a word is: "North
+# Loop" is a street named NORTH of type LOOP, not "N LOOP"; in "Court Street" only the last
+# word is the suffix (Pub 28, 234.2), so it stays COURT ST.
+# Words before a unit that only say "here is the unit": "Apt. 101", "Unit #4", "# 4", "No. 7"
+# are the one unit 101, 4 or 7 at an address (our rule on top of Pub 28, which keeps APT).
 _UNIT_PREFIX = re.compile(
     r"^(?:(?:APT|APARTMENT|UNIT|STE|SUITE|NO|NUMBER)\b\.?\s*|#\s*)+", re.IGNORECASE
 )
-# The last word of a street that says what kind of street it is: "N MAIN" and "N MAIN ST"
-# are the same street when the city has only the one.
-STREET_TYPES = {
-    "ST", "AVE", "RD", "DR", "LN", "BLVD", "CT", "CIR", "PL", "PKWY", "TRL", "TER", "WAY",
-    "LOOP", "CV", "COVE", "PATH", "RUN", "BND", "BEND", "PASS", "PT", "SQ", "TRCE", "XING",
-}  # fmt: skip
+# The standard suffix abbreviations: the last word of a street that says what kind of street
+# it is ("N MAIN" and "N MAIN ST" are the same street when the city has only the one).
+STREET_TYPES = frozenset(SUFFIX_NAMES)
+
+
+def _street_words(text: str) -> list[str]:
+    return re.sub(r"[.,]", " ", text or "").upper().split()
+
+
+def _directional_at(words: list[str], index: int, *, pair_from: int) -> tuple[str, int] | None:
+    """The directional at words[index] (or the pair of words from pair_from, "NORTH WEST"),
+    as (abbreviation, words used), when a street name word would still be left."""
+    if len(words) >= 3:
+        first, second = DIRECTIONALS.get(words[pair_from]), DIRECTIONALS.get(words[pair_from + 1])
+        if (first, second) in DIRECTIONAL_PAIRS:
+            return DIRECTIONAL_PAIRS[(first, second)], 2
+    if len(words) >= 2 and words[index] in DIRECTIONALS:
+        return DIRECTIONALS[words[index]], 1
+    return None
 
 
 def normalize_street(text: str) -> str:
-    """'123 north main street' and '123 N. Main St' become the same: N MAIN ST."""
-    words = re.sub(r"[.,]", " ", text or "").upper().split()
-    return " ".join(STREET_WORDS.get(w, w) for w in words)
+    """A street as Pub 28 writes it: '123 north main street' and '123 N. Main St' are both
+    N MAIN ST, "5728 Frio Cove" and "5728 Frio Cv" both FRIO CV. A directional or suffix word
+    is abbreviated only where it stands as one (before or after the name, last), never when
+    it is the name itself: NORTH LOOP, COURT ST, AVENUE B."""
+    words = _street_words(text)
+    post = _directional_at(words, -1, pair_from=-2) if words else None
+    if post:
+        words = words[: -post[1]]
+    suffix = None
+    if len(words) >= 2 and words[-1] in STREET_SUFFIXES:
+        suffix, words = STREET_SUFFIXES[words[-1]], words[:-1]
+    pre = _directional_at(words, 0, pair_from=0) if words else None
+    if pre:
+        words = words[pre[1] :]
+    if len(words) == 2 and words[0] in STREET_SUFFIXES and words[1].isdigit():
+        # A numbered route is written one way: HIGHWAY 78 and HWY 78, LOOP 539.
+        words = [STREET_SUFFIXES[words[0]], words[1]]
+    parts = [pre[0] if pre else None, *words, suffix, post[0] if post else None]
+    return " ".join(p for p in parts if p)
+
+
+def street_match_key(street: str) -> str:
+    """A looser key for finding a premise on file: every word that is a directional or a
+    suffix abbreviated wherever it stands. Premises keyed before Pub 28 abbreviated them that
+    way (CT ST for Court Street, N LOOP for North Loop), and a typed street must still find
+    them."""
+    return " ".join(
+        DIRECTIONALS.get(w) or STREET_SUFFIXES.get(w) or w for w in _street_words(street)
+    )
 
 
 def normalize_unit(text: str) -> str:
-    return _UNIT_PREFIX.sub("", (text or "").strip()).strip().upper()
+    """The unit as the premise key keeps it: "Apt 4b", "#4B" and "Unit 4B" are 4B; other
+    Pub 28 designators are kept in their standard abbreviation: "Building B" is BLDG B,
+    "Space 12" SPC 12, "Upper" UPPR."""
+    rest = _UNIT_PREFIX.sub("", (text or "").strip()).strip().upper()
+    words = re.sub(r"[.,]", " ", rest).split()
+    return " ".join(UNIT_DESIGNATORS.get(w, w) for w in words)
+
+
+def unit_has_designator(unit: str) -> bool:
+    """Whether a kept unit starts with its own designator (LOT 12), so it is shown without #."""
+    first = (unit or "").split(" ", 1)[0]
+    return first in UNIT_DESIGNATORS
 
 
 def normalize_house_number(text: str) -> str:

@@ -119,7 +119,7 @@ def bill_detail(request, number, bill_number):
     )
 
 
-@view_accounts
+@permission_required("accounts.add_accountnote", raise_exception=True)
 @require_POST
 def add_note(request, number):
     account = _account_or_404(number)

@@ -8,7 +8,14 @@ from accounts.models import Account
 from payments.models import Channel, Drawer, TenderKind
 from payments.queries import parse_receipt_number
 from payments.tenders import CARD_NUMBER_MESSAGE, TenderInput, looks_like_card_number
-from utilityclerk.forms import AmountInput, IdempotencyKeyField, MoneyField
+from utilityclerk.forms import (
+    AmountInput,
+    AsciiCodeField,
+    DigitsField,
+    IdempotencyKeyField,
+    IntegerField,
+    MoneyField,
+)
 
 # Fields never scanned for card numbers: the hidden key and the CSRF token are machine-made.
 _NOT_SCANNED = {"csrfmiddlewaretoken", "idempotency_key"}
@@ -49,19 +56,19 @@ class TakePaymentForm(CardNumberScrubbingForm):
     )
     cash_tendered = MoneyField(label="Cash tendered", required=False)
     check_amount = MoneyField(label="Check amount", required=False)
-    check_number = forms.CharField(label="Check number", max_length=20, required=False)
+    check_number = DigitsField(label="Check number", max_length=20, required=False)
     money_order_amount = MoneyField(label="Money order amount", required=False)
-    money_order_number = forms.CharField(label="Money order number", max_length=20, required=False)
+    money_order_number = DigitsField(label="Money order number", max_length=20, required=False)
     card_amount = MoneyField(label="Card amount", required=False)
     # No max length here: a browser would silently cut a full card number to its first four
     # digits. The server sees what was typed and refuses anything but four digits.
-    card_last4 = forms.CharField(
+    card_last4 = DigitsField(
         label="Card last 4",
         max_length=30,
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 4}),
     )
-    card_auth_code = forms.CharField(
+    card_auth_code = AsciiCodeField(
         label="Authorisation code",
         max_length=12,
         required=False,
@@ -69,6 +76,8 @@ class TakePaymentForm(CardNumberScrubbingForm):
     )
     memo = forms.CharField(label="Memo", max_length=200, required=False)
     idempotency_key = IdempotencyKeyField()
+    # The large change the clerk was shown and confirmed; posted with the confirming Enter.
+    change_confirmed = MoneyField(required=False, widget=forms.HiddenInput)
 
     TENDERS = [
         (TenderKind.CASH, "cash_tendered", None),
@@ -85,7 +94,7 @@ class TakePaymentForm(CardNumberScrubbingForm):
 
     def clean_card_auth_code(self):
         value = self.cleaned_data["card_auth_code"].strip().upper()
-        if value and not value.isalnum():
+        if value and not (value.isascii() and value.isalnum()):
             raise forms.ValidationError("The authorisation code is letters and digits only.")
         return value
 
@@ -174,17 +183,17 @@ class MailBatchForm(forms.Form):
         label="Came by",
         choices=[(Channel.MAIL.value, "Mail"), (Channel.DROP_BOX.value, "Drop box")],
     )
-    control_count = forms.IntegerField(label="Control count", min_value=1, max_value=10000)
+    control_count = IntegerField(label="Control count", min_value=1, max_value=10000)
     control_total = MoneyField(label="Control total")
 
 
 class BatchControlsForm(forms.Form):
-    control_count = forms.IntegerField(label="Control count", min_value=1, max_value=10000)
+    control_count = IntegerField(label="Control count", min_value=1, max_value=10000)
     control_total = MoneyField(label="Control total")
 
 
 class BatchItemForm(CardNumberScrubbingForm):
-    account = forms.CharField(
+    account = DigitsField(
         label="Account number",
         max_length=12,
         widget=forms.TextInput(attrs={"data-autofocus": True, "inputmode": "numeric"}),
@@ -194,7 +203,7 @@ class BatchItemForm(CardNumberScrubbingForm):
         choices=[(TenderKind.CHECK.value, "Check"), (TenderKind.MONEY_ORDER.value, "Money order")],
     )
     amount = MoneyField(label="Amount")
-    number = forms.CharField(label="Check / MO number", max_length=20)
+    number = DigitsField(label="Check / MO number", max_length=20)
 
     def clean_account(self):
         digits = re.sub(r"\D", "", self.cleaned_data["account"])

@@ -152,6 +152,11 @@ class Payment(models.Model):
     )
     # How many times the receipt was printed: the first is the original, later ones REPRINT.
     print_count = models.PositiveIntegerField(default=0)
+    # Where the payment left the customer, as the receipt was issued (a receipt keeps its
+    # numbers): what the account owed before it, and the oldest due date still unpaid after
+    # it. Null on payments taken before these were kept.
+    balance_before = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    next_due_date = models.DateField(null=True, blank=True)
 
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -235,6 +240,15 @@ class Payment(models.Model):
     @property
     def is_reprint(self) -> bool:
         return self.print_count > 1
+
+    @property
+    def balance_after(self) -> Decimal | None:
+        return None if self.balance_before is None else self.balance_before - self.amount
+
+    @property
+    def credit_left(self) -> Decimal:
+        after = self.balance_after
+        return -after if after is not None and after < 0 else ZERO
 
 
 class Tender(models.Model):

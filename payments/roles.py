@@ -32,3 +32,22 @@ NAVIGATION = [
     (22, "Receipts", "payments:lookup", "payments.view_payment"),
     (24, "Mail batches", "payments:batches", "payments.add_mailbatch"),
 ]
+
+# What each URL needs (utilityclerk/roles.py explains; one line per URL).
+URL_PERMISSIONS = {
+    "payments:drawer": "payments.add_drawersession",
+    "payments:take": "payments.add_payment",
+    "payments:change_due": "payments.add_payment",
+    "payments:lookup": "payments.view_payment",
+    "payments:payment": "payments.view_payment",
+    "payments:receipt": "payments.view_payment",
+    "payments:receipt_pdf": "payments.view_payment",
+    "payments:void": "payments.void_payment",
+    "payments:returned": "payments.record_returned_payment",
+    "payments:batches": "payments.add_mailbatch",
+    "payments:batch": "payments.view_mailbatch",
+    "payments:batch_add_item": "payments.change_mailbatch",
+    "payments:batch_remove_item": "payments.change_mailbatch",
+    "payments:batch_controls": "payments.change_mailbatch",
+    "payments:batch_post": "payments.change_mailbatch",
+}

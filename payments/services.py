@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus, Customer, EntryKind, LedgerEntry
+from accounts.queries import balance_of, unpaid_charges
 from payments.models import (
     BatchStatus,
     Channel,
@@ -29,6 +30,7 @@ from payments.models import (
 )
 from payments.tenders import (
     CARD_NUMBER_MESSAGE,
+    ChangeNeedsConfirmation,
     PaymentError,
     TenderInput,
     allocate,
@@ -145,10 +147,27 @@ def _check_tender_details(tenders: list[TenderInput]):
                 )
 
 
+def refuse_cash_above_largest_payment(tenders: list[TenderInput], policy: Policy) -> None:
+    """Cash tendered is what the customer hands over: never more than the largest payment
+    (a slip of the finger, 99999999999, would otherwise print as change). Not checked
+    against the cash in the drawer: that would tell the clerk what the blind count hides."""
+    for tender in tenders:
+        if tender.kind == TenderKind.CASH and tender.amount > policy.max_payment_amount:
+            raise PaymentError(
+                f"Cash tendered cannot be more than {format_money(policy.max_payment_amount)}, "
+                "the largest payment taken. Check the amount keyed.",
+                "cash_tendered",
+            )
+
+
 def _next_receipt_number() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('payment_receipt_seq')")
         return cursor.fetchone()[0]
+
+
+def _oldest_unpaid_due_date(account_id: int):
+    return next((due for due, owed in unpaid_charges(account_id) if owed > ZERO), None)
 
 
 def _lock_for_payment(*, clerk, account_id: int, counter: bool, key: uuid.UUID):
@@ -191,11 +210,16 @@ def take_payment(
     channel: str = Channel.COUNTER,
     memo: str = "",
     mail_batch: MailBatch | None = None,
+    change_confirmed: Decimal | None = None,
 ) -> Payment:
     """Post a payment on an account: the tenders, its receipt and its ledger credit.
 
     Posting the same idempotency key again returns the first payment: a double click, a
-    resubmitted form or two identical requests racing post one payment.
+    resubmitted form or two identical requests racing post one payment. The same key with
+    another amount, account or clerk is refused, naming the receipt already posted.
+
+    Change due above the policy's value posts only when `change_confirmed` is that change
+    (the clerk confirmed it on screen); otherwise ChangeNeedsConfirmation is raised.
     """
     _require(clerk, "payments.add_payment", "Your role cannot take payments.")
     if idempotency_key is None:
@@ -208,8 +232,13 @@ def take_payment(
         raise PaymentError(
             f"The largest payment taken is {format_money(policy.max_payment_amount)}.", "amount"
         )
+    refuse_cash_above_largest_payment(tenders, policy)
     allocation = allocate(amount, tenders)
     _check_tender_details(tenders)
+    if allocation.change > policy.large_change_confirm_above and (
+        change_confirmed is None or quantize_money(change_confirmed) != allocation.change
+    ):
+        raise ChangeNeedsConfirmation(allocation.change)
     kinds = {line.kind for line in allocation.lines}
     if channel == Channel.PHONE and kinds != {TenderKind.CARD}:
         raise PaymentError("Phone payments are taken by card only.", "channel")
@@ -228,7 +257,7 @@ def take_payment(
                 key=idempotency_key,
             )
             if existing_id is not None:
-                return Payment.objects.get(pk=existing_id)
+                return _same_payment_again(existing_id, account=account, amount=amount, clerk=clerk)
             if status == AccountStatus.CLOSED:
                 raise PaymentError(
                     f"Account {account.display_number} is closed and cannot take payments."
@@ -253,6 +282,8 @@ def take_payment(
                             f"returned payments: no checks or money orders.",
                             amount_field(kind),
                         )
+            # Under the account's lock: what it owed just before this payment.
+            balance_before = balance_of(account.pk)
             number = _next_receipt_number()
             receipt = receipt_label(number)
             entry = LedgerEntry.objects.create(
@@ -277,6 +308,12 @@ def take_payment(
                 change_given=allocation.change,
                 memo=memo[:200],
                 ledger_entry=entry,
+                balance_before=balance_before,
+                # What is still owed is due from its oldest unpaid due date (credits pay the
+                # oldest charges first); nothing left owed has no next due date.
+                next_due_date=_oldest_unpaid_due_date(account.pk)
+                if balance_before - amount > ZERO
+                else None,
             )
             Tender.objects.bulk_create(
                 Tender(
@@ -308,7 +345,32 @@ def take_payment(
         found = Payment.objects.filter(idempotency_key=idempotency_key).first()
         if found is None:
             raise
-        return found
+        return _same_payment_again(found.pk, account=account, amount=amount, clerk=clerk)
+    return payment
+
+
+class KeyAlreadyUsed(PaymentError):
+    """The form's idempotency key already posted a different payment: the view gives the
+    form a fresh key, so posting again is a new payment on purpose."""
+
+
+def _same_payment_again(payment_id: int, *, account: Account, amount: Decimal, clerk) -> Payment:
+    """A form posted again: the payment it already made, when it is the same payment.
+    Another amount or account is a new payment keyed into an old form, and another clerk's
+    key is not theirs to answer with: both are refused, naming the receipt on file, so the
+    money is neither taken twice nor silently not taken."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.taken_by_id != clerk.pk:
+        raise KeyAlreadyUsed(
+            f"This form was already used by another clerk for receipt {payment.receipt}. "
+            "Nothing was posted: post the form again to take this payment."
+        )
+    if payment.account_id != account.pk or payment.amount != amount:
+        raise KeyAlreadyUsed(
+            f"This form already posted receipt {payment.receipt} for "
+            f"{format_money(payment.amount)}. Nothing more was posted: to take another "
+            "payment, post the form again."
+        )
     return payment
 
 
@@ -350,8 +412,17 @@ def why_not_voidable(payment: Payment, supervisor, *, today: date) -> str | None
     if payment.business_date != today:
         return "Only a payment taken today can be voided; record it as returned instead."
     if payment.session_id and payment.session.status != SessionStatus.OPEN:
-        return "The drawer it was taken in is already counted."
+        return COUNTED_DRAWER_REFUSAL
     return None
+
+
+# The money stays in the counted drawer (its count is kept as counted): the account is put
+# right instead, by an adjustment, or the customer is refunded the credit it leaves.
+COUNTED_DRAWER_REFUSAL = (
+    "The drawer it was taken in is already counted, so the payment stands in that count. "
+    "To put the account right, post an adjustment on it (a supervisor approves one above the "
+    "clerk limit); if the customer is owed the money back, refund the credit it leaves."
+)
 
 
 def is_returnable(payment: Payment) -> bool:

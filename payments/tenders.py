@@ -33,6 +33,19 @@ class PaymentError(DomainError):
     """A rule a payment broke; the message is for the clerk, `field` names the form field."""
 
 
+class ChangeNeedsConfirmation(PaymentError):
+    """The change due is above the policy's value: the clerk looks again and confirms it
+    (one key) before the payment posts. `change` is the amount to confirm."""
+
+    def __init__(self, change: Decimal):
+        super().__init__(
+            f"Change due is {format_money(change)}. Check the cash tendered, then press Enter "
+            "to confirm and post.",
+            "cash_tendered",
+        )
+        self.change = change
+
+
 def amount_field(kind: str) -> str:
     """The take-payment form field a tender's amount was typed in."""
     return "cash_tendered" if kind == CASH else f"{kind}_amount"

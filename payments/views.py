@@ -1,5 +1,7 @@
 """Thin views: permission, form, one service call, render or redirect."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -8,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.models import Account
-from accounts.queries import aging_for_account
+from accounts.queries import aging_for_account, balance_of_account_number
 from payments import queries, services
 from payments.forms import (
     BatchControlsForm,
@@ -24,9 +26,10 @@ from payments.forms import (
     TakePaymentForm,
 )
 from payments.models import MailBatch, MailBatchItem, PaymentStatus
-from payments.tenders import PaymentError, TenderInput, allocate
+from payments.tenders import ChangeNeedsConfirmation, PaymentError, TenderInput, allocate
 from reports.pdf import pdf_response, render_pdf
 from utilityclerk import business_day
+from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
 from utilityclerk.money import ZERO, MoneyError, parse_money
 
@@ -74,6 +77,17 @@ def drawer(request):
     return render(request, "payments/drawer.html", context)
 
 
+@permission_required("payments.add_drawersession", raise_exception=True)
+def drawer_status(request):
+    """The header's word on the clerk's drawer: open or not, and how many receipts it holds.
+    Never a total: the drawer is counted blind."""
+    return render(
+        request,
+        "payments/partials/_drawer_status.html",
+        {"session": queries.open_session_with_receipt_count(request.user)},
+    )
+
+
 # Take a payment ------------------------------------------------------------------------
 
 
@@ -84,6 +98,7 @@ def take(request, number):
         Account.objects.select_related("customer", "premise"),
         number="".join(ch for ch in number if ch.isdigit()),
     )
+    confirm_change = None
     if request.method == "POST":
         form = TakePaymentForm(request.POST)
         if form.is_valid():
@@ -96,14 +111,31 @@ def take(request, number):
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     channel=form.cleaned_data["channel"],
                     memo=form.cleaned_data["memo"],
+                    change_confirmed=form.cleaned_data["change_confirmed"],
                 )
+            except ChangeNeedsConfirmation as error:
+                # The same form again, carrying the change to confirm: Enter posts it.
+                data = request.POST.copy()
+                data["change_confirmed"] = f"{error.change:.2f}"
+                form = TakePaymentForm(data)
+                form.is_valid()
+                show_on_form(form, error)
+                confirm_change = error.change
+            except services.KeyAlreadyUsed as error:
+                data = request.POST.copy()
+                data["idempotency_key"] = str(uuid.uuid4())
+                form = TakePaymentForm(data)
+                form.is_valid()
+                show_on_form(form, error)
             except PaymentError as error:
                 show_on_form(form, error)
             else:
                 if request.htmx:
-                    return render(
+                    response = render(
                         request, "payments/partials/_take_done.html", {"payment": payment}
                     )
+                    # The header's drawer status counts the new receipt.
+                    return trigger_client_event(response, "paymentPosted")
                 # The payment's page is the confirmation: it heads with the receipt and status.
                 return redirect("payments:payment", receipt=payment.receipt)
         aging = aging_for_account(account.pk)
@@ -111,6 +143,11 @@ def take(request, number):
         aging = aging_for_account(account.pk)
         initial = {"amount": aging.balance} if aging.balance > ZERO else {}
         form = TakePaymentForm(initial=initial)
+        if initial:
+            # The amount due is prefilled: most customers pay it, in cash, so the clerk
+            # starts in Cash tendered (Shift+Tab reaches the amount).
+            form.fields["amount"].widget.attrs.pop("data-autofocus", None)
+            form.fields["cash_tendered"].widget.attrs["data-autofocus"] = True
     today = business_day.today()
     cash_only = account.customer.cash_only_until
     context = {
@@ -118,6 +155,7 @@ def take(request, number):
         "form": form,
         "aging": aging,
         "session": queries.open_session_for(request.user),
+        "confirm_change": confirm_change,
         "cash_only_until": cash_only if cash_only and cash_only >= today else None,
         # The full page swaps its own panel; the account page's dialog swaps #dialog-body.
         "hx_target": "#take-panel"
@@ -132,22 +170,31 @@ def take(request, number):
 def change_due(request):
     """The change due as the clerk types, computed by the same rules that post the payment.
     Only amounts come in the query string: no tender numbers or card details."""
-    change, problem = None, ""
+    change, problem, credit = None, "", None
     try:
         amount = parse_money(request.GET.get("amount"), allow_zero=False)
+        account = request.GET.get("account", "")
+        if account.isdigit():
+            # Paying more than is owed leaves a credit: said before the payment posts.
+            owed = balance_of_account_number(account)
+            if owed is not None and amount > max(owed, ZERO):
+                credit = amount - max(owed, ZERO)
         tenders = [
             TenderInput(kind=kind, amount=parse_money(request.GET[name], allow_zero=False))
             for kind, name, _ in TakePaymentForm.TENDERS
             if request.GET.get(name, "").strip()
         ]
         if tenders:
+            services.refuse_cash_above_largest_payment(tenders, Policy.current())
             change = allocate(amount, tenders).change
     except MoneyError:
         pass  # still typing
     except PaymentError as error:
         problem = str(error)
     return render(
-        request, "payments/partials/_change_due.html", {"change": change, "problem": problem}
+        request,
+        "payments/partials/_change_due.html",
+        {"change": change, "problem": problem, "credit": credit},
     )
 
 
@@ -176,7 +223,10 @@ def payment_detail(request, receipt):
             "payment": payment,
             "today": today,
             # Offer only what would work; say why Void is not offered on a posted payment.
-            "void_refusal": services.why_not_voidable(payment, request.user, today=today),
+            "void_refusal": (
+                refusal := services.why_not_voidable(payment, request.user, today=today)
+            ),
+            "adjust_instead": refusal == services.COUNTED_DRAWER_REFUSAL,
             "returnable": services.is_returnable(payment),
         },
     )
@@ -184,19 +234,32 @@ def payment_detail(request, receipt):
 
 @permission_required("payments.view_payment", raise_exception=True)
 def receipt_page(request, receipt):
-    """The receipt as printed on the counter's 80 mm printer. Every showing counts as a print:
-    the first is the original, later ones say REPRINT."""
+    """The receipt as printed on the counter's 80 mm printer. Looking at it is not printing
+    it: only Print (receipt_printed) counts a copy."""
     payment = _payment_or_404(receipt)
-    services.print_receipt(payment=payment, by=request.user)
     return render(
         request,
         "payments/receipt.html",
-        {"payment": payment, "utility_address": settings.UTILITY_ADDRESS},
+        {"payment": payment, "utility_address": settings.UTILITY_ADDRESS, "printing": False},
     )
 
 
 @permission_required("payments.view_payment", raise_exception=True)
+@require_POST
+def receipt_printed(request, receipt):
+    """Print pressed: count the copy (the first is the original, later ones say REPRINT) and
+    answer with the receipt as this copy prints; the page then opens the print dialog."""
+    payment = _payment_or_404(receipt)
+    services.print_receipt(payment=payment, by=request.user)
+    context = {"payment": payment, "utility_address": settings.UTILITY_ADDRESS, "printing": True}
+    if request.htmx:
+        return render(request, "payments/partials/_receipt_body.html", context)
+    return render(request, "payments/receipt.html", context)
+
+
+@permission_required("payments.view_payment", raise_exception=True)
 def receipt_pdf(request, receipt):
+    """A PDF of the receipt is a copy made on purpose: it counts as a print."""
     payment = _payment_or_404(receipt)
     services.print_receipt(payment=payment, by=request.user)
     pdf = render_pdf("payments/pdf/receipt.html", {"payment": payment}, generated_by=request.user)

@@ -143,18 +143,16 @@ class AdjustmentsForm(DateRangeForm):
 
 
 class AgingForm(ReportForm):
-    as_of = DateField(label="As of", widget=DATE, required=False)
+    as_of = DateField(
+        label="As of",
+        widget=DATE,
+        required=False,
+        help_text="Empty: now, as the account page shows it.",
+    )
     customer_class = forms.ChoiceField(
         label="Customer class", choices=_any(CustomerClass.choices), required=False
     )
     utility = forms.ChoiceField(label="Has utility", choices=_any(Utility.choices), required=False)
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors:
-            data["as_of"] = data.get("as_of") or business_day.today()
-        return data
-
 
 class AgingDetailForm(AgingForm):
     past_due_only = forms.BooleanField(label="Only accounts past due", required=False)

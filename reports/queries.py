@@ -165,10 +165,7 @@ def adjustments_by_reason(filters: dict) -> SqlQuery:
 # The accounts app's set-based aging (credits pay the oldest charges first), every account in
 # one statement; the reports group and filter it. Kept in one place so the account page, the
 # statement and these reports age alike.
-_AGED = (
-    "(" + account_queries._AGING_SQL.format(account_filter="") + ") "
-    "AS aged(account_id, balance, b0, b1, b2, b3, b4)"
-)
+_AGED = "(__AGED__) AS aged(account_id, balance, b0, b1, b2, b3, b4)"
 _AGING_FILTERS = """
   AND (%(customer_class)s = '' OR c.customer_class = %(customer_class)s)
   AND (%(utility)s = '' OR EXISTS (SELECT 1 FROM accounts_service s
@@ -214,21 +211,29 @@ WHERE aged.balance <> 0 {_AGING_FILTERS}
 """
 
 
-def _aging_params(filters: dict) -> dict:
-    return {
-        "as_of": filters["as_of"],
-        "customer_class": filters.get("customer_class") or "",
-        "utility": filters.get("utility") or "",
-        "past_due_only": bool(filters.get("past_due_only")),
-    }
+def _aging_query(template: str, filters: dict) -> SqlQuery:
+    # Without a date: now, as the account page ages (every posting, days past due from today);
+    # with one: the accounts as they stood at the end of that business day.
+    aged, params = account_queries._aging_sql(
+        account_queries._AGING_SQL, as_of=filters.get("as_of"), account_id=None
+    )
+    return SqlQuery(
+        template.replace("__AGED__", aged),
+        {
+            **params,
+            "customer_class": filters.get("customer_class") or "",
+            "utility": filters.get("utility") or "",
+            "past_due_only": bool(filters.get("past_due_only")),
+        },
+    )
 
 
 def aging_summary(filters: dict) -> SqlQuery:
-    return SqlQuery(AGING_SUMMARY_SQL, _aging_params(filters))
+    return _aging_query(AGING_SUMMARY_SQL, filters)
 
 
 def aging_detail(filters: dict) -> SqlQuery:
-    return SqlQuery(AGING_DETAIL_SQL, _aging_params(filters))
+    return _aging_query(AGING_DETAIL_SQL, filters)
 
 
 COUNTED_UTILITIES = [u for u, _ in Utility.choices]

@@ -9,6 +9,7 @@ from django.db.models import Max
 
 from accounts import queries
 from accounts.models import Account, AdjustmentReason, EntryKind, LedgerEntry
+from utilityclerk import business_day
 from utilityclerk.money import ZERO
 
 # A statement goes to the customer, so each line is described from what the customer may
@@ -85,30 +86,35 @@ def customer_description(entry: LedgerEntry) -> str:
     return ""
 
 
-def _pay_by(account_id: int, as_of: date) -> date | None:
+def _pay_by(account_id: int, as_of: date | None) -> date | None:
     # Credits pay the oldest charges first, so the newest bill is the last one paid off;
     # a bill is unpaid when its due date still carries an unpaid amount.
     unpaid_due_dates = [due for due, amount in queries.unpaid_charges(account_id, as_of) if amount]
     if not unpaid_due_dates:
         return None
-    return (
-        LedgerEntry.objects.filter(
-            account_id=account_id,
-            kind=EntryKind.BILL,
-            business_date__lte=as_of,
-            due_date__in=unpaid_due_dates,
-        )
-        .exclude(reversed_by__business_date__lte=as_of)
-        .aggregate(newest=Max("due_date"))["newest"]
+    bills = LedgerEntry.objects.filter(
+        account_id=account_id, kind=EntryKind.BILL, due_date__in=unpaid_due_dates
     )
+    if as_of is None:
+        bills = bills.exclude(reversed_by__isnull=False)
+    else:
+        bills = bills.filter(business_date__lte=as_of).exclude(
+            reversed_by__business_date__lte=as_of
+        )
+    return bills.aggregate(newest=Max("due_date"))["newest"]
 
 
 def build_statement(account: Account, start: date, end: date) -> Statement:
+    # A statement to today is the account now: once today is closed, a payment taken since is
+    # dated to the next open business day, and the customer has paid it all the same.
+    through = None if end >= business_day.today() else end
     entries = list(
-        queries.ledger_with_running_balance(account.pk, start=start, end=end).select_related(
+        queries.ledger_with_running_balance(account.pk, start=start, end=through).select_related(
             "reverses"
         )
     )
+    if through is None and entries and entries[-1].business_date > end:
+        end = entries[-1].business_date  # the statement runs to the newest posting it shows
     opening = queries.balance_of(account.pk, as_of=start - timedelta(days=1))
     charges = sum((e.amount for e in entries if e.amount > 0), ZERO)
     credits = sum((e.amount for e in entries if e.amount < 0), ZERO)
@@ -132,6 +138,6 @@ def build_statement(account: Account, start: date, end: date) -> Statement:
         closing_balance=opening + charges + credits,
         total_charges=charges,
         total_credits=credits,
-        aging=queries.aging_for_account(account.pk, as_of=end),
-        pay_by=_pay_by(account.pk, end),
+        aging=queries.aging_for_account(account.pk, as_of=through),
+        pay_by=_pay_by(account.pk, through),
     )

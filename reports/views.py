@@ -48,7 +48,11 @@ CONTROL_KEYS = ("sort", "dir", "page", "format")
 
 
 def _any_report_permission(user) -> bool:
-    return any(user.has_perm(r.permission) for r in report_catalogue.all_reports())
+    from reports.roles import ANY_REPORT
+
+    return any(user.has_perm(p) for p in ANY_REPORT) or any(
+        user.has_perm(r.permission) for r in report_catalogue.all_reports()
+    )
 
 
 def catalogue(request):
@@ -84,6 +88,8 @@ def _filter_data(query):
 
 
 def run_report(request, code):
+    if not _any_report_permission(request.user):
+        raise PermissionDenied
     report = report_catalogue.get_report(code)
     if report is None:
         raise Http404("No such report.")
@@ -213,9 +219,9 @@ def schedule_saved(request, pk):
 
 @require_POST
 def stop_schedule(request, pk):
-    schedule = ReportSchedule.objects.filter(pk=pk, saved_report__owner=request.user).first()
     if not request.user.has_perm("reports.save_reports"):
         raise PermissionDenied
+    schedule = ReportSchedule.objects.filter(pk=pk, saved_report__owner=request.user).first()
     if schedule is None:
         raise Http404("No such schedule.")
     services.stop_schedule(schedule=schedule, by=request.user)

@@ -90,3 +90,22 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise ValueError(day)  # pragma: no cover - 28 always exists
+
+
+# Business days named in an address (/closeout/day/2026-03-15/) go back this far: the
+# records a utility keeps for audit. Earlier, or any day still to come, is a typo.
+BUSINESS_DAYS_KEPT_YEARS = 10
+
+
+def earliest_business_day() -> date:
+    return add_months(today(), -12 * BUSINESS_DAYS_KEPT_YEARS)
+
+
+def business_day_from_url(value: str | None) -> date:
+    """The business day an address names (today when it names none), from the oldest kept
+    to today; a ValidationError with a message for anything else."""
+    from utilityclerk.forms import parse_day
+
+    if not value:
+        return today()
+    return parse_day(value, earliest=earliest_business_day, latest=today)

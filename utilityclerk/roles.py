@@ -3,6 +3,10 @@
 Every installed app may have a `roles.py` module with:
   ROLE_PERMISSIONS = {"Clerk": [...], "Supervisor": [...], "Admin": [...], ...}
   NAVIGATION = [(order, label, url_name, permission or None), ...]
+  URL_PERMISSIONS = {"app:url_name": "app.permission", ...}: what each of the app's URLs
+      needs, one line per URL: a permission, a tuple of permissions (any one will do), or
+      PUBLIC / SIGNED_IN / ADMIN_SITE. tests/core/test_url_permissions.py walks every URL
+      the resolver knows as every role and fails on a URL that is not here.
 Supervisor holds everything Clerk holds without repeating it. The groups are created by
 migrations (core.0003 and any app adding a role); permissions are granted after every
 migrate (`grant_role_permissions`) so the role matrix follows the apps; tests assert it.
@@ -36,11 +40,25 @@ ROLE_PERMISSIONS = {
         "core.add_holiday",
         "core.change_holiday",
         "core.delete_holiday",
-        "core.view_loginfailure",
-        "core.delete_loginfailure",
+        "axes.view_accessattempt",  # the sign-in lock-out: deleting the attempts lifts it
+        "axes.delete_accessattempt",
     ],
 }
 NAVIGATION = [(0, "Home", "home", None), (100, "Admin", "admin:index", "core.change_policy")]
+
+# What a URL needs, beside a permission.
+PUBLIC = "<public>"  # answered signed out (sign-in, the load balancer's probe)
+SIGNED_IN = "<signed in>"  # any signed-in user, whatever their role
+ADMIN_SITE = "<admin site>"  # Django admin: staff, then its own model permissions
+
+URL_PERMISSIONS = {
+    "home": SIGNED_IN,
+    "healthz": PUBLIC,
+    "favicon.ico": PUBLIC,  # no name: keyed by its route
+    "login": PUBLIC,
+    "logout": PUBLIC,
+    "admin:*": ADMIN_SITE,
+}
 
 
 def _app_modules():
@@ -64,6 +82,37 @@ def role_permissions() -> dict[str, list[str]]:
             merged[role].extend(p for p in perms if p not in merged[role])
     merged[SUPERVISOR] = list(dict.fromkeys(merged[CLERK] + merged[SUPERVISOR]))
     return merged
+
+
+@cache
+def url_permissions() -> dict[str, str | tuple[str, ...]]:
+    """What every URL needs, gathered from the apps' URL_PERMISSIONS."""
+    merged = dict(URL_PERMISSIONS)
+    for module in _app_modules():
+        for name, needs in getattr(module, "URL_PERMISSIONS", {}).items():
+            if name in merged and merged[name] != needs:
+                raise ValueError(f"{name} is classified twice: {merged[name]} and {needs}")
+            merged[name] = needs
+    return merged
+
+
+def any_permission_required(*perms: str):
+    """A view any one of these permissions opens (403 otherwise), checked before the view
+    looks anything up, so a role without them learns nothing about what exists."""
+    from functools import wraps
+
+    from django.core.exceptions import PermissionDenied
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not any(request.user.has_perm(perm) for perm in perms):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 @cache

@@ -11,6 +11,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", views.favicon),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/second-factor/", views.second_factor_view, name="second_factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("search/", account_views.search, name="search"),

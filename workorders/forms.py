@@ -4,7 +4,14 @@ from django import forms
 
 from accounts.models import Utility
 from utilityclerk import business_day
-from utilityclerk.forms import DateField, IdempotencyKeyField, MoneyField
+from utilityclerk.forms import (
+    DateField,
+    DecimalField,
+    IdempotencyKeyField,
+    IntegerField,
+    MoneyField,
+    ascii_digits,
+)
 from workorders.models import WorkOrderKind, WorkOrderStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -42,7 +49,7 @@ class StartServiceForm(forms.Form):
 class CustomerChoiceForm(forms.Form):
     """New customer, or the one the clerk came from (customer page or account page)."""
 
-    customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    customer = IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class StopServiceForm(forms.Form):
@@ -144,7 +151,7 @@ READ_DIGITS = re.compile(r"\d+(\.\d{1,2})?")
 
 
 class CompleteForm(forms.Form):
-    read = forms.DecimalField(
+    read = DecimalField(
         required=False,
         max_digits=12,
         decimal_places=2,
@@ -170,7 +177,7 @@ class CompleteForm(forms.Form):
     def clean_read(self):
         # DecimalField takes "12e3"; a meter shows digits, so only digits (and a decimal
         # part, for meters that have one) are a read.
-        raw = (self.data.get(self.add_prefix("read")) or "").replace(",", "").strip()
+        raw = ascii_digits(self.data.get(self.add_prefix("read")) or "").replace(",", "").strip()
         if raw and not READ_DIGITS.fullmatch(raw):
             raise forms.ValidationError(self.fields["read"].error_messages["invalid"])
         return self.cleaned_data["read"]

@@ -25,6 +25,7 @@ from accounts.services import AccountError
 from reports.pdf import pdf_response, render_pdf
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
+from utilityclerk.roles import any_permission_required
 from workorders import queries, services
 from workorders.forms import (
     AssignForm,
@@ -38,7 +39,7 @@ from workorders.forms import (
     StopServiceForm,
     TransferForm,
 )
-from workorders.models import CrewMember, WorkOrder
+from workorders.models import CrewMember, WorkOrder, WorkOrderStatus
 from workorders.services import WorkOrderError
 
 view_orders = permission_required("workorders.view_workorder", raise_exception=True)
@@ -143,6 +144,8 @@ def bulk(request):
         )
     for number, why in outcome.skipped:
         messages.warning(request, f"{number} skipped: {why}")
+    if not outcome.done and not outcome.skipped:
+        messages.error(request, f"None of the ticked orders could be {verb}: reload the board.")
     return _redirect(request, back)
 
 
@@ -246,6 +249,10 @@ def send_back(request, number):
             messages.success(request, f"{order.number} is back on the schedule.")
             return _redirect(request, reverse("workorders:detail", args=[order.number]))
         except WorkOrderError as error:
+            if order.status != WorkOrderStatus.DISPATCHED:
+                # The send-back form shows only on a dispatched order: say it above the page.
+                messages.error(request, str(error))
+                return _redirect(request, reverse("workorders:detail", args=[order.number]))
             show_on_form(form, error)
     order = queries.order_detail(order.pk)
     return render(
@@ -308,6 +315,7 @@ def _complete(request, order, form) -> bool:
     return True
 
 
+@any_permission_required("workorders.complete_workorder", "workorders.complete_own_crew_orders")
 @require_POST
 def complete(request, number):
     """Clerks complete any order (a vendor phoning in); crew members only their crew's."""

@@ -11,7 +11,7 @@ from accounts.models.contact import (
     Referral,
 )
 from utilityclerk import business_day
-from utilityclerk.forms import DateField, IdempotencyKeyField
+from utilityclerk.forms import DateField, DateTimeField, IdempotencyKeyField, ModelChoiceField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 OWNER_REFUSED = "Choose a clerk or a supervisor to own the follow-up."
@@ -26,7 +26,15 @@ def _limit(field: str) -> int:
     return Contact._meta.get_field(field).max_length
 
 
-class OwnerChoiceField(forms.ModelChoiceField):
+def _a_year_ago():
+    return business_day.add_months(business_day.today(), -12)
+
+
+def _a_year_ahead():
+    return business_day.add_months(business_day.today(), 12)
+
+
+class OwnerChoiceField(ModelChoiceField):
     def label_from_instance(self, user):
         return user.get_full_name() or user.get_username()
 
@@ -93,6 +101,7 @@ class ContactForm(forms.Form):
         error_messages=_length("referral_note", "referral detail"),
     )
     follow_up_on = DateField(
+        latest=_a_year_ahead,
         label="Follow up on",
         required=False,
         widget=DATE,
@@ -106,7 +115,10 @@ class ContactForm(forms.Form):
         empty_label="Me",
         error_messages={"invalid_choice": OWNER_REFUSED},
     )
-    contacted_at = forms.DateTimeField(
+    # A letter answered late is logged within the year; a contact cannot come from tomorrow.
+    contacted_at = DateTimeField(
+        earliest=_a_year_ago,
+        latest=business_day.today,
         label="When",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -157,6 +169,7 @@ class ReassignForm(forms.Form):
         error_messages={"required": "Choose who takes it over.", "invalid_choice": OWNER_REFUSED},
     )
     follow_up_on = DateField(
+        latest=_a_year_ahead,
         label="Follow up on",
         required=False,
         widget=DATE,

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Collate
 
-from accounts.validation import format_phone, name_key
+from accounts.validation import format_phone, name_key, unit_has_designator
 
 
 class CustomerKind(models.TextChoices):
@@ -159,6 +159,13 @@ class Customer(models.Model):
         return [street, f"{self.mail_city}, {self.mail_state} {self.mail_zip}"]
 
 
+def unit_shown(unit: str) -> str:
+    """ " #4" for a plain unit, " LOT 12" for one that carries its Pub 28 designator."""
+    if not unit:
+        return ""
+    return f" {unit}" if unit_has_designator(unit) else f" #{unit}"
+
+
 class PremiseType(models.TextChoices):
     SINGLE_FAMILY = "single_family", "Single-family home"
     MULTI_FAMILY = "multi_family", "Apartment / multi-family"
@@ -205,8 +212,7 @@ class Premise(models.Model):
 
     @property
     def address_line(self) -> str:
-        unit = f" #{self.unit}" if self.unit else ""
-        return f"{self.house_number} {self.street}{unit}"
+        return f"{self.house_number} {self.street}{unit_shown(self.unit)}"
 
     @property
     def full_address(self) -> str:

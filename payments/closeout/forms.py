@@ -1,10 +1,9 @@
 from django import forms
-from django.contrib.auth import authenticate
 
 from payments.closeout.models import DENOMINATIONS
 from payments.closeout.services import CountInput
-from utilityclerk.core import services as login_services
-from utilityclerk.forms import IdempotencyKeyField, MoneyField
+from utilityclerk.core import signin
+from utilityclerk.forms import IdempotencyKeyField, IntegerField, MoneyField
 
 
 def denomination_field_name(value) -> str:
@@ -14,13 +13,16 @@ def denomination_field_name(value) -> str:
 MOST_ITEMS = 10_000  # more checks or slips than any drawer holds in a day: a slip of the keys
 
 
-def _item_count(label: str) -> forms.IntegerField:
-    return forms.IntegerField(
+def _item_count(label: str, what: str) -> IntegerField:
+    # Blank and required, never prefilled with 0: a count that forgot the checks must not
+    # submit as "no checks". A 0 is typed on purpose.
+    return IntegerField(
         label=label,
         min_value=0,
         max_value=MOST_ITEMS,
-        initial=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "step": 1}),
         error_messages={
+            "required": f"Count the {what}: type 0 if there are none.",
             "invalid": "Count whole items, like 12.",
             "min_value": "A count cannot be negative.",
             "max_value": f"More than {MOST_ITEMS:,}? Check the count.",
@@ -28,23 +30,29 @@ def _item_count(label: str) -> forms.IntegerField:
     )
 
 
+def _total(label: str, what: str) -> MoneyField:
+    field = MoneyField(label=label, allow_zero=True)
+    field.error_messages["required"] = f"Add up the {what}: type 0 if there are none."
+    return field
+
+
 class CountForm(forms.Form):
     """A blind count: quantity of each bill and coin, then checks, money orders and cards.
     Whole numbers only; the live total is shown by static/js/closeout.js, the server counts."""
 
-    check_count = _item_count("Checks: how many")
-    check_total = MoneyField(label="Checks: total", allow_zero=True, initial="0.00")
-    money_order_count = _item_count("Money orders: how many")
-    money_order_total = MoneyField(label="Money orders: total", allow_zero=True, initial="0.00")
-    card_slip_count = _item_count("Card slips: how many")
-    card_total = MoneyField(label="Card slips: total", allow_zero=True, initial="0.00")
+    check_count = _item_count("Checks: how many", "checks")
+    check_total = _total("Checks: total", "checks")
+    money_order_count = _item_count("Money orders: how many", "money orders")
+    money_order_total = _total("Money orders: total", "money orders")
+    card_slip_count = _item_count("Card slips: how many", "card slips")
+    card_total = _total("Card slips: total", "card slips")
     idempotency_key = IdempotencyKeyField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         denominations = {}
         for value, label in DENOMINATIONS:
-            denominations[denomination_field_name(value)] = forms.IntegerField(
+            denominations[denomination_field_name(value)] = IntegerField(
                 label=label,
                 min_value=0,
                 max_value=100_000,
@@ -123,24 +131,19 @@ class CashDropForm(forms.Form):
         if username and password:
             # The witness signs in here: the same lock-out as the sign-in page, or this box
             # would be a way to guess a supervisor's password without limit.
-            if login_services.is_locked_out(username):
+            checked = signin.check_password(self.request, username=username, password=password)
+            witness = checked.user
+            if checked.locked_out:
                 self.add_error(
                     "witness_password",
                     "Too many failed sign-ins for this user: try again later, or ask another "
                     "supervisor to witness.",
                 )
                 return data
-            witness = authenticate(self.request, username=username, password=password)
             if witness is None:
-                login_services.record_login_failure(
-                    username=username,
-                    ip_address=self.request.META.get("REMOTE_ADDR") if self.request else None,
-                )
                 self.add_error(
                     "witness_password", "The witness's username or password is not right."
                 )
-            else:
-                login_services.clear_login_failures(username=username)
             data["witness"] = witness
         return data
 

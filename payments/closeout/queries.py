@@ -235,6 +235,38 @@ class DayBoard:
         )
 
     @property
+    def checklist(self) -> list[tuple[str, bool]]:
+        """What closing the day rests on, each with whether it is done (from the board's
+        own rows: no further query)."""
+        verified = sum(1 for line in self.sessions if line.session.status == SessionStatus.VERIFIED)
+        drawers = len(self.sessions)
+        unposted = sum(1 for b in self.batches if b.status == BatchStatus.OPEN)
+        deposit_done = self.deposit_due.total == ZERO or (
+            self.deposit is not None and self.deposit.status == "verified"
+        )
+        return [
+            (
+                f"Drawers counted and verified: {verified} of {drawers}"
+                if drawers
+                else "No drawer was opened",
+                verified == drawers,
+            ),
+            (
+                "Bank deposit prepared and counted again by a second supervisor"
+                if self.deposit_due.total
+                else "No bank deposit due",
+                deposit_done,
+            ),
+            (
+                f"Mail and drop-box batches posted: {len(self.batches) - unposted} of "
+                f"{len(self.batches)}"
+                if self.batches
+                else "No mail or drop-box batch",
+                unposted == 0,
+            ),
+        ]
+
+    @property
     def over_short_total(self) -> Decimal:
         total = ZERO
         for line in self.sessions:
@@ -334,4 +366,30 @@ def receipts_of_session(session: DrawerSession):
         .select_related("account__customer")
         .prefetch_related("tenders")
         .order_by("receipt_number")
+    )
+
+
+@dataclass
+class SupervisorSummary:
+    waiting: list[DrawerSession]  # counted, waiting for a supervisor to verify them
+    today: date
+    today_closed: bool
+    blocking: list[str]
+
+
+def supervisor_summary(today: date) -> SupervisorSummary:
+    """The supervisor's home: counted drawers waiting for verification (any day), and what
+    is left before today can close. Three queries (and the deposit's when all else is done)."""
+    waiting = list(
+        DrawerSession.objects.filter(status=SessionStatus.CLOSED)
+        .select_related("drawer", "opened_by")
+        .order_by("business_date", "drawer__code")
+    )
+    day = BusinessDay.objects.filter(date=today).first()
+    closed = bool(day and day.is_closed)
+    return SupervisorSummary(
+        waiting=waiting,
+        today=today,
+        today_closed=closed,
+        blocking=[] if closed else reasons_day_cannot_close(today),
     )

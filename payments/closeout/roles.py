@@ -27,3 +27,26 @@ NAVIGATION = [
     # Admins reopen closed days from the day board; supervisors reach it above.
     (51, "Day board", "closeout:today", "core.reopen_business_day"),
 ]
+
+# What each URL needs (utilityclerk/roles.py explains; one line per URL). A clerk sees their
+# own drawer's pages, a supervisor every drawer's; the day board is the supervisors' and the
+# Admin's (who reopens days).
+OWN_OR_ANY_DRAWER = ("closeout.add_drawercount", "closeout.verify_drawer")
+DAY_BOARD = ("closeout.close_business_day", "core.reopen_business_day")
+URL_PERMISSIONS = {
+    "closeout:my_drawer": "closeout.add_drawercount",
+    "closeout:session": OWN_OR_ANY_DRAWER,
+    "closeout:count": "closeout.add_drawercount",
+    "closeout:explain": "closeout.add_drawercount",
+    "closeout:cash_drop": "closeout.add_cashdrop",
+    "closeout:verify": "closeout.verify_drawer",
+    "closeout:session_report": OWN_OR_ANY_DRAWER,
+    "closeout:today": DAY_BOARD,
+    "closeout:day": DAY_BOARD,
+    "closeout:prepare_deposit": "closeout.close_business_day",
+    "closeout:close": "closeout.close_business_day",
+    "closeout:reopen": "core.reopen_business_day",
+    "closeout:daily_report": DAY_BOARD,
+    "closeout:deposit_slip": DAY_BOARD,
+    "closeout:verify_deposit": "closeout.close_business_day",
+}

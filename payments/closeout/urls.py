@@ -12,6 +12,7 @@ urlpatterns = [
     path("sessions/<int:pk>/drop/", views.cash_drop, name="cash_drop"),
     path("sessions/<int:pk>/verify/", views.verify, name="verify"),
     path("sessions/<int:pk>/closeout.pdf", views.session_report, name="session_report"),
+    path("waiting/", views.supervisor_home, name="supervisor_home"),
     path("day/", views.day_board, name="today"),
     path("day/<str:day>/", views.day_board, name="day"),
     path("day/<str:day>/deposit/", views.prepare_deposit, name="prepare_deposit"),

@@ -1,8 +1,8 @@
-from datetime import date
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -23,10 +23,16 @@ from payments.models import DrawerSession, SessionStatus
 from reports.pdf import pdf_response
 from utilityclerk import business_day
 from utilityclerk.errors import show_on_form
+from utilityclerk.roles import any_permission_required
 
 
 def _may_supervise(user) -> bool:
     return user.has_perm("closeout.close_business_day") or user.has_perm("core.reopen_business_day")
+
+
+# Checked before anything is looked up: a role without them learns nothing of what exists.
+own_or_any_drawer = any_permission_required("closeout.add_drawercount", "closeout.verify_drawer")
+day_board_roles = any_permission_required("closeout.close_business_day", "core.reopen_business_day")
 
 
 def _session_for(request, pk) -> DrawerSession:
@@ -39,13 +45,20 @@ def _session_for(request, pk) -> DrawerSession:
     return session
 
 
-def _parse_date(value: str | None) -> date:
-    if not value:
-        return business_day.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise Http404("Not a date") from error
+def _business_day_in_url(view):
+    """Hand the view the business day its address names, checked: a day still to come, or
+    year 1, is refused with a message on today's board rather than prepared or closed."""
+
+    @wraps(view)
+    def wrapper(request, day=None, **kwargs):
+        try:
+            business_date = business_day.business_day_from_url(day or request.GET.get("day"))
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return redirect("closeout:today")
+        return view(request, business_date, **kwargs)
+
+    return wrapper
 
 
 # The clerk's close ---------------------------------------------------------------------
@@ -128,6 +141,7 @@ def _session_context(request, session, **extra):
     }
 
 
+@own_or_any_drawer
 def session_detail(request, pk):
     session = _session_for(request, pk)
     if session.status == SessionStatus.OPEN and session.opened_by_id == request.user.pk:
@@ -136,6 +150,7 @@ def session_detail(request, pk):
     return render(request, "closeout/session.html", _session_context(request, session))
 
 
+@permission_required("closeout.add_drawercount", raise_exception=True)
 @require_POST
 def explain(request, pk):
     session = _session_for(request, pk)
@@ -187,6 +202,14 @@ def cash_drop(request, pk):
 @permission_required("closeout.verify_drawer", raise_exception=True)
 def verify(request, pk):
     session = _session_for(request, pk)
+    if session.status == SessionStatus.OPEN:
+        # No count to compare with yet: the page would have nothing to verify.
+        messages.error(
+            request,
+            f"Drawer {session.drawer.code} has not been counted yet: it is verified after "
+            "its clerk's blind count.",
+        )
+        return redirect("closeout:day", day=session.business_date.isoformat())
     form = VerifyForm(request.POST or None)
     recount_form = CountForm(request.POST or None, prefix="recount")
     if request.method == "POST" and form.is_valid():
@@ -208,10 +231,11 @@ def verify(request, pk):
     return render(request, "closeout/verify.html", context)
 
 
-def day_board(request, day=None):
+@day_board_roles
+@_business_day_in_url
+def day_board(request, business_date):
     if not _may_supervise(request.user):
         raise PermissionDenied
-    business_date = _parse_date(day or request.GET.get("day"))
     return _render_day_board(
         request,
         queries.day_board(business_date),
@@ -238,8 +262,9 @@ def _render_day_board(request, board, *, status=200, **forms):
 
 @permission_required("closeout.close_business_day", raise_exception=True)
 @require_POST
-def prepare_deposit(request, day):
-    business_date = _parse_date(day)
+@_business_day_in_url
+def prepare_deposit(request, business_date):
+    day = business_date.isoformat()
     form = DepositForm(request.POST)
     if form.is_valid():
         try:
@@ -247,6 +272,10 @@ def prepare_deposit(request, day):
                 business_date=business_date, by=request.user, **form.cleaned_data
             )
         except CloseoutError as error:
+            if BankDeposit.objects.filter(business_date=business_date).exists():
+                # The board shows the bag, not the deposit form: the error goes above it.
+                messages.error(request, str(error))
+                return redirect("closeout:day", day=day)
             show_on_form(form, error)
         else:
             messages.success(request, "Deposit prepared. Another supervisor verifies it.")
@@ -274,9 +303,16 @@ def verify_deposit(request, pk):
 
 @permission_required("closeout.close_business_day", raise_exception=True)
 @require_POST
-def close(request, day):
+@_business_day_in_url
+def close(request, business_date):
+    day = business_date.isoformat()
+    if not request.POST.get("confirm"):
+        messages.error(
+            request, "Tick 'I have checked the list' to confirm, then close the business day."
+        )
+        return redirect("closeout:day", day=day)
     try:
-        services.close_day(business_date=_parse_date(day), by=request.user)
+        services.close_day(business_date=business_date, by=request.user)
         messages.success(request, "Business day closed. New postings go to the next business day.")
     except CloseoutError as error:
         messages.error(request, str(error))
@@ -285,14 +321,16 @@ def close(request, day):
 
 @permission_required("core.reopen_business_day", raise_exception=True)
 @require_POST
-def reopen(request, day):
+@_business_day_in_url
+def reopen(request, business_date):
+    day = business_date.isoformat()
     form = ReopenForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Say why the day is reopened.")
         return redirect("closeout:day", day=day)
     try:
         services.reopen_day(
-            business_date=_parse_date(day), reason=form.cleaned_data["reason"], by=request.user
+            business_date=business_date, reason=form.cleaned_data["reason"], by=request.user
         )
         messages.success(request, "Business day reopened.")
     except CloseoutError as error:
@@ -303,6 +341,7 @@ def reopen(request, day):
 # Reports -------------------------------------------------------------------------------
 
 
+@own_or_any_drawer
 def session_report(request, pk):
     session = _session_for(request, pk)
     if session.status == SessionStatus.OPEN:
@@ -312,19 +351,22 @@ def session_report(request, pk):
     )
 
 
-def daily_report(request, day):
+@day_board_roles
+@_business_day_in_url
+def daily_report(request, business_date):
     if not _may_supervise(request.user):
         raise PermissionDenied
-    business_date = _parse_date(day)
     return pdf_response(
         reports.daily_cash_pdf(business_date, by=request.user), f"daily-cash-{business_date}.pdf"
     )
 
 
-def deposit_slip(request, day):
+@day_board_roles
+@_business_day_in_url
+def deposit_slip(request, business_date):
     if not _may_supervise(request.user):
         raise PermissionDenied
-    deposit = get_object_or_404(BankDeposit, business_date=_parse_date(day))
+    deposit = get_object_or_404(BankDeposit, business_date=business_date)
     if not deposit.totals_shown_to(request.user):
         messages.error(
             request,
@@ -334,3 +376,12 @@ def deposit_slip(request, day):
     return pdf_response(
         reports.deposit_slip_pdf(deposit, by=request.user), f"deposit-{deposit.bag_number}.pdf"
     )
+
+
+def supervisor_home(request):
+    """The supervisor's home panel (loaded after the page): drawers waiting for verification
+    and what is left before today can close."""
+    if not _may_supervise(request.user):
+        raise PermissionDenied
+    summary = queries.supervisor_summary(business_day.today())
+    return render(request, "closeout/partials/_supervisor_home.html", {"summary": summary})

@@ -129,6 +129,16 @@
     target.click();
   });
 
+  // Print: the server counts the copy and sends the receipt as this copy prints (REPRINT on a
+  // second one) into an element marked data-print-on-swap; then the browser prints it, in
+  // place (no new tab). Without HTMX the form posts and the page comes back data-print-now.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.hasAttribute("data-print-on-swap")) { window.print(); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector("[data-print-now]")) { window.print(); }
+  });
+
   // A form with data-confirm asks before it posts (approving money that no one typed again).
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
@@ -166,8 +176,20 @@
   // On page load only while nothing has focus yet: keystrokes typed before the script ran
   // must not be split between two boxes.
   document.addEventListener("DOMContentLoaded", function () {
-    if (!document.activeElement || document.activeElement === document.body) { autofocus(document); }
+    var idle = !document.activeElement || document.activeElement === document.body;
+    var toSearch = sessionStorage.getItem("uc-focus-search");
+    sessionStorage.removeItem("uc-focus-search");
+    var box = document.getElementById("global-search-input");
+    if (toSearch && box && idle) { box.focus(); box.select(); return; }
+    if (idle) { autofocus(document); }
   });
+  // A payment posted: closing its dialog (Esc) reloads the page behind it, so the balance
+  // there counts the payment, and puts the clerk in the search box for the next customer.
+  document.addEventListener("close", function (event) {
+    if (event.target.id !== "dialog" || !event.target.querySelector('[data-after-close="search"]')) { return; }
+    sessionStorage.setItem("uc-focus-search", "1");
+    window.location.reload();
+  }, true);
   // On the swap itself, in the same task, after the dialog has opened (showModal focuses its
   // first field): waiting for the settle would take focus back from a clerk who had already
   // typed the amount and moved on to the tender, so the tender's digits landed in the amount.

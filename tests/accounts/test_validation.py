@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
+from stdnum import luhn
 
 from accounts.validation import (
     account_number_for,
@@ -16,6 +17,23 @@ from accounts.validation import (
 )
 
 
+@pytest.mark.parametrize(
+    ("sequence", "shown"),
+    [(1000002, "1000002-4"), (1000000, "1000000-8"), (1000001, "1000001-6"), (1, "0000001-8")],
+)
+def test_known_account_numbers(sequence, shown):
+    # Worked by hand: 1000002 -> digits doubled from the right 2*2=4, 0, 0, 0, 0, 0, 1*2=2;
+    # 4 + 2 = 6, and 10 - 6 = 4.
+    assert format_account_number(account_number_for(sequence)) == shown
+
+
+@given(st.integers(min_value=1, max_value=9_999_999))
+def test_check_digit_agrees_with_an_independent_luhn(n):
+    number = account_number_for(n)
+    assert number[-1] == luhn.calc_check_digit(number[:-1])
+    assert luhn.is_valid(number)
+
+
 @given(st.integers(min_value=1, max_value=9_999_999))
 def test_check_digit_round_trip(n):
     number = account_number_for(n)
@@ -28,6 +46,7 @@ def test_check_digit_round_trip(n):
 def test_any_single_wrong_check_digit_is_caught(n, shift):
     number = account_number_for(n)
     wrong = number[:7] + str((int(number[7]) + shift) % 10)
+    assert not luhn.is_valid(wrong)
     problem = account_number_problem(wrong)
     assert "wrong check digit" in problem
     assert format_account_number(wrong) in problem  # the search offers the right one

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def take_payment(page, fields):
     page.keyboard.press("p")
     dialog = page.locator("#dialog")
-    expect(page.get_by_label("Payment amount")).to_be_focused()
+    expect(page.get_by_label("Cash tendered")).to_be_focused()
     for label, value in fields.items():
         page.get_by_label(label).fill(value)
     page.get_by_label("Payment amount").press("Enter")
@@ -68,6 +68,8 @@ def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(
     expect(page.locator("#cash-counted")).to_have_text("$135.00")
     page.get_by_label("Checks: how many").fill("1")
     page.get_by_label("Checks: total").fill("25.00")
+    page.get_by_label("Money orders: how many").fill("0")
+    page.get_by_label("Money orders: total").fill("0")
     page.get_by_label("Card slips: how many").fill("1")
     page.get_by_label("Card slips: total").fill("30")
     page.get_by_role("button", name="Submit count").click()
@@ -109,6 +111,8 @@ def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(
     page.get_by_label("Checks and money orders you counted").fill("25.00")
     page.get_by_role("button", name=re.compile("Verify deposit")).click()
     expect(page.locator("#messages")).to_contain_text("verified")
+    expect(page.locator("#close-checklist")).not_to_contain_text("To do")
+    page.get_by_label("I have checked the list").check()
     page.get_by_role("button", name="Close business day").click()
     expect(page.locator("#messages")).to_contain_text("Business day closed")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Closed")

@@ -108,7 +108,8 @@ def test_an_impossible_number_of_items_is_refused_beside_the_field(
 
 
 def test_the_drop_witness_box_locks_out_password_guessing(clerk_client, busy_session, supervisor):
-    from utilityclerk.core.models import LoginFailure
+    from axes.models import AccessAttempt
+    from django.db.models import Sum
 
     def drop(password):
         return clerk_client.post(
@@ -123,7 +124,8 @@ def test_the_drop_witness_box_locks_out_password_guessing(clerk_client, busy_ses
 
     for _ in range(5):
         drop("guess")
-    assert LoginFailure.objects.filter(username=supervisor.username).count() == 5
+    failures = AccessAttempt.objects.filter(username=supervisor.username)
+    assert failures.aggregate(n=Sum("failures_since_start"))["n"] == 5
     # Locked out now, even with the right password, here and on the sign-in page.
     html = drop(DEFAULT_PASSWORD).content.decode()
     assert "Too many failed sign-ins" in html
@@ -307,3 +309,47 @@ def test_a_receipt_taken_after_the_close_says_the_day_it_is_posted_to(
     assert later.business_date > business_day.today()
     html = supervisor_client.get(f"/payments/receipts/{later.receipt}/print/").content.decode()
     assert f'id="receipt-posted-to">{later.business_date:%m/%d/%Y}<' in html
+
+
+def test_checks_money_orders_and_cards_are_blank_and_required(clerk_client, busy_session):
+    html = clerk_client.get(f"/closeout/sessions/{busy_session.pk}/count/").content.decode()
+    for name in ("check_count", "check_total", "money_order_count", "card_total"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        assert "value=" not in tag, tag
+    # A count that forgot the checks does not submit as "no checks".
+    response = clerk_client.post(
+        f"/closeout/sessions/{busy_session.pk}/count/",
+        count_post(qty_2000="7", check_count="", check_total=""),
+    )
+    assert response.status_code == 200
+    assert "Count the checks: type 0 if there are none." in response.content.decode()
+    assert not DrawerCount.objects.exists()
+
+
+def test_after_the_one_recount_the_page_says_what_happens_next(clerk_client, busy_session):
+    for _ in range(2):
+        clerk_client.post(f"/closeout/sessions/{busy_session.pk}/count/", count_post(qty_2000="6"))
+    html = clerk_client.get(f"/closeout/sessions/{busy_session.pk}/").content.decode()
+    assert "your one recount is used" not in html
+    assert "this count stands" in html and "a supervisor then verifies it" in html
+
+
+def test_the_board_hides_drawer_and_tender_totals_from_the_supervisor_counting_the_bag(
+    supervisor_client, busy_session, clerk, supervisor, other_supervisor
+):
+    day = _prepare_the_deposit(busy_session, clerk, supervisor).business_date
+    counter = Client()
+    counter.force_login(other_supervisor)
+    # Expected $195.00 (float 100 + 95 taken), counted $190.00, short $5.00, cash taken $40.00.
+    mine = supervisor_client.get(f"/closeout/day/{day}/").content.decode()
+    assert "$195.00" in mine and "$190.00" in mine and "By tender" in mine
+    theirs = counter.get(f"/closeout/day/{day}/").content.decode()
+    for figure in ("$195.00", "$190.00", "-$5.00", "$40.00", "By tender"):
+        assert figure not in theirs, figure
+    assert 'id="totals-hidden"' in theirs
+    report = pdf_text(counter.get(f"/closeout/day/{day}/report.pdf"))
+    assert "Counted in drawers" not in report and "$190.00" not in report
+
+    deposit = BankDeposit.objects.get()
+    services.verify_deposit(deposit=deposit, by=other_supervisor, **counted_in(deposit))
+    assert "$190.00" in counter.get(f"/closeout/day/{day}/").content.decode()

@@ -1,9 +1,9 @@
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import connection
 
 from tests.factories import DEFAULT_PASSWORD
-from utilityclerk.core.models import LoginFailure
 
 
 @pytest.mark.parametrize("path", ["/", "/search/?q=smith", "/admin/core/policy/"])
@@ -58,7 +58,7 @@ def test_repeated_failures_lock_the_username_even_with_the_right_password(client
 def test_successful_sign_in_clears_earlier_failures(client, clerk):
     client.post("/login/", {"username": "clerk", "password": "wrong-password"})
     client.post("/login/", {"username": "clerk", "password": DEFAULT_PASSWORD})
-    assert not LoginFailure.objects.filter(username="clerk").exists()
+    assert not AccessAttempt.objects.filter(username="clerk").exists()
 
 
 def test_session_expires_after_idle_minutes():

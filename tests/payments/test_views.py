@@ -362,13 +362,55 @@ def payment(session, account, clerk):
 def test_receipt_page_original_then_reprint(clerk_client, payment, django_assert_max_num_queries):
     clerk_client.get("/")
     with django_assert_max_num_queries(10):
-        first = clerk_client.get(f"/payments/receipts/{payment.receipt}/print/").content.decode()
-    assert payment.receipt in first
-    assert "REPRINT" not in first
-    assert 'id="receipt-amount">$120.00<' in first
-    assert 'id="receipt-change">$30.00<' in first
-    second = clerk_client.get(f"/payments/receipts/{payment.receipt}/print/").content.decode()
+        shown = clerk_client.get(f"/payments/receipts/{payment.receipt}/print/").content.decode()
+    assert payment.receipt in shown
+    assert 'id="receipt-amount">$120.00<' in shown
+    assert 'id="receipt-change">$30.00<' in shown
+    # Looking at the page is not a print: only Print counts a copy.
+    clerk_client.get(f"/payments/receipts/{payment.receipt}/print/")
+    payment.refresh_from_db()
+    assert payment.print_count == 0
+    url = f"/payments/receipts/{payment.receipt}/printed/"
+    first = clerk_client.post(url, headers=HX).content.decode()
+    assert "REPRINT" not in first and payment.receipt in first
+    second = clerk_client.post(url, headers=HX).content.decode()
     assert "REPRINT (copy 2)" in second
+
+
+def test_the_first_pdf_after_opening_the_print_page_is_the_original(clerk_client, payment):
+    clerk_client.get(f"/payments/receipts/{payment.receipt}/print/")
+    response = clerk_client.get(f"/payments/receipts/{payment.receipt}/pdf/")
+    assert "REPRINT" not in PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+
+
+def test_receipt_says_where_the_payment_leaves_the_customer(clerk_client, payment, account):
+    # $120.00 owed ($80.00 of it past due); $120.00 paid: nothing left.
+    html = clerk_client.get(f"/payments/receipts/{payment.receipt}/print/").content.decode()
+    assert 'id="receipt-balance-before">$120.00<' in html
+    assert 'id="receipt-balance-after">$0.00<' in html
+    assert "receipt-next-due" not in html and "receipt-credit" not in html
+
+
+def pdf_words(response) -> str:
+    return " ".join(PdfReader(io.BytesIO(response.content)).pages[0].extract_text().split())
+
+
+def test_receipt_names_the_next_due_date_when_something_is_left(
+    clerk_client, session, account, pay
+):
+    partial = pay(account, "100.00")  # the $80.00 past due is paid; $20.00 of the new bill left
+    newer = account.bills.order_by("-bill_date").first()
+    text = pdf_words(clerk_client.get(f"/payments/receipts/{partial.receipt}/pdf/"))
+    assert "Balance before $120.00" in text
+    assert "Balance after $20.00" in text
+    assert f"Next due {newer.due_date:%m/%d/%Y}" in text
+
+
+def test_receipt_says_the_credit_an_overpayment_leaves(clerk_client, session, account, pay):
+    over = pay(account, "125.47")
+    text = pdf_words(clerk_client.get(f"/payments/receipts/{over.receipt}/pdf/"))
+    assert "Balance after $5.47 credit" in text
+    assert "leaves a credit of $5.47" in text
 
 
 def test_receipt_pdf_numbers_match_the_database(clerk_client, payment):
@@ -492,5 +534,8 @@ def test_the_receipt_page_offers_only_what_would_work(supervisor_client, session
     session.save(update_fields=["status"])
     html = supervisor_client.get(f"/payments/receipts/{card_payment.receipt}/").content.decode()
     assert "Void <kbd>v</kbd>" not in html
-    assert 'id="no-void">Void: The drawer it was taken in is already counted.' in html
+    assert 'id="no-void">Void: The drawer it was taken in is already counted' in html
+    # ...and says what to do instead, offering it.
+    assert "post an adjustment on it" in html and "refund the credit it leaves" in html
+    assert f'id="adjust-instead" href="/accounts/{account.number}/adjust/"' in html
     assert "Returned (NSF)" in html

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from utilityclerk.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
-from utilityclerk.core.models import AuditEvent, BusinessDay, Holiday, LoginFailure, Policy
+from utilityclerk.core.models import AuditEvent, BusinessDay, Holiday, Policy
 
 
 @admin.register(AuditEvent)
@@ -11,17 +11,6 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
     search_fields = ["actor_name", "action", "target_id", "target_repr", "request_id"]
     date_hierarchy = "at"
     list_select_related = ["target_type"]
-
-
-@admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
-    # Deleting failures is how an Admin lifts a lock-out early.
-    list_display = ["username", "ip_address", "at"]
-    search_fields = ["username", "ip_address"]
-    readonly_fields = ["username", "ip_address", "at"]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(Policy)

@@ -145,20 +145,6 @@ def _shown(value) -> str:
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}($|T)")
 
 
-class LoginFailure(models.Model):
-    """A failed sign-in, kept to lock out password guessing."""
-
-    username = models.CharField(max_length=150)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [models.Index(fields=["username", "at"], name="loginfailure_user_at_idx")]
-
-    def __str__(self):
-        return f"{self.username} at {self.at:%Y-%m-%d %H:%M}"
-
-
 def policy_amount(default: str, help_text: str):
     return money_field(
         default=Decimal(default),
@@ -247,6 +233,9 @@ class Policy(models.Model):
     )
     cash_drop_limit = policy_amount(
         "1000.00", "Cash in a drawer above which a drop to the safe is due."
+    )
+    large_change_confirm_above = policy_amount(
+        "100.00", "Change due above this asks the clerk to confirm (one key) before posting."
     )
     returned_payment_fee = policy_amount("30.00", "Fee for a returned (NSF) payment or chargeback.")
     returns_for_cash_only = models.PositiveSmallIntegerField(
