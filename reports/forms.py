@@ -154,6 +154,7 @@ class AgingForm(ReportForm):
     )
     utility = forms.ChoiceField(label="Has utility", choices=_any(Utility.choices), required=False)
 
+
 class AgingDetailForm(AgingForm):
     past_due_only = forms.BooleanField(label="Only accounts past due", required=False)
 
