@@ -84,3 +84,9 @@ def test_dashboard_queries_are_few_and_fixed(
 
 def test_only_supervisors_see_the_dashboard(clerk_client):
     assert clerk_client.get(reverse("reports:dashboard")).status_code == 403
+
+
+def test_home_links_supervisors_to_the_dashboard(supervisor_client, clerk_client):
+    link = f'<a class="button" href="{reverse("reports:dashboard")}">Dashboard'
+    assert link in supervisor_client.get(reverse("home")).content.decode()
+    assert link not in clerk_client.get(reverse("home")).content.decode()
