@@ -195,3 +195,24 @@ def test_back_to_a_sorted_address_gives_the_whole_page(supervisor_client):
     )
     assert "<h1>" in response.content.decode()
     assert "HX-Request" in response["Vary"]
+
+
+@pytest.mark.parametrize(
+    ("code", "data", "message"),
+    [
+        ("audit_trail", {}, "Type an account number or choose a user."),
+        ("audit_trail", {"account": "10000017"}, "wrong check digit"),
+        ("audit_trail", {"account": "12"}, "Type the 8-digit account number."),
+        ("payments", {"tender": "bitcoin"}, "Select a valid choice."),
+        ("payments", {"clerk": "x"}, "Select a valid choice."),
+        ("work_orders", {"crew": "987654"}, "Select a valid choice."),
+        ("ledger", {"start": "31/31/2026"}, "Enter a valid date."),
+        ("payments", {"start": "2020-01-01", "end": "2026-01-01"}, "Choose at most 3 years."),
+    ],
+)
+def test_bad_filters_get_a_message_not_a_500(supervisor_client, code, data, message):
+    response = supervisor_client.get(get_report(code).url, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    assert "report-run" not in page
