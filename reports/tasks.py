@@ -9,9 +9,3 @@ def send_report_delivery(delivery_id: int) -> None:
 
     send_delivery(delivery_id)
 
-
-@task()
-def sweep_scheduled_reports() -> None:
-    from reports.services import sweep_due_schedules
-
-    sweep_due_schedules()
