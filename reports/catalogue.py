@@ -96,6 +96,9 @@ class Report:
     description: str = ""
     # PDF on letter paper, landscape when the table is wide.
     landscape: bool = False
+    # A few rows from a costly query (aging every account): run it once and count, total,
+    # sort and page the rows in memory rather than asking the database three times.
+    few_rows: bool = False
 
     @property
     def url(self) -> str:
@@ -179,6 +182,15 @@ class ReportRun:
         self.sort = self.sort or report.default_sort or report.columns[0].key
         self.desc = report.default_desc if desc is None else desc
         self.source = report.query(filters)
+        if report.few_rows and isinstance(self.source, SqlQuery):
+            self.source = ListRows(self._fetch(self.source))
+
+    def _fetch(self, source: SqlQuery) -> list[dict]:
+        keys = [c.key for c in self.report.columns]
+        select = ", ".join(f'"{k}"' for k in keys)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {select} FROM ({source.sql}) AS report_rows", source.params)  # noqa: S608 - our own SQL
+            return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
 
     @property
     def keys(self) -> list[str]:

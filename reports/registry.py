@@ -68,6 +68,7 @@ def register() -> None:
     register_report(
         Report(
             code="adjustments",
+            few_rows=True,
             area="accounts",
             title="Adjustments by reason and approver",
             permission="reports.run_cash_reports",
@@ -89,6 +90,7 @@ def register() -> None:
     register_report(
         Report(
             code="aging_summary",
+            few_rows=True,
             area="accounts",
             title="Aging summary by customer class",
             permission="reports.run_account_reports",
@@ -130,6 +132,7 @@ def register() -> None:
     register_report(
         Report(
             code="customer_counts",
+            few_rows=True,
             area="accounts",
             title="Customers and accounts by class, status and utility",
             permission="reports.run_account_reports",
@@ -152,6 +155,7 @@ def register() -> None:
     register_report(
         Report(
             code="work_orders",
+            few_rows=True,
             area="workorders",
             title="Work-order backlog and turnaround by type, crew and vendor",
             permission="reports.run_workorder_reports",
@@ -273,6 +277,7 @@ def register() -> None:
     register_report(
         Report(
             code="gl_journal",
+            few_rows=True,
             area="ledger",
             title="General-ledger journal for a day",
             permission="reports.export_ledger",

@@ -8,4 +8,3 @@ def send_report_delivery(delivery_id: int) -> None:
     from reports.services import send_delivery
 
     send_delivery(delivery_id)
-
