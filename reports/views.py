@@ -97,8 +97,11 @@ def run_report(request, code):
         raise PermissionDenied
     data = _filter_data(request.GET)
     form = report.form(data)
+    if not data and not form.is_valid():
+        # A report that needs a choice (whose audit trail) opens on its empty form.
+        form = report.form()
     context = {"report": report, "form": form, "filter_query": data.urlencode()}
-    if form.is_valid():
+    if form.is_bound and form.is_valid():
         desc = None
         if request.GET.get("dir") in ("asc", "desc"):
             desc = request.GET["dir"] == "desc"

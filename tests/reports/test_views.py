@@ -200,7 +200,7 @@ def test_back_to_a_sorted_address_gives_the_whole_page(supervisor_client):
 @pytest.mark.parametrize(
     ("code", "data", "message"),
     [
-        ("audit_trail", {}, "Type an account number or choose a user."),
+        ("audit_trail", {"period": "today"}, "Type an account number or choose a user."),
         ("audit_trail", {"account": "10000017"}, "wrong check digit"),
         ("audit_trail", {"account": "12"}, "Type the 8-digit account number."),
         ("payments", {"tender": "bitcoin"}, "Select a valid choice."),
@@ -215,4 +215,10 @@ def test_bad_filters_get_a_message_not_a_500(supervisor_client, code, data, mess
     assert response.status_code == 200
     page = response.content.decode()
     assert message in page
+    assert "report-run" not in page
+
+
+def test_a_report_that_needs_a_choice_opens_without_an_error(supervisor_client):
+    page = supervisor_client.get(get_report("audit_trail").url).content.decode()
+    assert "Type an account number or choose a user." not in page
     assert "report-run" not in page
