@@ -24,6 +24,7 @@ from accounts.models import (
     Premise,
     Service,
     ServicePoint,
+    UtilityOffering,
 )
 from accounts.services import MAILING_FIELDS, premise_lookup
 from accounts.validation import name_key, phone_digits
@@ -245,6 +246,27 @@ class ServiceAdmin(NumberSearchMixin, ReadOnlyModelAdmin):
     search_fields = ["account__number"]
     account_number_lookup = "account__number"
     list_select_related = ["account__customer"]
+
+
+@admin.register(UtilityOffering)
+class UtilityOfferingAdmin(AuditedModelAdmin):
+    """The utilities the city provides, and which a start of service ticks by class."""
+
+    list_display = [
+        "__str__",
+        "offered",
+        "residential_default",
+        "commercial_default",
+        "government_default",
+    ]
+    list_editable = ["offered", "residential_default", "commercial_default", "government_default"]
+    readonly_fields = ["utility"]
+
+    def has_add_permission(self, request):
+        return False  # one row per utility, made by migration
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(LedgerEntry)

@@ -597,25 +597,45 @@ class DemoData:
             rows.ledger.append((account, kind, cents, day, due, stamp, memo, bill))
 
         balance = 0
+        # What is still owed on each charge, oldest first (payments pay the oldest first, as
+        # the aging allocates them): [cents, is a fee]. The late fee follows the collections
+        # rule: the policy's percentage of the past due on bills, never on earlier fees, and
+        # it names its bill (reference), one per bill.
+        owed: list[list] = []
+        credit = 0  # paid ahead: goes to the next bill
         for day, _, kind, bill_index in sorted(events):
             if kind == "bill":
                 _, start, end, _, due, total = rows.bills[bill_index]
                 balance += total
+                used = min(credit, total)
+                credit -= used
+                if total > used:
+                    owed.append([total - used, False])
                 memo = bill_memo(start, end)
                 post("bill", total, day, due, _stamp(day, 11), memo, bill_index)
             elif kind == "fee":
-                if balance > 0:
-                    fee = (balance * LATE_FEE_PERCENT + 50) // 100
-                    past_due = format_money(Decimal(money_text(balance)))
+                base = sum(cents for cents, is_fee in owed if not is_fee)
+                if balance > 0 and base > 0:
+                    fee = (min(base, balance) * LATE_FEE_PERCENT + 50) // 100
+                    past_due = format_money(Decimal(money_text(min(base, balance))))
                     memo = f"Late fee: {LATE_FEE_PERCENT}% of {past_due} past due"
-                    post("late_fee", fee, day, day, _stamp(day, 7), memo)
+                    post("late_fee", fee, day, day, _stamp(day, 7), memo, bill_index)
                     balance += fee
+                    owed.append([fee, True])
             else:
                 amount = self._payment_amount(profile, balance)
                 if amount > 0:
                     stamp = _stamp(day, rng.randint(13, 23), rng.randint(0, 59))
                     post("payment", -amount, day, None, stamp, rng.choice(_PAYMENT_MEMOS))
                     balance -= amount
+                    left = amount
+                    while left > 0 and owed:
+                        paid = min(left, owed[0][0])
+                        owed[0][0] -= paid
+                        left -= paid
+                        if owed[0][0] == 0:
+                            owed.pop(0)
+                    credit += left
 
         if closed_on is None:
             return "active", opened, None
@@ -849,6 +869,8 @@ class DemoData:
         for i, (account, kind, cents, day, due, stamp, memo, bill) in enumerate(rows.ledger):
             if bill is None:
                 reference, bill_id = "", NULL
+            elif kind != "bill":  # a late fee names the bill it is charged on, not linked
+                reference, bill_id = str(bill_number + bill), NULL
             else:
                 reference, bill_id = str(bill_number + bill), str(bill_base + bill)
             out(

@@ -7,6 +7,14 @@ Apps register from their AppConfig.ready():
                  accesskey="p", order=10)
   account_action("Stop service", "workorders:stop", ..., statuses=["active", "collections"])
   search_provider(fn)   # fn(query) -> list[SearchHit], asked before the account search
+  final_read_hook(fn)   # fn(order=, by=): a stop's final read is in (billing's final bill)
+  header_panel("collections/partials/_header_status.html", context_fn, permission=..., order=10)
+                        # a panel in the account header; context_fn(request, account) -> dict
+                        # or None (nothing to show); one or two queries (the page budget is 10)
+  work_order_completed(fn)  # fn(order=, by=) inside the completion's transaction, once
+  payment_posted(fn)    # fn(payment) after the payment commits (payments calls it)
+  receipt_notes(fn)     # fn(payment) -> list[str]: lines a receipt prints (when service returns)
+  work_order_links(fn)  # fn(order) -> list[(label, url)]: links on the crew's order screen
 
 A tab's context_fn(request, account) returns the template's context (keep it to one or two
 queries: the page budget is 10). An action's URL is reversed with the account number.
@@ -50,9 +58,23 @@ class SearchHit:
     url: str
 
 
+@dataclass(frozen=True)
+class HeaderPanel:
+    template: str
+    context: Callable
+    permission: str | None = None
+    order: int = 50
+
+
 _tabs: dict[str, AccountTab] = {}
+_header_panels: dict[str, HeaderPanel] = {}
+_work_order_completed: list[Callable] = []
+_payment_posted: list[Callable] = []
+_receipt_notes: list[Callable] = []
+_work_order_links: list[Callable] = []
 _actions: list[AccountAction] = []
 _search_providers: list[Callable[[str], list[SearchHit]]] = []
+_final_read_hooks: list[Callable] = []
 
 
 def account_tab(slug, label, template, context, *, permission=None, order=50):
@@ -110,3 +132,144 @@ def search_other_records(query: str) -> list[SearchHit]:
     for provider in _search_providers:
         hits.extend(provider(query))
     return hits
+
+
+def final_read_hook(fn):
+    if fn not in _final_read_hooks:
+        _final_read_hooks.append(fn)
+
+
+def final_read_done(*, order, by) -> None:
+    """Inside the completion's transaction, after the services stop and before a transfer
+    carries the balance: the final bill lands on the old account first."""
+    for fn in _final_read_hooks:
+        fn(order=order, by=by)
+
+
+# Header panels and listeners -------------------------------------------------------------
+
+
+def header_panel(template, context, *, permission=None, order=50):
+    _header_panels[template] = HeaderPanel(template, context, permission, order)
+
+
+def header_panels_for(request, account) -> list[tuple[str, dict]]:
+    """(template, context) of each panel this user may see that has something to show."""
+    panels = []
+    for panel in sorted(_header_panels.values(), key=lambda p: (p.order, p.template)):
+        if panel.permission and not request.user.has_perm(panel.permission):
+            continue
+        context = panel.context(request, account)
+        if context is not None:
+            panels.append((panel.template, context))
+    return panels
+
+
+def _add(listeners: list, fn) -> None:
+    if fn not in listeners:
+        listeners.append(fn)
+
+
+def work_order_completed(fn):
+    _add(_work_order_completed, fn)
+
+
+def payment_posted(fn):
+    _add(_payment_posted, fn)
+
+
+def receipt_notes(fn):
+    _add(_receipt_notes, fn)
+
+
+def notify_payment_posted(payment) -> None:
+    for fn in _payment_posted:
+        fn(payment)
+
+
+def receipt_notes_for(payment) -> list[str]:
+    return [line for fn in _receipt_notes for line in fn(payment)]
+
+
+def work_order_links(fn):
+    _add(_work_order_links, fn)
+
+
+def work_order_links_for(order) -> list[tuple[str, str]]:
+    return [link for fn in _work_order_links for link in fn(order)]
+
+
+# Account notices, contact actions, and what happens elsewhere that a higher app follows ---
+# (issue #16: disputes registers into each; any other app may too.)
+
+
+@dataclass(frozen=True)
+class AccountNotice:
+    """A line for the account header and the payment dialog ("$84.97 under dispute: ...")."""
+
+    badge: str
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ContactAction:
+    label: str
+    url_name: str  # reversed with the contact's id
+    permission: str | None = None
+
+
+_notice_providers: list[Callable] = []
+_contact_actions: list[ContactAction] = []
+_work_order_listeners: list[Callable] = []
+_adjustment_listeners: list[Callable] = []
+
+
+def account_notice(provider):
+    """provider(account) -> list[AccountNotice]; one query at most (the page budget is 10)."""
+    if provider not in _notice_providers:
+        _notice_providers.append(provider)
+
+
+def notices_for(account) -> list[AccountNotice]:
+    notices: list[AccountNotice] = []
+    for provider in _notice_providers:
+        notices.extend(provider(account))
+    return notices
+
+
+def contact_action(label, url_name, *, permission=None):
+    if not any(a.url_name == url_name for a in _contact_actions):
+        _contact_actions.append(ContactAction(label, url_name, permission))
+
+
+def contact_actions_for(user) -> list[ContactAction]:
+    return [a for a in _contact_actions if a.permission is None or user.has_perm(a.permission)]
+
+
+def work_order_listener(listener):
+    """listener(*, order, event, by), event "completed" or "cancelled": called inside the
+    transaction that completes or cancels the order, once."""
+    if listener not in _work_order_listeners:
+        _work_order_listeners.append(listener)
+
+
+def work_order_finished(*, order, event: str, by) -> None:
+    """Called by the work-order services; `work_order_completed` listeners hear completions."""
+    for listener in _work_order_listeners:
+        listener(order=order, event=event, by=by)
+    if event == "completed":
+        for fn in _work_order_completed:
+            fn(order=order, by=by)
+
+
+def adjustment_listener(listener):
+    """listener(*, request, by): an adjustment request was approved or rejected (inside the
+    transaction that decided it)."""
+    if listener not in _adjustment_listeners:
+        _adjustment_listeners.append(listener)
+
+
+def adjustment_decided(*, request, by) -> None:
+    for listener in _adjustment_listeners:
+        listener(request=request, by=by)

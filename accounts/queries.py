@@ -131,7 +131,9 @@ class Aging:
         return [(AGING_LABELS[name], getattr(self, name)) for name in AGING_BUCKETS]
 
 
-def _aging_sql(template: str, *, as_of: date | None, account_id: int | None) -> tuple[str, dict]:
+def _aging_sql(
+    template: str, *, as_of: date | None, account_id: int | list[int] | None
+) -> tuple[str, dict]:
     """The aging SQL and its parameters.
 
     Without as_of the aging is of now: every posting counts, whatever business day it is
@@ -145,12 +147,15 @@ def _aging_sql(template: str, *, as_of: date | None, account_id: int | None) -> 
             "through_filter_e": "AND e.business_date <= %(through)s",
             "through_filter_r": "AND r.business_date <= %(through)s",
         }
-    account_filter = "AND account_id = %(account_id)s" if account_id is not None else ""
+    if isinstance(account_id, list):
+        account_filter = "AND account_id = ANY(%(account_id)s)"
+    else:
+        account_filter = "AND account_id = %(account_id)s" if account_id is not None else ""
     params = {"as_of": as_of or business_day.today(), "through": as_of, "account_id": account_id}
     return template.format(account_filter=account_filter, **filters), params
 
 
-def _aging_rows(as_of: date | None, account_id: int | None):
+def _aging_rows(as_of: date | None, account_id: int | list[int] | None):
     sql, params = _aging_sql(_AGING_SQL, as_of=as_of, account_id=account_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -172,6 +177,13 @@ def aging_for_account(account_id: int, as_of: date | None = None) -> Aging:
     for row in _aging_rows(as_of, account_id):
         return Aging(*row[1:])
     return Aging()
+
+
+def aging_for_accounts(account_ids: list[int]) -> dict[int, Aging]:
+    """What each of these accounts owes now, in one query (a page of search results)."""
+    if not account_ids:
+        return {}
+    return {row[0]: Aging(*row[1:]) for row in _aging_rows(None, list(account_ids))}
 
 
 def aging_for_all_accounts(as_of: date | None = None) -> dict[int, Aging]:
@@ -375,6 +387,23 @@ class SearchResult:
     status: str
     matched: str  # what matched: "Account number", "Phone", ...
     takes_payments: bool = True  # a closed account takes none
+    status_code: str = ""
+    cash_only: bool = False
+    aging: Aging = field(default_factory=Aging)
+
+    @property
+    def badges(self) -> list[str]:
+        """What a clerk must see before picking the account: not an ordinary active one."""
+        badges = []
+        if self.status_code in (
+            AccountStatus.CLOSED,
+            AccountStatus.FINAL,
+            AccountStatus.COLLECTIONS,
+        ):
+            badges.append(self.status)
+        if self.cash_only:
+            badges.append("Cash only")
+        return badges
 
     @property
     def display_number(self) -> str:
@@ -414,6 +443,7 @@ def _accounts_queryset():
         "customer__first_name",
         "customer__last_name",
         "customer__organisation_name",
+        "customer__cash_only_until",
         "premise__house_number",
         "premise__street",
         "premise__unit",
@@ -429,6 +459,11 @@ def _result(account: Account, matched: str) -> SearchResult:
         status=account.get_status_display(),
         matched=matched,
         takes_payments=account.status != AccountStatus.CLOSED,
+        status_code=account.status,
+        cash_only=bool(
+            account.customer.cash_only_until
+            and account.customer.cash_only_until >= business_day.today()
+        ),
     )
 
 
@@ -469,8 +504,12 @@ def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
                 "An account number has 8 digits, the last a check digit: "
                 f"did you mean {format_account_number(whole)}?"
             )
-    if query.isdigit() and len(query) == BILL_NUMBER_LENGTH:
-        add(_accounts_queryset().filter(bills__number=query), "Bill number")
+    bill = query.lstrip("#").strip()  # "#100002234", as printed on the bill
+    if bill.isdigit() and len(bill) == BILL_NUMBER_LENGTH:
+        add(_accounts_queryset().filter(bills__number=bill), "Bill number")
+    ending = _PHONE_ENDING.match(query)
+    if ending and len(results) < limit:
+        add(_phone_ending_matches(ending["digits"], limit), "Phone ending")
     phone = phone_digits(query)
     if len(phone) == 10 and re.fullmatch(r"[\d\s().+-]+", query):
         add(
@@ -500,7 +539,39 @@ def search(query: str, limit: int = SEARCH_LIMIT) -> SearchOutcome:
     looks_like_name = re.search(r"[A-Za-z]{2}", query) and "@" not in query and not address
     if looks_like_name and len(results) < limit:
         add(_name_matches(query, limit), "Name")
+    # What each owes now, in one more query: a clerk picks the right account by it.
+    agings = aging_for_accounts([r.account_id for r in results])
+    for result in results:
+        result.aging = agings.get(result.account_id, Aging())
     return SearchOutcome(results, message)
+
+
+# The last 4 or 7 digits of a phone, as customers give them: "3470", "ending 3470",
+# "555-3470", "...3470".
+_PHONE_ENDING = re.compile(
+    r"^(?:(?:ending|ends? in|last 4|x|\.\.\.|…)\s*)?(?P<digits>\d{4}|\d{3}[\s.-]?\d{4})$", re.I
+)
+_BY_PHONE_ENDING = """
+    (SELECT id FROM accounts_customer
+     WHERE phone <> '' AND reverse(phone) COLLATE "C" LIKE %(reversed)s LIMIT %(limit)s)
+    UNION
+    (SELECT id FROM accounts_customer
+     WHERE alt_phone <> '' AND reverse(alt_phone) COLLATE "C" LIKE %(reversed)s LIMIT %(limit)s)
+"""
+
+
+def _phone_ending_matches(digits: str, limit: int):
+    """Accounts of customers whose phone ends with these digits (an index walk on the
+    reversed number), open accounts first."""
+    digits = re.sub(r"\D", "", digits)
+    with connection.cursor() as cursor:
+        cursor.execute(_BY_PHONE_ENDING, {"reversed": digits[::-1] + "%", "limit": limit})
+        customer_ids = [row[0] for row in cursor.fetchall()]
+    if not customer_ids:
+        return []
+    accounts = list(_accounts_queryset().filter(customer_id__in=customer_ids))
+    accounts.sort(key=lambda a: (a.status != AccountStatus.ACTIVE, a.customer.display_name))
+    return accounts[:limit]
 
 
 _TRAILING_UNIT = re.compile(r"^(?P<street>.*[A-Z].*?)\s+(?P<unit>\d+[A-Z]?)$", re.I)
@@ -721,7 +792,9 @@ def _corrected_name_matches(words: list[str], run, found: list[int], limit: int)
             run(_BY_CORRECTED_LAST_FIRST, {"lasts": lasts, "firsts": firsts})
         if len(found) < limit:
             run(_BY_CORRECTED_LAST, {"lasts": lasts})
-        if len(found) < limit and len(typed) == 2 and (query := every_word(corrections)):
+        # A single word may be a first name ("Mcihael" for Michael Williams), two words in
+        # either order: each corrected word anywhere in the name.
+        if len(found) < limit and len(typed) <= 2 and (query := every_word(corrections)):
             run(_BY_NAME_WORDS, {"words": query, "tail": tail})
 
 

@@ -30,6 +30,8 @@ ROLE_PERMISSIONS = {
         "accounts.view_billline",
         "accounts.view_accountnote",
         "accounts.view_adjustmentrequest",
+        "accounts.view_utilityoffering",
+        "accounts.change_utilityoffering",
     ],
 }
 

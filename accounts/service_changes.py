@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Avg, Count, Exists, OuterRef
 
-from accounts import queries, services
+from accounts import extensions, queries, services
 from accounts.models import (
     Account,
     AccountStatus,
@@ -28,6 +28,7 @@ from accounts.models import (
     ServicePoint,
     ServiceStatus,
     Utility,
+    UtilityOffering,
 )
 from accounts.rates import rate_code
 from accounts.services import AccountError
@@ -252,6 +253,12 @@ def start_service(
         raise ServiceChangeError(
             f"Unknown utility: {', '.join(sorted(unknown))}.", field="utilities"
         )
+    offered = {value for value, _ in UtilityOffering.offered_choices()}
+    if not_offered := [Utility(u).label for u in utilities if u not in offered]:
+        raise ServiceChangeError(
+            f"The city does not provide {', '.join(not_offered).lower()} service.",
+            field="utilities",
+        )
     _check_start_date(start_date)
     with transaction.atomic():
         if existing := _existing_start(idempotency_key):
@@ -290,19 +297,31 @@ def _check_stoppable(account: Account) -> None:
         raise ServiceChangeError(
             f"The account is {account.get_status_display().lower()}; there is no service to stop."
         )
-    pending_stop = WorkOrder.objects.filter(
+    if (pending := pending_stop(account)) is not None:
+        raise ServiceChangeError(
+            f"A stop is already on order: {pending.number}, due {pending.due_date:%m/%d/%Y}."
+        )
+
+
+def pending_stop(account: Account) -> WorkOrder | None:
+    """The final read or turn-off still to be done on the account, if any: said before the
+    stop form is filled in, and refused again when it is posted."""
+    return WorkOrder.objects.filter(
         account=account,
         type_id__in=[WorkOrderKind.FINAL_READ, WorkOrderKind.TURN_OFF],
         status__in=[WorkOrderStatus.OPEN, WorkOrderStatus.SCHEDULED, WorkOrderStatus.DISPATCHED],
     ).first()
-    if pending_stop is not None:
-        raise ServiceChangeError(
-            f"A stop is already on order: {pending_stop.number}, due {pending_stop.due_date:%m/%d/%Y}."
-        )
 
 
 def _raise_final_read(
-    *, account, stop_date, by, transfer_to=None, idempotency_key=None, date_field="stop_date"
+    *,
+    account,
+    stop_date,
+    by,
+    transfer_to=None,
+    idempotency_key=None,
+    date_field="stop_date",
+    reason="",
 ):
     active = list(account.services.filter(status=ServiceStatus.ACTIVE))
     started = max((service.start_date for service in active), default=None)
@@ -327,16 +346,37 @@ def _raise_final_read(
         action="service.stop_requested",
         target=account,
         after={"stop_date": stop_date.isoformat(), "order": order.number},
+        reason=reason,
     )
     return order
 
 
+STOP_REASONS = [
+    ("moving_away", "Moving out of the city"),
+    ("moving_within", "Moving within the city (no new service here)"),
+    ("sold", "Property sold"),
+    ("tenant_leaving", "Tenant leaving; owner or landlord takes over"),
+    ("deceased", "Account holder deceased"),
+    ("other", "Other"),
+]
+
+
 def stop_service(
-    *, account: Account, stop_date: date, by, idempotency_key: uuid.UUID | None = None
+    *,
+    account: Account,
+    stop_date: date,
+    by,
+    idempotency_key: uuid.UUID | None = None,
+    reason: str = "",
+    forwarding_address: dict | None = None,
 ) -> WorkOrder:
     """Raise the final-read order for the stop date. Completing it stops the services and
-    finals the account (see on_final_read)."""
+    finals the account (see on_final_read). The final bill goes to the forwarding address,
+    which becomes the account's mailing address now (same transaction, audited)."""
     _check_start_date(stop_date, field="stop_date")
+    reasons = dict(STOP_REASONS)
+    if reason and reason not in reasons:
+        raise ServiceChangeError("Choose why the service stops.", field="reason")
     with transaction.atomic():
         # Lock, then look for the key: a double submit waits here for the first to commit
         # and then finds its order, instead of failing on "a stop is already on order".
@@ -346,8 +386,14 @@ def stop_service(
         ):
             return existing
         _check_stoppable(account)
+        if forwarding_address:
+            services.update_mailing_address(account=account, address=forwarding_address, by=by)
         return _raise_final_read(
-            account=account, stop_date=stop_date, by=by, idempotency_key=idempotency_key
+            account=account,
+            stop_date=stop_date,
+            by=by,
+            idempotency_key=idempotency_key,
+            reason=reasons.get(reason, ""),
         )
 
 
@@ -534,6 +580,7 @@ def on_final_read(*, order: WorkOrder, by) -> None:
     }
     account = locked[order.account_id]
     _set_account_status(account, AccountStatus.FINAL, by=by, action="account.final")
+    extensions.final_read_done(order=order, by=by)
     if order.transfer_to_id:
         carry_balance(old=account, new=order.transfer_to, order=order, by=by)
 
@@ -627,6 +674,7 @@ def on_work_order_cancelled(*, order: WorkOrder, by) -> None:
     """A turn-on cancelled before it was done: the start did not happen. Its pending services
     end on their start date and a still-pending account closes, so the premise is free for
     the next start."""
+    extensions.work_order_finished(order=order, event="cancelled", by=by)
     if order.type_id != WorkOrderKind.TURN_ON or not order.account_id:
         return
     account = Account.objects.select_for_update().get(pk=order.account_id)
@@ -647,3 +695,4 @@ def apply_work_order_effects(*, order: WorkOrder, by) -> None:
     effect = EFFECTS.get(order.type_id)
     if effect is not None and order.account_id:
         effect(order=order, by=by)
+    extensions.work_order_finished(order=order, event="completed", by=by)

@@ -11,6 +11,7 @@ from django.db.models import DecimalField, Sum, Value
 from django.db.models.functions import Abs, Coalesce
 from django.utils import timezone
 
+from accounts import extensions
 from accounts.models import (
     Account,
     AccountNote,
@@ -464,6 +465,7 @@ def approve_adjustment(*, request: AdjustmentRequest, by) -> AdjustmentRequest:
             target=account,
             after={"request": request.pk, "entry": request.ledger_entry_id},
         )
+        extensions.adjustment_decided(request=request, by=by)
     return request
 
 
@@ -488,6 +490,7 @@ def reject_adjustment(*, request: AdjustmentRequest, note: str, by) -> Adjustmen
             after={"request": request.pk},
             reason=note.strip(),
         )
+        extensions.adjustment_decided(request=request, by=by)
     return request
 
 

@@ -5,7 +5,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import extensions, queries, services, tabs
 from accounts.forms import (
@@ -24,8 +23,10 @@ from accounts.models import Account, AdjustmentRequest, AdjustmentRequestStatus,
 from accounts.services import MAILING_FIELDS, AccountError
 from accounts.validation import as_typed
 from utilityclerk import audit, business_day
+from utilityclerk.cards import CARD_NUMBER_REFUSED, contains_card_number
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
+from utilityclerk.htmx import htmx_redirect
 from utilityclerk.money import format_money
 
 view_accounts = permission_required("accounts.view_account", raise_exception=True)
@@ -42,15 +43,18 @@ def _account_or_404(number: str, *, with_people=False) -> Account:
 
 
 def _redirect_to_account(request, account: Account):
-    url = reverse("accounts:detail", args=[account.number])
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return htmx_redirect(request, reverse("accounts:detail", args=[account.number]))
 
 
 @view_accounts
 def search(request):
     query = as_typed(request.GET.get("q", "")[:100])
-    outcome = queries.search(query)
-    hits = extensions.search_other_records(query) if len(query) >= 2 else []
+    if contains_card_number(query):
+        # Refused, not searched, and not echoed back into the page.
+        outcome, hits, query = queries.SearchOutcome([], CARD_NUMBER_REFUSED), [], ""
+    else:
+        outcome = queries.search(query)
+        hits = extensions.search_other_records(query) if len(query) >= 2 else []
     context = {"search_query": query, "outcome": outcome, "hits": hits}
     if request.htmx and not request.htmx.boosted:
         return render(request, "accounts/partials/_search_results.html", context)
@@ -99,6 +103,7 @@ def account_detail(request, number, tab="ledger"):
         "tabs": extensions.tabs_for(request.user),
         "tab_template": current.template,
         "actions": actions,
+        "header_panels": extensions.header_panels_for(request, account),
         **current.context(request, account),
     }
     return render(request, "accounts/account_detail.html", context)

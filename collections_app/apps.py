@@ -6,3 +6,8 @@ class CollectionsConfig(AppConfig):
     name = "collections_app"
     label = "collections"
     verbose_name = "Collections"
+
+    def ready(self):
+        from collections_app import extensions
+
+        extensions.register()

@@ -69,7 +69,7 @@ class TakePaymentForm(CardNumberScrubbingForm):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 4}),
     )
     card_auth_code = AsciiCodeField(
-        label="Authorisation code",
+        label="Authorization code",
         max_length=12,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
@@ -95,7 +95,7 @@ class TakePaymentForm(CardNumberScrubbingForm):
     def clean_card_auth_code(self):
         value = self.cleaned_data["card_auth_code"].strip().upper()
         if value and not (value.isascii() and value.isalnum()):
-            raise forms.ValidationError("The authorisation code is letters and digits only.")
+            raise forms.ValidationError("The authorization code is letters and digits only.")
         return value
 
     def clean(self):
@@ -168,10 +168,17 @@ class ReturnForm(ReasonForm):
             del self.fields["tender"]
 
 
-class ReceiptLookupForm(forms.Form):
-    receipt = forms.CharField(label="Receipt number", max_length=20)
+class ReceiptLookupForm(CardNumberScrubbingForm):
+    receipt = forms.CharField(label="Receipt number", max_length=40)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "receipt" in self.scrubbed:
+            self.fields["receipt"].required = False  # the card-number message says it all
 
     def clean_receipt(self):
+        if "receipt" in self.scrubbed:
+            return None
         number = parse_receipt_number(self.cleaned_data["receipt"])
         if number is None:
             raise forms.ValidationError("Enter a receipt number, like R100234.")

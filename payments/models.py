@@ -252,7 +252,7 @@ class Payment(models.Model):
 
 
 class Tender(models.Model):
-    """One way the customer paid. Cards keep the last four digits and authorisation code only."""
+    """One way the customer paid. Cards keep the last four digits and authorization code only."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="tenders")
     kind = models.CharField(max_length=12, choices=TenderKind)

@@ -36,12 +36,14 @@ NAVIGATION = [
 # What each URL needs (utilityclerk/roles.py explains; one line per URL).
 URL_PERMISSIONS = {
     "payments:drawer": "payments.add_drawersession",
+    "payments:drawer_status": "payments.add_drawersession",
     "payments:take": "payments.add_payment",
     "payments:change_due": "payments.add_payment",
     "payments:lookup": "payments.view_payment",
     "payments:payment": "payments.view_payment",
     "payments:receipt": "payments.view_payment",
     "payments:receipt_pdf": "payments.view_payment",
+    "payments:receipt_printed": "payments.view_payment",
     "payments:void": "payments.void_payment",
     "payments:returned": "payments.record_returned_payment",
     "payments:batches": "payments.add_mailbatch",

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts import extensions
 from accounts.models import Account, AccountStatus, Customer, EntryKind, LedgerEntry
 from accounts.queries import balance_of, unpaid_charges
 from payments.models import (
@@ -142,7 +143,7 @@ def _check_tender_details(tenders: list[TenderInput]):
                 raise PaymentError("Enter the card's last four digits.", "card_last4")
             if not (t.card_auth_code.isalnum() and 1 <= len(t.card_auth_code) <= 12):
                 raise PaymentError(
-                    "Enter the authorisation code from the terminal (letters and digits).",
+                    "Enter the authorization code from the terminal (letters and digits).",
                     "card_auth_code",
                 )
 
@@ -346,6 +347,8 @@ def take_payment(
         if found is None:
             raise
         return _same_payment_again(found.pk, account=account, amount=amount, clerk=clerk)
+    # Other apps act on a posted payment (collections: reconnect) once it has committed.
+    transaction.on_commit(lambda: extensions.notify_payment_posted(payment))
     return payment
 
 

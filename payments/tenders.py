@@ -25,7 +25,7 @@ def looks_like_card_number(text) -> bool:
 
 CARD_NUMBER_MESSAGE = (
     "That looks like a full card number. Never key it: enter only the last four digits "
-    "and the authorisation code."
+    "and the authorization code."
 )
 
 

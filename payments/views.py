@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import trigger_client_event
 
 from accounts.models import Account
 from accounts.queries import aging_for_account, balance_of_account_number
@@ -31,6 +31,7 @@ from reports.pdf import pdf_response, render_pdf
 from utilityclerk import business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
+from utilityclerk.htmx import htmx_redirect
 from utilityclerk.money import ZERO, MoneyError, parse_money
 
 # Card details never reach Django's error reports, even when a tender field holds them.
@@ -45,8 +46,7 @@ def _payment_or_404(receipt: str):
     return payment
 
 
-def _redirect(request, url):
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+_redirect = htmx_redirect
 
 
 # Drawer --------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.http import content_disposition_header
 
 from accounts.contacts.forms import ContactReportForm
 from reports.contacts import contact_report as build_report
@@ -28,7 +29,7 @@ def contact_report(request):
                 return pdf_response(report_pdf(report, generated_by=request.user), f"{stem}.pdf")
             case "csv":
                 response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
-                response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+                response["Content-Disposition"] = content_disposition_header(True, f"{stem}.csv")
                 return response
     return render(
         request,

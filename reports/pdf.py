@@ -8,6 +8,7 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 
 def render_pdf(template_name: str, context: dict, *, generated_by=None) -> bytes:
@@ -29,8 +30,9 @@ def render_pdf(template_name: str, context: dict, *, generated_by=None) -> bytes
 
 def pdf_response(pdf: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    # Names carry what people typed (a bag number): keep letters, digits, dot, dash.
-    safe = re.sub(r"[^A-Za-z0-9._]+", "-", filename).strip("-") or "document.pdf"
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{safe}"'
+    # Names carry what people typed (a bag number, a customer's name): Django quotes them, and
+    # writes a name that is not ASCII (Núñez) as RFC 5987's filename*; only what no file name
+    # should hold (path separators, control characters) is replaced.
+    safe = re.sub(r"[\x00-\x1f\x7f/\\]+", "-", filename).strip("- ") or "document.pdf"
+    response["Content-Disposition"] = content_disposition_header(not inline, safe)
     return response

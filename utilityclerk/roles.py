@@ -42,6 +42,8 @@ ROLE_PERMISSIONS = {
         "core.delete_holiday",
         "axes.view_accessattempt",  # the sign-in lock-out: deleting the attempts lifts it
         "axes.delete_accessattempt",
+        "otp_totp.view_totpdevice",  # a lost phone: deleting the device enrols anew
+        "otp_totp.delete_totpdevice",
     ],
 }
 NAVIGATION = [(0, "Home", "home", None), (100, "Admin", "admin:index", "core.change_policy")]
@@ -56,6 +58,7 @@ URL_PERMISSIONS = {
     "healthz": PUBLIC,
     "favicon.ico": PUBLIC,  # no name: keyed by its route
     "login": PUBLIC,
+    "second_factor": PUBLIC,  # after the password, before the session is signed in
     "logout": PUBLIC,
     "admin:*": ADMIN_SITE,
 }

@@ -40,6 +40,25 @@ UTILITY_NAME = os.environ.get("UTILITY_NAME", "City of Cibolo Utilities")
 UTILITY_ADDRESS = os.environ.get("UTILITY_ADDRESS", "200 S Main St, Cibolo, TX 78108")
 UTILITY_PHONE = os.environ.get("UTILITY_PHONE", "(210) 555-0100")
 
+# E-mail (past-due notices to customers who prefer e-mail): SMTP when EMAIL_HOST is set,
+# else printed to the console (development).
+if os.environ.get("EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["EMAIL_HOST"],
+                "port": int(os.environ.get("EMAIL_PORT", "587")),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", True),
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "billing@utility.example.gov")
+
 INSTALLED_APPS = [
     "utilityclerk.core.admin_apps.UtilityAdminConfig",
     "django.contrib.auth",
@@ -57,7 +76,9 @@ INSTALLED_APPS = [
     "payments.closeout",
     "permits",
     "collections_app",
+    "collections_app.disputes",
     "workorders",
+    "billing",
     "reports",
     "axes",
     "django_otp",
@@ -131,14 +152,6 @@ TASKS = {
     }
 }
 
-# Scheduled reports are e-mailed; printed to the console unless EMAIL_BACKEND names another
-# backend (e.g. django.core.mail.backends.smtp.EmailBackend; its OPTIONS as Django documents).
-MAILERS = {
-    "default": {
-        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-    }
-}
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -167,6 +180,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "utilityclerk.core.signin.client_ip"
 AXES_LOCKOUT_CALLABLE = "utilityclerk.core.signin.lockout_response"
+AXES_VERBOSE = False  # no banner on every manage.py command; lock-outs are still logged
 # Supervisors and admins sign in with a code from an authenticator app as well (TOTP,
 # django-otp); the first sign-in after this is on enrols the app.
 SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", False)

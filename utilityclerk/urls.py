@@ -19,7 +19,10 @@ urlpatterns = [
     path("contacts/", include("accounts.contacts.urls")),
     path("reports/", include("reports.urls")),
     path("workorders/", include("workorders.urls")),
+    path("billing/", include("billing.urls")),
     path("payments/", include("payments.urls")),
     path("closeout/", include("payments.closeout.urls")),
     path("runs/", include("utilityclerk.runs.urls")),
+    path("collections/", include("collections_app.urls")),
+    path("disputes/", include("collections_app.disputes.urls")),
 ]

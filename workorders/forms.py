@@ -2,7 +2,10 @@ import re
 
 from django import forms
 
-from accounts.models import Utility
+from accounts.forms import MailingAddressMixin
+from accounts.models import Utility, UtilityOffering
+from accounts.service_changes import STOP_REASONS
+from accounts.services import MAILING_FIELDS
 from utilityclerk import business_day
 from utilityclerk.forms import (
     DateField,
@@ -15,7 +18,6 @@ from utilityclerk.forms import (
 from workorders.models import WorkOrderKind, WorkOrderStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
-METERED_DEFAULTS = ["water", "sewer", "trash"]
 
 
 class UtilitiesField(forms.MultipleChoiceField):
@@ -27,7 +29,7 @@ class UtilitiesField(forms.MultipleChoiceField):
 
 
 class StartServiceForm(forms.Form):
-    utilities = UtilitiesField(initial=METERED_DEFAULTS)
+    utilities = UtilitiesField()
     start_date = DateField(label="Start date", widget=DATE)
     owner_with_proof = forms.BooleanField(
         required=False,
@@ -41,9 +43,13 @@ class StartServiceForm(forms.Form):
     )
     idempotency_key = IdempotencyKeyField()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, customer_class=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["start_date"].initial = business_day.today
+        # What the city provides, and what it starts for this class of customer (Admin:
+        # Utilities offered).
+        self.fields["utilities"].choices = UtilityOffering.offered_choices()
+        self.fields["utilities"].initial = UtilityOffering.defaults_for(customer_class)
 
 
 class CustomerChoiceForm(forms.Form):
@@ -52,14 +58,28 @@ class CustomerChoiceForm(forms.Form):
     customer = IntegerField(required=False, widget=forms.HiddenInput)
 
 
-class StopServiceForm(forms.Form):
+class StopServiceForm(MailingAddressMixin, forms.Form):
+    """The stop date, why, and where the final bill goes (it becomes the mailing address)."""
+
     stop_date = DateField(label="Stop date", widget=DATE)
+    reason = forms.ChoiceField(
+        label="Why is the service stopping?", choices=[("", "Choose…"), *STOP_REASONS]
+    )
+    mail_street = forms.CharField(max_length=120, label="Forwarding street (for the final bill)")
+    mail_unit = forms.CharField(max_length=20, required=False, label="Forwarding unit")
+    mail_city = forms.CharField(max_length=60, label="Forwarding city")
+    mail_state = forms.CharField(max_length=2, label="Forwarding state")
+    mail_zip = forms.CharField(max_length=10, label="Forwarding ZIP")
     idempotency_key = IdempotencyKeyField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stop_date"].initial = business_day.today
         self.fields["stop_date"].widget.attrs["data-autofocus"] = ""
+        self.fields["reason"].error_messages["required"] = "Choose why the service stops."
+
+    def forwarding_address(self) -> dict:
+        return {name: self.cleaned_data.get(name, "") for name in MAILING_FIELDS}
 
 
 class TransferForm(forms.Form):
@@ -79,6 +99,7 @@ class TransferForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["move_date"].initial = business_day.today
+        self.fields["utilities"].choices = UtilityOffering.offered_choices()
 
 
 def _id_choices(rows, blank):
@@ -162,6 +183,9 @@ class CompleteForm(forms.Form):
         ),
     )
     rollover = forms.BooleanField(required=False, label="Meter rolled over (read is past 9999…)")
+    high_read_checked = forms.BooleanField(
+        required=False, label="I checked the dials: this high read is right"
+    )
     done_on = DateField(label="Done on", widget=DATE)
     notes = forms.CharField(
         required=False, max_length=2000, label="Notes", widget=forms.Textarea(attrs={"rows": 3})

@@ -304,9 +304,44 @@ def last_read(service_point: ServicePoint) -> MeterRead | None:
     return service_point.reads.order_by("-read_on", "-id").first()
 
 
-def _record_read(*, order, service_point, value, rollover, read_on, by) -> MeterRead:
+# A read whose use a day is more than this many times the use a day between the two reads
+# before it is asked about (a misread dial, a digit too many) before the order completes.
+HIGH_READ_FACTOR = 3
+
+
+def check_read_against_history(service_point, value, read_on) -> str | None:
+    """Why this (not rolled over) read looks too high, or None. Compares the use a day since
+    the last read with the use a day between the two reads before it."""
+    last_two = list(service_point.reads.order_by("-read_on", "-id")[:2])
+    if len(last_two) < 2:
+        return None
+    last, before = last_two
+    usual_days, days = (last.read_on - before.read_on).days, (read_on - last.read_on).days
+    if usual_days <= 0 or days <= 0 or last.rollover or last.value < before.value:
+        return None
+    usual = (last.value - before.value) / usual_days
+    used = (value - last.value) / days
+    if usual > 0 and used > HIGH_READ_FACTOR * usual:
+        return (
+            f"The read {value:,} is high: {value - last.value:,} since the last read "
+            f"({last.value:,} on {last.read_on:%m/%d/%Y}), {used / usual:.0f} times the usual "
+            "use a day. Check the dials; if the read is right, tick “I checked the dials” and "
+            "complete again."
+        )
+    return None
+
+
+def _record_read(
+    *, order, service_point, value, rollover, read_on, by, high_read_checked=False
+) -> MeterRead:
     if value < 0:
         raise WorkOrderError("A meter read cannot be negative.", field="read")
+    if (
+        not rollover
+        and not high_read_checked
+        and (why := check_read_against_history(service_point, value, read_on))
+    ):
+        raise WorkOrderError(why, field="read")
     previous = last_read(service_point)
     if previous is not None and rollover and value >= previous.value:
         raise WorkOrderError(
@@ -355,6 +390,7 @@ def complete_work_order(
     notes: str = "",
     cost: Decimal | None = None,
     done_on: date | None = None,
+    high_read_checked: bool = False,
 ) -> WorkOrder:
     """Record the read, notes, who and when, and apply the order's effects on the account's
     services, all in one transaction. Two crew tablets submitting at once: the row lock queues
@@ -411,6 +447,7 @@ def complete_work_order(
                     rollover=rollover,
                     read_on=done_on,
                     by=by,
+                    high_read_checked=high_read_checked,
                 )
             _move(
                 order,

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import service_changes
 from accounts.forms import (
@@ -21,10 +20,11 @@ from accounts.forms import (
 )
 from accounts.models import Account, AccountStatus, Customer, ServiceStatus
 from accounts.queries import likely_duplicates_of
-from accounts.services import AccountError
+from accounts.services import MAILING_FIELDS, AccountError
 from reports.pdf import pdf_response, render_pdf
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
+from utilityclerk.htmx import htmx_redirect
 from utilityclerk.roles import any_permission_required
 from workorders import queries, services
 from workorders.forms import (
@@ -53,8 +53,7 @@ def _order_or_404(number: str) -> WorkOrder:
     )
 
 
-def _redirect(request, url):
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+_redirect = htmx_redirect
 
 
 # Board ---------------------------------------------------------------------------------
@@ -290,6 +289,7 @@ def _complete(request, order, form) -> bool:
             order=order,
             read=data["read"],
             rollover=data["rollover"],
+            high_read_checked=data["high_read_checked"],
             notes=data["notes"],
             cost=data["cost"],
             done_on=data["done_on"],
@@ -359,6 +359,7 @@ def _field_context(order, form=None):
     return {
         "order": order,
         "previous_read": queries.previous_read(order),
+        "service_point": services.service_point_for(order),
         "form": form or CompleteForm(),
     }
 
@@ -408,7 +409,7 @@ def start(request, number=None):
     if customer is None and customer_id and customer_id.isdigit():
         customer = get_object_or_404(Customer, pk=int(customer_id))
     data = request.POST or None
-    form = StartServiceForm(data)
+    form = StartServiceForm(data, customer_class=customer.customer_class if customer else None)
     customer_form = (
         None
         if customer
@@ -474,7 +475,14 @@ def start(request, number=None):
 @start_stop
 def stop(request, number):
     account = _account_or_404(number)
-    form = StopServiceForm(request.POST or None)
+    # Bills already go elsewhere than the service address: offer that as the forwarding one.
+    mailed_elsewhere = account.mail_street and account.mail_street != account.premise.address_line
+    form = StopServiceForm(
+        request.POST or None,
+        initial={name: getattr(account, name) for name in MAILING_FIELDS}
+        if mailed_elsewhere
+        else {},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             order = service_changes.stop_service(
@@ -482,6 +490,8 @@ def stop(request, number):
                 stop_date=form.cleaned_data["stop_date"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 by=request.user,
+                reason=form.cleaned_data["reason"],
+                forwarding_address=form.forwarding_address(),
             )
         except AccountError as error:  # ServiceChangeError, or an address to say more of
             show_on_form(form, error)
@@ -494,7 +504,8 @@ def stop(request, number):
             )
             return _redirect(request, reverse("accounts:detail", args=[account.number]))
     template = "workorders/partials/_stop_form.html" if request.htmx else "workorders/stop.html"
-    return render(request, template, {"account": account, "form": form})
+    context = {"account": account, "form": form, "pending": service_changes.pending_stop(account)}
+    return render(request, template, context)
 
 
 @start_stop

@@ -5,8 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
+from accounts import extensions
 from accounts.contacts import queries, services
 from accounts.contacts.forms import (
     AsOfForm,
@@ -19,6 +19,7 @@ from accounts.contacts.services import ContactError
 from accounts.models import Account, Contact, Customer
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
+from utilityclerk.htmx import htmx_redirect
 
 view_contacts = permission_required("accounts.view_contact", raise_exception=True)
 add_contacts = permission_required("accounts.add_contact", raise_exception=True)
@@ -35,8 +36,7 @@ def _focus_first_error(form):
     form.fields["channel"].widget.attrs["data-autofocus"] = ""
 
 
-def _go(request, url):
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+_go = htmx_redirect
 
 
 def _next_url(request, default: str) -> str:
@@ -225,6 +225,10 @@ def detail(request, pk):
         "contact": contact,
         "may_close": contact.is_open and _may_close(request.user, contact),
         "close_form": CloseFollowUpForm(),
+        "contact_actions": [
+            (a.label, reverse(a.url_name, args=[contact.pk]))
+            for a in extensions.contact_actions_for(request.user)
+        ],
         "events": audit.history_for(contact, limit=50)
         if request.user.has_perm("core.view_audit_trail")
         else [],

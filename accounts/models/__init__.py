@@ -5,6 +5,7 @@ from accounts.models.account import (
     Service,
     ServiceStatus,
     Utility,
+    UtilityOffering,
 )
 from accounts.models.contact import Contact
 from accounts.models.customer import (
@@ -50,4 +51,5 @@ __all__ = [
     "ServicePoint",
     "ServiceStatus",
     "Utility",
+    "UtilityOffering",
 ]

@@ -135,3 +135,45 @@ class AccountNote(models.Model):
 
     def __str__(self):
         return f"Note on {self.account.display_number} by {self.written_by}"
+
+
+class UtilityOffering(models.Model):
+    """What the city provides, and what a start of service ticks by customer class: an Admin's
+    configuration (a city that sells no electricity or gas never offers them at the counter)."""
+
+    utility = models.CharField(max_length=12, choices=Utility, unique=True)
+    offered = models.BooleanField(default=True, help_text="The city provides this utility.")
+    residential_default = models.BooleanField(
+        default=True, help_text="Ticked when starting service for a residential customer."
+    )
+    commercial_default = models.BooleanField(
+        default=True, help_text="Ticked when starting service for a commercial customer."
+    )
+    government_default = models.BooleanField(
+        default=True, help_text="Ticked when starting service for a government customer."
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "utility offered"
+        verbose_name_plural = "utilities offered"
+
+    def __str__(self):
+        return Utility(self.utility).label
+
+    @classmethod
+    def offered_choices(cls) -> list[tuple[str, str]]:
+        """The utilities a clerk may start, in the usual order. No rows yet: all of them."""
+        rows = {o.utility: o for o in cls.objects.all()}
+        return [(v, label) for v, label in Utility.choices if v not in rows or rows[v].offered]
+
+    # Before an Admin has configured anything (the rows are made by migration 0012).
+    UNCONFIGURED_DEFAULTS = ("water", "sewer", "trash", "stormwater")
+
+    @classmethod
+    def defaults_for(cls, customer_class: str | None) -> list[str]:
+        rows = list(cls.objects.all())
+        if not rows:
+            return list(cls.UNCONFIGURED_DEFAULTS)
+        field = f"{customer_class or 'residential'}_default"
+        return [o.utility for o in rows if o.offered and getattr(o, field, o.residential_default)]

@@ -3,14 +3,14 @@ from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Collate
+from django.db.models.functions import Collate, Reverse
 
 from accounts.validation import format_phone, name_key, unit_has_designator
 
 
 class CustomerKind(models.TextChoices):
     PERSON = "person", "Person"
-    ORGANISATION = "organisation", "Organisation"
+    ORGANISATION = "organisation", "Organization"
 
 
 class CustomerClass(models.TextChoices):
@@ -43,7 +43,7 @@ class Customer(models.Model):
     )
     first_name = models.CharField(max_length=60, blank=True)
     last_name = models.CharField(max_length=60, blank=True)
-    organisation_name = models.CharField(max_length=120, blank=True)
+    organisation_name = models.CharField("organization name", max_length=120, blank=True)
     # "first last" or the organisation's name, and the last and first names, as name search
     # compares them (validation.name_key: no accents, case folded); kept by save().
     search_name = models.CharField(max_length=200, editable=False)
@@ -96,6 +96,18 @@ class Customer(models.Model):
                 fields=["alt_phone"], name="customer_alt_phone_idx", condition=~Q(alt_phone="")
             ),
             models.Index(fields=["email"], name="customer_email_idx", condition=~Q(email="")),
+            # A phone by its last digits ("ending 3470"): the number reversed, walked from
+            # its start (queries._BY_PHONE_ENDING).
+            models.Index(
+                Collate(Reverse("phone"), "C"),
+                name="customer_phone_ending_c",
+                condition=~Q(phone=""),
+            ),
+            models.Index(
+                Collate(Reverse("alt_phone"), "C"),
+                name="customer_alt_phone_ending_c",
+                condition=~Q(alt_phone=""),
+            ),
         ]
         permissions = [
             (
@@ -225,6 +237,9 @@ class ServicePoint(models.Model):
     premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="service_points")
     utility = models.CharField(max_length=12)
     meter_number = models.CharField(max_length=30, blank=True)
+    meter_location = models.CharField(
+        max_length=120, blank=True, help_text="Where the crew finds the meter: left of the drive…"
+    )
 
     class Meta:
         constraints = [

@@ -47,6 +47,7 @@ URL_PERMISSIONS = {
     "closeout:close": "closeout.close_business_day",
     "closeout:reopen": "core.reopen_business_day",
     "closeout:daily_report": DAY_BOARD,
+    "closeout:supervisor_home": DAY_BOARD,
     "closeout:deposit_slip": DAY_BOARD,
     "closeout:verify_deposit": "closeout.close_business_day",
 }

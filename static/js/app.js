@@ -6,6 +6,43 @@
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
 
+  // A full card number typed into a search box is refused here, before it is sent: it then
+  // reaches no server log. (The server refuses it too.) 13-19 digits passing the Luhn check.
+  function looksLikeCard(value) {
+    var digits = (value || "").replace(/[\s-]/g, "");
+    if (!/^\d{13,19}$/.test(digits)) { return false; }
+    var sum = 0;
+    for (var i = 0; i < digits.length; i++) {
+      var d = +digits[digits.length - 1 - i];
+      if (i % 2) { d = d * 2 > 9 ? d * 2 - 9 : d * 2; }
+      sum += d;
+    }
+    return sum % 10 === 0;
+  }
+  var CARD_MESSAGE = "That looks like a full card number. Never type it here: search by account, " +
+    "name, address or phone, and take only the card's last four digits.";
+  function refuseCard(box) {
+    var results = document.getElementById("search-results");
+    box.value = "";
+    if (results && box.id === "global-search-input") {
+      var p = document.createElement("p");
+      p.className = "search-empty field-error";
+      p.setAttribute("role", "alert");
+      p.textContent = CARD_MESSAGE;
+      results.replaceChildren(p);
+    } else {
+      window.alert(CARD_MESSAGE);
+    }
+  }
+  document.addEventListener("htmx:confirm", function (event) {
+    var box = event.target;
+    if (box && box.name === "q" && looksLikeCard(box.value)) { event.preventDefault(); refuseCard(box); }
+  });
+  document.addEventListener("submit", function (event) {
+    var box = event.target.querySelector && event.target.querySelector('input[name="q"], input[name="receipt"]');
+    if (box && looksLikeCard(box.value)) { event.preventDefault(); refuseCard(box); }
+  }, true);
+
   // "/" focuses the global search from anywhere, unless the clerk is typing in a field.
   document.addEventListener("keydown", function (event) {
     if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey && !isTyping(document.activeElement)) {
@@ -30,6 +67,12 @@
       a.classList.toggle("active", i === index);
       a.setAttribute("aria-selected", i === index ? "true" : "false");
     });
+    var box = document.getElementById("global-search-input");
+    if (box && (!links.length || links[0].closest("#search-results"))) {
+      box.setAttribute("aria-expanded", resultLinks(box).length ? "true" : "false");
+      if (links[index] && links[index].id) { box.setAttribute("aria-activedescendant", links[index].id); }
+      else { box.removeAttribute("aria-activedescendant"); }
+    }
     if (links[index]) { links[index].scrollIntoView({ block: "nearest" }); }
   }
   // What is typed makes the highlighted row stale: Enter then searches for the new text.

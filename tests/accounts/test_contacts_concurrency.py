@@ -21,7 +21,7 @@ def run_together(*calls):
 
     def worker(call):
         try:
-            barrier.wait()
+            barrier.wait(timeout=30)
             results.append(call())
         except Exception as error:  # reported below, so a failure names its cause
             errors.append(error)
@@ -32,7 +32,9 @@ def run_together(*calls):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
+    # A thread still running is a lock that never came free: fail here, not hang the suite.
+    assert not [thread for thread in threads if thread.is_alive()], "a call never finished"
     return results, errors
 
 

@@ -1,9 +1,11 @@
+import io
 import re
 import uuid
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from payments import services as payment_services
 from payments.models import Drawer, Payment
@@ -53,7 +55,7 @@ def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(
             "Payment amount": "30.00",
             "Card amount": "30",
             "Card last 4": "4242",
-            "Authorisation code": "OK7",
+            "Authorization code": "OK7",
         },
     )
 
@@ -122,6 +124,22 @@ def test_clerk_closes_short_and_supervisors_balance_and_close_the_day(
         )
     )
     assert report.ok and report.headers["content-type"] == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(report.body())).pages)
+    # The figures the supervisor signs for: what was taken, the drawer $5 short, the bag.
+    flat = " ".join(text.split())
+    for figure in [
+        "Receipts 3",
+        "Taken (all tenders) $95.00",
+        "Over / short -$5.00",
+        "Bank deposit $60.00",
+        "Cash $40.00 $135.00",
+        "Checks $25.00 $25.00",
+        "Cards $30.00 $30.00",
+        "D1 clerk Verified $100.00 $0.00 $195.00 $190.00 -$5.00 supervisor",
+        "Cash due to the bank (counted cash less floats, plus drops) $35.00",
+        "Deposit bag BAG-1127: prepared by supervisor, verified by supervisor2 $60.00",
+    ]:
+        assert figure in flat, figure
     assert BusinessDay.objects.get(date=today).is_closed
 
     # A later payment cannot be dated to the closed day: it goes to the next business day.

@@ -184,3 +184,45 @@ def test_enrolment_in_the_browser_shows_the_qr_code_and_signs_in(page, superviso
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/login/" not in url)
     assert TOTPDevice.objects.get(user=supervisor).confirmed
+
+
+@on
+def test_after_a_wrong_code_a_quick_retry_is_told_to_wait_not_that_it_is_wrong(client, supervisor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    device = TOTPDevice.objects.create(user=supervisor, name="phone", confirmed=True)
+    password_step(client, supervisor)
+    right = totp(device.bin_key)
+    client.post("/login/second-factor/", {"token": f"{(int(right) + 1) % 1_000_000:06d}"})
+    response = client.post("/login/second-factor/", {"token": right})  # at once
+    assert b"Wrong codes were typed: wait 1 second" in response.content
+    assert "_auth_user_id" not in client.session
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1  # the wait is not made longer by asking
+    # A second later, the same right code signs in.
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=timezone.now() - timedelta(seconds=2)
+    )
+    assert client.post("/login/second-factor/", {"token": right}).status_code == 302
+    assert client.session["_auth_user_id"] == str(supervisor.pk)
+
+
+@on
+def test_a_lost_phone_an_admin_deletes_the_device_and_the_next_sign_in_enrols(
+    client, admin_user, supervisor
+):
+    from django.test import Client
+
+    device = TOTPDevice.objects.create(user=supervisor, name="phone", confirmed=True)
+    admin = Client()
+    password_step(admin, admin_user, path="/admin/login/", next_url="/admin/")
+    key = key_on_page(admin.get("/login/second-factor/").content.decode())
+    admin.post("/login/second-factor/", {"token": totp(key)})
+    page = admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/delete/")
+    assert page.status_code == 200
+    admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert not TOTPDevice.objects.filter(user=supervisor, confirmed=True).exists()
+    password_step(client, supervisor)
+    assert b"Set up your authenticator app" in client.get("/login/second-factor/").content

@@ -142,3 +142,30 @@ def test_card_number_keyed_as_a_check_number_is_refused(clerk_client, batch, acc
     assert b'id="id_number_error"' in response.content
     assert b"4111111111111111" not in response.content
     assert not MailBatchItem.objects.exists()
+
+
+def test_batch_pages_within_budget_with_many_batches_and_items(clerk_client, clerk, batch):
+    from tests.budgets import assert_flat_budget
+    from tests.factories import make_account
+
+    key(batch, make_account(), "100.00", clerk)
+
+    def more_items():
+        for n in range(40):
+            key(batch, make_account(), "1.00", clerk, number=f"7{n:03d}")
+
+    def more_batches():
+        for n in range(15):
+            other = services.open_mail_batch(
+                channel="mail", control_count=2, control_total=Decimal("20.00"), clerk=clerk
+            )
+            key(other, make_account(), "10.00", clerk, number=f"8{n:03d}")
+            key(other, make_account(), "10.00", clerk, number=f"9{n:03d}")
+            if n % 2:
+                services.post_mail_batch(batch=other, clerk=clerk)
+
+    html = assert_flat_budget(
+        clerk_client, f"/payments/batches/{batch.pk}/", add_rows=more_items, budget=10
+    ).content.decode()
+    assert html.count("7039") == 1
+    assert_flat_budget(clerk_client, "/payments/batches/", add_rows=more_batches, budget=10)

@@ -88,7 +88,7 @@ def test_clerk_takes_cash_check_and_split_payments_and_supervisor_voids_one(
             "Check number": "1002",
             "Card amount": "10",
             "Card last 4": "4242",
-            "Authorisation code": "a1b2",
+            "Authorization code": "a1b2",
             "Cash tendered": "20",
         },
         shot="split",

@@ -11,6 +11,7 @@ from payments import services
 from payments.models import DrawerSession
 from payments.tenders import PaymentError
 from tests.payments.conftest import cash, check
+from utilityclerk.core.models import Policy
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +36,18 @@ def test_a_supervisor_cannot_void_a_payment_they_took(drawer, supervisor, accoun
 def test_a_bounced_check_in_a_split_payment_reverses_only_the_check(
     session, account, pay, supervisor
 ):
+    # A fee other than the default, so the fee charged is shown to be the policy's.
+    policy = Policy.current()
+    policy.returned_payment_fee = Decimal("27.50")
+    policy.save()
     before = account_queries.balance_of(account.pk)
     payment = pay(account, "100.00", [cash("50.00"), check("50.00")])
     services.record_returned_payment(payment=payment, reason="NSF", supervisor=supervisor)
     payment.refresh_from_db()
     assert payment.reversal_entry.amount == Decimal("50.00")
-    fee = payment.fee_entry.amount
-    assert account_queries.balance_of(account.pk) == before - Decimal("50.00") + fee
+    assert payment.fee_entry.amount == Decimal("27.50")
+    # The balance is what it was, less the 100.00 paid, plus the 50.00 check back and the fee.
+    assert account_queries.balance_of(account.pk) == before - Decimal("50.00") + Decimal("27.50")
 
 
 def test_yesterdays_drawer_takes_no_payments_today(session, account, pay):

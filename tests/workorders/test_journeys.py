@@ -1,11 +1,12 @@
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Account
 from tests.factories import make_user
-from workorders.models import Crew, CrewMember, WorkOrder
+from workorders.models import Crew, CrewMember, MeterRead, WorkOrder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = "/tmp/workorders-{}.png"
@@ -60,6 +61,9 @@ def test_start_complete_and_transfer(page, sign_in, clerk):
     page.get_by_label("Meter read").press("Enter")
     expect(page.get_by_text(f"{turn_on.number} completed.")).to_be_visible()
     expect(page.get_by_text("Nothing to do.")).to_be_visible()
+    # The read the crew typed is on record, against the order, by them.
+    read = MeterRead.objects.get(work_order=turn_on)
+    assert (read.value, read.taken_by, read.rollover) == (Decimal("1042"), tech, False)
     # And nothing else is open to them.
     assert page.goto(f"/accounts/{account.number}/").status == 403
     sign_out(page)
@@ -86,8 +90,21 @@ def test_start_complete_and_transfer(page, sign_in, clerk):
     page.screenshot(path=SHOTS.format("board-after"), full_page=True)
     board.get_by_role("link", name=stop.number).click()
     page.screenshot(path=SHOTS.format("detail"), full_page=True)
+    # The final read's page shows the crew's read as the last one on the meter.
+    read_on = f"{read.read_on:%m/%d/%Y}"
+    expect(page.locator("dd", has_text="last read")).to_have_text(
+        re.compile(rf"Water · last read 1042 on {re.escape(read_on)}")
+    )
     page.goto(f"/accounts/{account.number}/workorders/")
     page.screenshot(path=SHOTS.format("account-tab"), full_page=True)
+    # The old account's tab: the turn-on completed on the day of the read, the final read
+    # waiting for the crew.
+    rows = page.locator("#tab-panel tbody tr, main tbody tr")
+    turn_on_row = rows.filter(has=page.get_by_role("link", name=turn_on.number))
+    expect(turn_on_row.locator("td").nth(2)).to_have_text("Completed")
+    expect(turn_on_row.locator("td").nth(5)).to_have_text(read_on)
+    stop_row = rows.filter(has=page.get_by_role("link", name=stop.number))
+    expect(stop_row.locator("td").nth(5)).to_have_text("—")
 
 
 def test_stop_service_dialog_from_the_account_page(page, sign_in, clerk):
@@ -100,6 +117,11 @@ def test_stop_service_dialog_from_the_account_page(page, sign_in, clerk):
     page.keyboard.press("o")
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_label("Stop date")).to_be_focused()
+    dialog.get_by_label("Why is the service stopping?").select_option(label="Property sold")
+    dialog.get_by_label("Forwarding street (for the final bill)").fill("88 Live Oak Dr")
+    dialog.get_by_label("Forwarding city").fill("Schertz")
+    dialog.get_by_label("Forwarding state").fill("TX")
+    dialog.get_by_label("Forwarding ZIP").fill("78154")
     page.screenshot(path=SHOTS.format("stop-dialog"), full_page=True)
     dialog.get_by_role("button", name="Raise the final read").click()
     expect(page.get_by_text(re.compile(r"Final read WO-\d+ raised"))).to_be_visible()

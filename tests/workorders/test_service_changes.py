@@ -76,16 +76,29 @@ def test_start_is_idempotent_on_its_form_key(clerk):
     assert WorkOrder.objects.count() == 1
 
 
+def _backdate_days(days: int) -> int:
+    # A policy value other than the default, so the rule is shown to come from the policy.
+    policy = Policy.current()
+    policy.service_start_backdate_days = days
+    policy.save()
+    return days
+
+
 def test_start_date_too_far_in_the_past_is_refused(clerk):
-    days = Policy.current().service_start_backdate_days
-    with pytest.raises(ServiceChangeError, match="at most 3 days in the past") as caught:
+    days = _backdate_days(5)
+    with pytest.raises(ServiceChangeError, match=f"at most {days} days in the past") as caught:
         start(clerk, start_date=business_day.today() - timedelta(days=days + 1))
     assert caught.value.field == "start_date"
     assert not Account.objects.exists()
 
 
 def test_start_date_within_the_policy_is_accepted(clerk):
-    start(clerk, start_date=business_day.today() - timedelta(days=3))
+    days = _backdate_days(5)
+    started = start(clerk, start_date=business_day.today() - timedelta(days=days))
+    services = started.account.services.all()
+    assert services and {service.start_date for service in services} == {
+        business_day.today() - timedelta(days=days)
+    }
 
 
 def test_starting_a_utility_already_active_at_the_premise_is_refused(clerk, crew):

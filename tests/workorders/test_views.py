@@ -1,4 +1,5 @@
 import io
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -304,7 +305,7 @@ def test_stop_dialog_is_a_fragment_and_raises_the_final_read(clerk_client, clerk
     assert b"<html" not in fragment.content
     response = clerk_client.post(
         f"/workorders/service/{account.number}/stop/",
-        {"stop_date": business_day.today().isoformat(), "idempotency_key": str(uuid.uuid4())},
+        stop_post(),
         headers={"HX-Request": "true"},
     )
     assert response["HX-Redirect"] == f"/accounts/{account.number}/"
@@ -312,6 +313,70 @@ def test_stop_dialog_is_a_fragment_and_raises_the_final_read(clerk_client, clerk
     # The message names the stop date the clerk typed, and when the crew will read.
     page = clerk_client.get(f"/accounts/{account.number}/").content.decode()
     assert f"service stops {business_day.today():%m/%d/%Y}" in page
+
+
+def stop_post(**overrides):
+    data = {
+        "stop_date": business_day.today().isoformat(),
+        "reason": "moving_away",
+        "mail_street": "1200 Congress Ave",
+        "mail_city": "Austin",
+        "mail_state": "tx",
+        "mail_zip": "78701",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_stop_asks_for_the_forwarding_address_and_the_reason(clerk_client, clerk, crew):
+    account = active_account(clerk, crew)
+    url = f"/workorders/service/{account.number}/stop/"
+    empty = clerk_client.post(
+        url, stop_post(reason="", mail_street="", mail_zip=""), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Choose why the service stops." in empty
+    assert 'id="id_mail_street_error"' in empty and 'id="id_mail_zip_error"' in empty
+    assert not WorkOrder.objects.filter(account=account, type_id="final_read").exists()
+    clerk_client.post(url, stop_post(), headers={"HX-Request": "true"})
+    account.refresh_from_db()
+    assert (account.mail_street, account.mail_city, account.mail_state, account.mail_zip) == (
+        "1200 Congress Ave",
+        "Austin",
+        "TX",
+        "78701",
+    )
+    from utilityclerk.core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        action="service.stop_requested", reason="Moving out of the city"
+    ).exists()
+
+
+def test_stop_says_up_front_that_a_stop_is_pending(clerk_client, clerk, crew):
+    account = active_account(clerk, crew)
+    url = f"/workorders/service/{account.number}/stop/"
+    clerk_client.post(url, stop_post(), headers={"HX-Request": "true"})
+    order = WorkOrder.objects.get(account=account, type_id="final_read")
+    html = clerk_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert (
+        f'A stop is already on order: <a href="/workorders/{order.number}/">{order.number}</a>'
+        in html
+    )
+    assert "Raise the final read" not in html  # no form to fill in for nothing
+
+
+def test_start_service_offers_what_the_city_provides_with_the_class_defaults(clerk_client):
+    html = clerk_client.get("/workorders/service/start/").content.decode()
+    assert 'value="stormwater"' in html and 'value="electric"' not in html
+    assert re.search(r'value="stormwater"[^>]*checked', html)
+    from accounts.models import UtilityOffering
+
+    UtilityOffering.objects.filter(utility="trash").update(residential_default=False)
+    html = clerk_client.get("/workorders/service/start/").content.decode()
+    assert not re.search(r'value="trash"[^>]*checked', html)
+    UtilityOffering.objects.filter(utility="gas").update(offered=True)
+    assert 'value="gas"' in clerk_client.get("/workorders/service/start/").content.decode()
 
 
 def test_transfer_page_raises_both_orders(clerk_client, clerk, crew):
@@ -554,3 +619,24 @@ def test_a_clerk_starting_service_is_not_asked_for_the_supervisors_protection_fl
     html = clerk_client.get("/workorders/service/start/").content.decode()
     assert "customer-first_name" in html
     assert "customer-life_support" not in html and "customer-cash_only_until" not in html
+
+
+def test_field_tablet_list_within_budget_for_a_busy_crew(client, clerk, crew, field_user):
+    from tests.budgets import assert_flat_budget
+
+    def a_busy_day():
+        # Thirty orders dispatched to the crew, each at a premise of its own.
+        for _ in range(30):
+            account = start(clerk).account
+            order = account.work_orders.get()
+            services.schedule_work_order(order=order, crew=crew, by=clerk)
+            services.dispatch_work_order(order=order, by=clerk)
+
+    first = start(clerk).account.work_orders.get()
+    services.schedule_work_order(order=first, crew=crew, by=clerk)
+    services.dispatch_work_order(order=first, by=clerk)
+    client.force_login(field_user)
+    html = assert_flat_budget(
+        client, "/workorders/field/", add_rows=a_busy_day, budget=10
+    ).content.decode()
+    assert html.count('<li><a class="field-order') == 31

@@ -10,5 +10,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from utilityclerk import roles
+        from utilityclerk.cards import install_log_filters
 
+        install_log_filters()
         post_migrate.connect(roles.grant_role_permissions, sender=self)

@@ -1,12 +1,12 @@
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -264,8 +264,122 @@ class Policy(models.Model):
         default=2, help_text="Deposit as this many average monthly bills at the premise."
     )
     deposit_instalments_max = models.PositiveSmallIntegerField(default=3)
+    # Meter reads (billing): a read whose use is above high% or below low% of what the
+    # service's own 12-month average daily use predicts waits in the exceptions queue.
+    read_high_percent = models.PositiveSmallIntegerField(
+        default=200, help_text="A read using more than this % of the expected use is high."
+    )
+    read_low_percent = models.PositiveSmallIntegerField(
+        default=25, help_text="A read using less than this % of the expected use is low."
+    )
     reconnect_fee = policy_amount("50.00", "Reconnect fee in business hours.")
     reconnect_fee_after_hours = policy_amount("100.00", "Reconnect fee after hours.")
+    # Collections (collections_app): late fees, notices, shut-off, arrangements, write-off.
+    late_fee_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="Late fee as a percentage of the collectible past due.",
+    )
+    late_fee_grace_days = models.PositiveSmallIntegerField(
+        default=1, help_text="Days after a bill's due date that its late fee is charged."
+    )
+    late_fee_on_fees = models.BooleanField(
+        default=False,
+        help_text="Charge the late fee on unpaid fees too (off: only on bills and other charges).",
+    )
+    notice_after_fee_business_days = models.PositiveSmallIntegerField(
+        default=1, help_text="Business days after the late fee that the past-due notice goes."
+    )
+    disconnect_after_notice_days = models.PositiveSmallIntegerField(
+        default=10, help_text="Days from the past-due notice to the disconnect date."
+    )
+    door_hanger_hours = models.PositiveSmallIntegerField(
+        default=48, help_text="Hours before the disconnect date that the door hanger is left."
+    )
+    door_hanger_fee = policy_amount("30.00", "Fee charged when a door hanger is delivered.")
+    shutoff_minimum = policy_amount(
+        "50.00", "Least collectible past due for which service is shut off."
+    )
+    shutoff_weekdays = models.CharField(
+        max_length=13,
+        default="0,1,2,3",
+        help_text="Days of the week shut-off is allowed: 0 Monday … 6 Sunday, comma-separated.",
+    )
+    shutoff_not_before_holiday = models.BooleanField(
+        default=True, help_text="No shut-off on the day before a holiday."
+    )
+    shutoff_latest_time = models.TimeField(
+        default=time(12, 0), help_text="No shut-off work starts at or after this time of day."
+    )
+    weather_hold_cold_f = models.SmallIntegerField(
+        default=32, help_text="Forecast at or below which a supervisor holds shut-off for the day."
+    )
+    weather_hold_hot_f = models.SmallIntegerField(
+        default=95, help_text="Forecast at or above which a supervisor holds shut-off for the day."
+    )
+    arrangement_down_payment_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("25.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="Down payment of a payment arrangement, as a percentage of the past due.",
+    )
+    arrangement_max_months = models.PositiveSmallIntegerField(
+        default=4, help_text="Longest payment arrangement, in monthly instalments."
+    )
+    arrangement_once_per_months = models.PositiveSmallIntegerField(
+        default=12, help_text="One arrangement per this many months unless a supervisor allows."
+    )
+    arrangement_grace_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Days past an instalment's due date before the arrangement breaks."
+    )
+    promise_max_days = models.PositiveSmallIntegerField(
+        default=10, help_text="Longest a promise to pay holds the account off the shut-off list."
+    )
+    business_hours_start = models.TimeField(
+        default=time(8, 0), help_text="Start of business hours (reconnect fee in hours)."
+    )
+    business_hours_end = models.TimeField(
+        default=time(17, 0), help_text="End of business hours (after it: the after-hours fee)."
+    )
+    write_off_after_days = models.PositiveSmallIntegerField(
+        default=90,
+        help_text="Days after a final bill's due date before an unpaid one is written off.",
+    )
+    agency_commission_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("25.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="Collection agency's commission on what it recovers.",
+    )
+    # Disputes (issue #16); sources in docs/policies.md
+    dispute_acknowledge_days = models.PositiveSmallIntegerField(
+        default=2, help_text="Business days to acknowledge a dispute after it is opened."
+    )
+    dispute_resolve_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Business days to resolve a dispute after it is opened."
+    )
+    leak_credit_percent = models.PositiveSmallIntegerField(
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="Leak adjustment: the share (%) of the charge above the customer's average "
+        "that is credited.",
+    )
+    leak_credit_max_bills = models.PositiveSmallIntegerField(
+        default=2, help_text="Leak adjustment: at most this many bills are adjusted for one leak."
+    )
+    leak_average_bills = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="Leak adjustment: the customer's average is taken over this many bills "
+        "before the leak.",
+    )
+    leak_credit_months_between = models.PositiveSmallIntegerField(
+        default=12, help_text="Leak adjustment: at most one per account in this many months."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -10,6 +10,7 @@ asks for a code. The first time, that page enrols the app: a QR code drawn on th
 letters for typing, confirmed by one code.
 """
 
+import math
 import time
 
 import segno
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -76,12 +78,25 @@ def key_for_typing(device: TOTPDevice) -> str:
     return " ".join(letters[i : i + 4] for i in range(0, len(letters), 4))
 
 
+class WaitBeforeTrying(Exception):
+    """Wrong codes came in a row: django-otp refuses any code for 1, 2, 4, ... seconds."""
+
+    def __init__(self, seconds: int):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
 def verify(request, user, device: TOTPDevice, token: str) -> bool:
     """Check the code (each code once: django-otp keeps the last time step used, and
     throttles after wrong codes), then sign in. The device row is locked so two submits of
-    one code cannot both pass."""
+    one code cannot both pass. While throttled no code is checked, not even the right one:
+    the person is told to wait rather than that a right code is wrong."""
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        allowed, why = device.verify_is_allowed()
+        if not allowed:
+            left = (why["locked_until"] - timezone.now()).total_seconds()
+            raise WaitBeforeTrying(max(1, math.ceil(left)))
         if not device.verify_token(token):
             return False
         if not device.confirmed:

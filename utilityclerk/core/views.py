@@ -71,11 +71,20 @@ def second_factor_view(request):
         device = second_factor.enrolment_device(user)
     form = SecondFactorForm(request.POST or None)
     if form.is_valid():
-        if second_factor.verify(request, user, device, form.cleaned_data["token"]):
-            if enrolling:
-                messages.success(request, "Your authenticator app is set up.")
-            return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
-        form.add_error("token", "That code is not right. Type the code the app shows now.")
+        try:
+            signed_in = second_factor.verify(request, user, device, form.cleaned_data["token"])
+        except second_factor.WaitBeforeTrying as wait:
+            form.add_error(
+                "token",
+                f"Wrong codes were typed: wait {wait.seconds} second"
+                f"{'' if wait.seconds == 1 else 's'}, then type the code the app shows.",
+            )
+        else:
+            if signed_in:
+                if enrolling:
+                    messages.success(request, "Your authenticator app is set up.")
+                return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+            form.add_error("token", "That code is not right. Type the code the app shows now.")
     context = {"form": form, "enrolling": enrolling, "next": next_url, "person": user}
     if enrolling:
         context["qr"] = second_factor.qr_data_uri(device)

@@ -88,6 +88,8 @@ class Command(BaseCommand):
         call_command(
             "seed_accounts", accounts=options["accounts"], if_empty=True, stdout=self.stdout
         )
+        call_command("seed_billing", stdout=self.stdout)
+        call_command("load_dispute_directory", stdout=self.stdout)
         if not WorkOrder.objects.exists():
             self._demo_work_orders(
                 clerk=User.objects.get(username="clerk"),
