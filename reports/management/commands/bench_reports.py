@@ -48,8 +48,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--repeat", type=int, default=10)
         parser.add_argument("--skip-csv", action="store_true")
+        parser.add_argument("--only", default="", help="comma-separated report codes")
 
-    def handle(self, *args, repeat, skip_csv, **options):
+    def handle(self, *args, repeat, skip_csv, only, **options):
+        wanted = {code for code in only.split(",") if code}
         user, _ = get_user_model().objects.get_or_create(username="bench-reports")
         user.groups.add(Group.objects.get(name="Supervisor"))
         client = Client()
@@ -63,7 +65,7 @@ class Command(BaseCommand):
         with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
             self.stdout.write(f"{'report':<22} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8}")
             for report in all_reports():
-                if not isinstance(report, Report):
+                if not isinstance(report, Report) or (wanted and report.code not in wanted):
                     continue
                 data = dict(BENCH_FILTERS.get(report.code, {}))
                 if report.code == "audit_trail":
