@@ -79,7 +79,6 @@ FROM running
 """
 
 
-
 def seed_billing(*, by=None) -> dict:
     with transaction.atomic():
         rates = load_demo_rates(by=by)
