@@ -84,6 +84,7 @@ class DraftLineData(NamedTuple):
     unit: str
     amount: Decimal
     explanation: str
+    service_usage: Decimal | None = None
 
 
 @dataclass
@@ -185,6 +186,11 @@ class Rater:
                 words = f"metered {gal(use)}" + (" (estimated)" if item.estimated else "")
             else:
                 use = ZERO
+            billed_on = (
+                item.eru
+                if basis == UsageBasis.NONE and utility == "stormwater"
+                else (use if basis != UsageBasis.NONE else None)
+            )
             for template in self._service_lines(
                 code,
                 utility,
@@ -197,7 +203,7 @@ class Rater:
                 item.eru,
                 share,
             ):
-                append(DraftLineData(service_id, utility, code, *template))
+                append(DraftLineData(service_id, utility, code, *template, billed_on))
             if (
                 basis == UsageBasis.METERED
                 and item.use is not None
@@ -456,6 +462,7 @@ def proof_bill_run(bill_run: BillRun) -> dict:
                 lines.extend(
                     (
                         first + i,
+                        ln.service_usage,
                         ln.service_id,
                         ln.utility,
                         ln.rate_code,
@@ -473,6 +480,7 @@ def proof_bill_run(bill_run: BillRun) -> dict:
                 "billing_draftline",
                 [
                     "draft_id",
+                    "service_usage",
                     "service_id",
                     "utility",
                     "rate_code",
@@ -570,10 +578,20 @@ WITH chunk AS (
     INSERT INTO billing_billedperiod (account_id, period, bill_id)
     SELECT account_id, daterange(period_start, period_end, '[]'), id FROM new_bills
 ), lines AS (
+    -- One line per service, as bills have always had; its components stay on the draft
+    -- lines, where the bill PDF and "Explain this bill" read them.
     INSERT INTO accounts_billline (bill_id, service_id, utility, description, usage, usage_unit, amount)
-    SELECT k.bill_id, l.service_id, l.utility, l.description, l.usage, l.usage_unit, l.amount
+    SELECT k.bill_id, l.service_id, l.utility,
+           initcap(l.utility) || ', rate ' || l.rate_code
+               || CASE WHEN bool_or(l.description LIKE '%%(estimated)') THEN ' (estimated)'
+                  ELSE '' END,
+           max(l.service_usage),
+           CASE WHEN max(l.service_usage) IS NULL THEN ''
+                WHEN l.utility = 'stormwater' THEN 'ERU' ELSE 'gal' END,
+           sum(l.amount)
     FROM linked k JOIN billing_draftline l ON l.draft_id = k.draft_id
-    ORDER BY k.bill_id, l.id
+    GROUP BY k.bill_id, l.service_id, l.utility, l.rate_code
+    ORDER BY k.bill_id, min(l.id)
 )
 INSERT INTO accounts_ledgerentry
     (account_id, kind, amount, business_date, due_date, posted_at, posted_by_id, reference,
@@ -663,6 +681,37 @@ def prepare_bill_run(*, cycle, period_end: date, by) -> BillRun:
 # Final bills -----------------------------------------------------------------------------
 
 
+def service_lines(lines):
+    """A bill's one line per service (the components stay on the draft's lines)."""
+    from accounts.services import BillLineInput
+
+    by_service: dict[int, list] = {}
+    for line in lines:
+        by_service.setdefault(line.service_id, []).append(line)
+    out = []
+    for service_lines_ in by_service.values():
+        head = service_lines_[0]
+        usage = head.service_usage
+        out.append(
+            BillLineInput(
+                utility=head.utility,
+                description=f"{head.utility.title()}, rate {head.rate_code}"
+                + (
+                    " (estimated)"
+                    if any("(estimated)" in ln.description for ln in service_lines_)
+                    else ""
+                ),
+                amount=sum((ln.amount for ln in service_lines_), ZERO),
+                usage=usage,
+                usage_unit=("ERU" if head.utility == "stormwater" else "gal")
+                if usage is not None
+                else "",
+                service_id=head.service_id,
+            )
+        )
+    return out
+
+
 def apply_held_deposit(*, account: Account, bill: Bill, by) -> None:
     """THE place a held security deposit is applied to the final bill (remainder refunded).
     Deposits are a later issue: until they land, nothing is held, so nothing is applied."""
@@ -672,7 +721,7 @@ def final_bill(*, account: Account, stop_date: date, reading=None, by) -> Bill |
     """The final bill at a stop: use to the final read, fixed charges prorated to the stop
     date, due on the policy's days. Called inside the completion's transaction; None when
     the account has nothing left to bill (already billed through the stop date)."""
-    from accounts.services import BillLineInput, post_bill
+    from accounts.services import post_bill
 
     last_end = (
         Bill.objects.filter(account=account)
@@ -743,17 +792,7 @@ def final_bill(*, account: Account, stop_date: date, reading=None, by) -> Bill |
         period_start=start,
         period_end=stop_date,
         bill_date=business_day.posting_date(),
-        lines=[
-            BillLineInput(
-                utility=ln.utility,
-                description=ln.description,
-                amount=ln.amount,
-                usage=ln.usage,
-                usage_unit=ln.unit,
-                service_id=ln.service_id,
-            )
-            for ln in rated.lines
-        ],
+        lines=service_lines(rated.lines),
         by=by,
     )
     # The claim on the account's days: a second final bill for them is refused here.
@@ -783,6 +822,7 @@ def final_bill(*, account: Account, stop_date: date, reading=None, by) -> Bill |
             usage_unit=ln.unit,
             amount=ln.amount,
             explanation=ln.explanation,
+            service_usage=ln.service_usage,
         )
         for ln in rated.lines
     )
