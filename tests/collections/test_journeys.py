@@ -127,7 +127,7 @@ def test_past_due_to_notice_door_hanger_disconnect_payment_and_reconnect(
     page.wait_for_load_state("load")
     page.keyboard.press("p")
     dialog = page.locator("#dialog")
-    # The amount due is prefilled: the clerk starts in Cash tendered.
+    # The amount owed is offered; the clerk starts in Cash tendered.
     expect(page.get_by_label("Cash tendered")).to_be_focused()
     page.get_by_label("Payment amount").fill("380.00")  # past due, hanger and reconnect fees
     page.get_by_label("Cash tendered").fill("400")
@@ -135,7 +135,7 @@ def test_past_due_to_notice_door_hanger_disconnect_payment_and_reconnect(
     expect(dialog.get_by_role("heading", name="Payment posted")).to_be_visible()
     reconnection = Reconnection.objects.get(account=account)
     assert reconnection.work_order.type_id == "reconnect"
-    # Print prints in place: the receipt as it prints comes into the dialog.
+    # The receipt prints in the dialog and says when service comes back.
     dialog.get_by_role("button", name=re.compile("Print receipt")).click()
     receipt = dialog.locator("#dialog-receipt")
     expect(receipt.locator(".receipt-note")).to_contain_text("Service will be reconnected")
