@@ -27,3 +27,6 @@ urlpatterns = [
     path("disputes/", include("collections_app.disputes.urls")),
     path("permits/", include("permits.urls")),
 ]
+
+# A database that did not answer is a 503 that says to send the form again.
+handler500 = "utilityclerk.core.views.server_error"
