@@ -503,7 +503,8 @@ def test_field_role_holds_exactly_its_permission(db):
         f"{p.content_type.app_label}.{p.codename}"
         for p in Group.objects.get(name="Field").permissions.all()
     }
-    assert held == {"workorders.complete_own_crew_orders"}
+    # Their crew's work orders, and the permit inspections scheduled to their crew.
+    assert held == {"workorders.complete_own_crew_orders", "permits.inspect_permit"}
 
 
 def test_vendor_admin_is_for_admins(admin_user, client):
