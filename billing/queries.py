@@ -18,6 +18,55 @@ def readings_for_premise(premise_id: int, *, limit: int = 40) -> list[MeterReadi
     )
 
 
+_USAGE = """
+(SELECT 'read', r.id, r.read_on, NULL::date, r.value, r.use, r.kind, r.status, r.problem
+ FROM billing_meterreading r
+ JOIN accounts_servicepoint sp ON sp.id = r.service_point_id
+ WHERE sp.premise_id = %(premise)s AND sp.utility = 'water' AND r.status <> 'replaced'
+ ORDER BY r.read_on DESC, r.id DESC LIMIT %(reads)s)
+UNION ALL
+(SELECT 'bill', b.id, b.period_start, b.period_end, b.total, NULL, b.number, '', ''
+ FROM accounts_bill b WHERE b.account_id = %(account)s
+ ORDER BY b.bill_date DESC, b.id DESC LIMIT %(bills)s)
+"""
+
+
+def usage_for(account, *, reads: int = 40, bills: int = 6):
+    """The premise's water reads and the account's latest bills in one statement: the
+    account page's budget is ten queries, and its header takes nine."""
+    readings, recent = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _USAGE,
+            {"premise": account.premise_id, "account": account.pk, "reads": reads, "bills": bills},
+        )
+        for kind, pk, first, second, number, use, text, status, problem in cursor.fetchall():
+            if kind == "read":
+                readings.append(
+                    MeterReading(
+                        id=pk,
+                        read_on=first,
+                        value=number,
+                        use=use,
+                        kind=text,
+                        status=status,
+                        problem=problem,
+                    )
+                )
+            else:
+                recent.append(
+                    Bill(
+                        id=pk,
+                        account_id=account.pk,
+                        number=text,
+                        period_start=first,
+                        period_end=second,
+                        total=number,
+                    )
+                )
+    return readings, recent
+
+
 def recent_bills(account_id: int, limit: int = 6) -> list[Bill]:
     return list(Bill.objects.filter(account_id=account_id).order_by("-bill_date", "-id")[:limit])
 
