@@ -598,7 +598,7 @@ class DemoData:
 
         balance = 0
         # What is still owed on each charge, oldest first (payments pay the oldest first, as
-        # the aging allocates them): [cents, is a fee]. The late fee follows the collections
+        # the aging allocates them): [cents, is a fee, due date]. The late fee follows the collections
         # rule: the policy's percentage of the past due on bills, never on earlier fees, and
         # it names its bill (reference), one per bill.
         owed: list[list] = []
@@ -610,18 +610,19 @@ class DemoData:
                 used = min(credit, total)
                 credit -= used
                 if total > used:
-                    owed.append([total - used, False])
+                    owed.append([total - used, False, due])
                 memo = bill_memo(start, end)
                 post("bill", total, day, due, _stamp(day, 11), memo, bill_index)
             elif kind == "fee":
-                base = sum(cents for cents, is_fee in owed if not is_fee)
+                # Past due on bills alone: a final bill posted since is not due yet.
+                base = sum(c for c, is_fee, owed_due in owed if not is_fee and owed_due < day)
                 if balance > 0 and base > 0:
                     fee = (min(base, balance) * LATE_FEE_PERCENT + 50) // 100
                     past_due = format_money(Decimal(money_text(min(base, balance))))
                     memo = f"Late fee: {LATE_FEE_PERCENT}% of {past_due} past due"
                     post("late_fee", fee, day, day, _stamp(day, 7), memo, bill_index)
                     balance += fee
-                    owed.append([fee, True])
+                    owed.append([fee, True, day])
             else:
                 amount = self._payment_amount(profile, balance)
                 if amount > 0:

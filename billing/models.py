@@ -425,6 +425,9 @@ class DraftLine(models.Model):
     usage_unit = models.CharField(max_length=12, blank=True)
     amount = money()
     explanation = models.CharField(max_length=300, blank=True)
+    # What the service billed on (gallons, or ERUs), the same on each of its lines: the
+    # bill's one line per service in accounts carries it.
+    service_usage = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -96,10 +96,11 @@ def _page(bill: Bill) -> BillPage:
     )
     others = window.filter(kind=EntryKind.BILL).aggregate(t=Sum("amount"))["t"] or ZERO
     amount_due = previous_balance + payments + fees + others + bill.total
-    services: dict[str, Service] = {}
-    for line in bill.lines.all():
-        services.setdefault(line.utility, Service(line.utility)).lines.append(line)
     draft = DraftBill.objects.filter(bill=bill).select_related("reading__previous").first()
+    services: dict[str, Service] = {}
+    # Charges by component where billing made the bill; as issued for bills from before.
+    for line in draft.lines.all() if draft else bill.lines.all():
+        services.setdefault(line.utility, Service(line.utility)).lines.append(line)
     readings = list(
         MeterReading.objects.filter(
             service_point__premise_id=account.premise_id,

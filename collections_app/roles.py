@@ -33,3 +33,24 @@ NAVIGATION = [
     (46, "Shut-off", "collections:shutoff", "collections.manage_shutoff"),
     (47, "Write-offs", "collections:write_offs", "collections.view_writeoff"),
 ]
+
+URL_PERMISSIONS = {
+    "collections:worklist": "collections.view_notice",
+    "collections:notice_pdf": "collections.view_notice",
+    "collections:notices_batch_pdf": "collections.view_notice",
+    "collections:arrangement": "collections.add_arrangement",
+    "collections:after_hours": "collections.add_arrangement",
+    "collections:agreement_pdf": "collections.view_arrangement",
+    "collections:promise": "collections.add_promise",
+    "collections:shutoff": "collections.manage_shutoff",
+    "collections:weather_hold": "collections.manage_shutoff",
+    "collections:door_hangers": "collections.manage_shutoff",
+    "collections:approve": "collections.start_collections_run",
+    "collections:start_run": "collections.start_collections_run",
+    # A crew member sees their crew's orders; clerks and supervisors see every order.
+    "collections:field_order": ("workorders.view_workorder", "workorders.complete_own_crew_orders"),
+    "collections:write_offs": "collections.view_writeoff",
+    "collections:write_off_report_csv": "collections.view_writeoff",
+    "collections:referrals_csv": "collections.view_writeoff",
+    "collections:recovery": "collections.add_recovery",
+}

@@ -41,7 +41,9 @@ def shutoff_proof(run) -> dict:
 
 
 def shutoff_post(run, progress) -> dict:
-    return services.approve_shutoff(day=_day(run), by=_by(run), crew=_crew(run), progress=progress)
+    return services.approve_shutoff(
+        day=_day(run), by=_by(run), crew=_crew(run), progress=progress, run=run
+    )
 
 
 def hangers_proof(run) -> dict:

@@ -355,7 +355,7 @@ def _post_door_hanger_fee(hanger: DoorHanger, order: WorkOrder, by) -> None:
 # Shut-off ------------------------------------------------------------------------------
 
 
-def approve_shutoff(*, day: date, by, crew: Crew | None = None, progress=None) -> dict:
+def approve_shutoff(*, day: date, by, crew: Crew | None = None, progress=None, run=None) -> dict:
     """Approve the day's shut-off list: a disconnect work order for each eligible account, by
     route, scheduled to the crew when one is given. One disconnect per notice, however often
     this runs (Disconnection.notice is unique)."""
@@ -409,7 +409,7 @@ def approve_shutoff(*, day: date, by, crew: Crew | None = None, progress=None) -
         audit.record(
             actor=by,
             action="shutoff.approve",
-            target=Policy.current(),
+            target=run or policy,
             after={"day": day, "orders": len(made), "excluded": listing.exclusions()},
         )
     return {

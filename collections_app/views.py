@@ -25,6 +25,7 @@ from reports.pdf import pdf_response, render_pdf
 from utilityclerk import business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
+from utilityclerk.roles import any_permission_required
 from workorders.models import WorkOrder
 
 view_notices = permission_required("collections.view_notice", raise_exception=True)
@@ -92,15 +93,30 @@ def arrangement(request, number):
         plan = services.offer(account, months=months)
     except CollectionsError as error:
         problem = str(error)
+    from accounts.service_changes import average_monthly_bill
+
     context = {
         "account": account,
         "form": form,
         "plan": plan,
         "problem": problem,
+        # Each instalment is paid with that month's current bill: about the average bill.
+        "schedule": _beside_bills(plan, average_monthly_bill(account.premise)) if plan else [],
         "policy": Policy.current(),
         "last_start": queries.last_arrangement_start(account.pk),
     }
     return render(request, "collections/arrangement.html", context)
+
+
+def _beside_bills(plan, monthly_bill):
+    """(number, due, instalment, current bill, both) per row; the down payment has no bill."""
+    from utilityclerk.money import ZERO
+
+    rows = []
+    for number, due, amount in plan.instalments:
+        bill = ZERO if number == 0 else monthly_bill
+        rows.append((number, due, amount, bill, amount + bill))
+    return rows
 
 
 @permission_required("collections.view_arrangement", raise_exception=True)
@@ -270,6 +286,7 @@ def door_hangers(request):
     return render(request, "collections/door_hangers.html", context)
 
 
+@any_permission_required("workorders.view_workorder", "workorders.complete_own_crew_orders")
 def field_order(request, number):
     """'Collect or disconnect': what the crew collects at the door, due now."""
     order = get_object_or_404(

@@ -370,3 +370,32 @@ class MailBatchItem(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.number} {self.amount}"
+
+
+class PaymentLine(models.Model):
+    """What a payment that is not for an account pays: a purpose and the record it applies to
+    (a permit number), so the drawer and the day's reports show each purpose on a line of its
+    own. Payments knows no permit: the app that takes such a payment names the purposes
+    (`payments.other_payments.register_purpose`)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="lines")
+    purpose = models.CharField(max_length=20)
+    reference = models.CharField(max_length=30)
+    amount = money()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["reference", "purpose"], name="payment_line_ref_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_line_positive"),
+            models.UniqueConstraint(fields=["payment", "purpose"], name="payment_line_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.purpose} {self.reference} {self.amount}"
+
+    @property
+    def label(self) -> str:
+        from payments.other_payments import purposes
+
+        return purposes().get(self.purpose, self.purpose)

@@ -403,9 +403,16 @@ def _reversal_of(payment: Payment, *, by, memo: str, amount: Decimal | None = No
     )
 
 
+# A permit's fee or deposit has no ledger entry to reverse: its refund is recorded on the
+# permit instead.
+NOT_FOR_AN_ACCOUNT = "A payment for a permit is not voided: record its refund on the permit."
+
+
 def why_not_voidable(payment: Payment, supervisor, *, today: date) -> str | None:
     """Why this supervisor cannot void the payment today, or None when they can. The screen
     asks it to offer Void only where it would work; void_payment asks it again under lock."""
+    if payment.account_id is None:
+        return NOT_FOR_AN_ACCOUNT
     if payment.status != PaymentStatus.POSTED:
         return "A returned payment cannot be voided."
     # Dual control, as for drawers and deposits: a supervisor who took the payment at the
@@ -430,7 +437,11 @@ COUNTED_DRAWER_REFUSAL = (
 
 def is_returnable(payment: Payment) -> bool:
     """A posted payment with a check, money order or card in it (cash does not bounce)."""
-    return payment.status == PaymentStatus.POSTED and bool(payment.returnable_tenders())
+    return (
+        payment.account_id is not None
+        and payment.status == PaymentStatus.POSTED
+        and bool(payment.returnable_tenders())
+    )
 
 
 def void_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
@@ -442,6 +453,8 @@ def void_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
         raise PaymentError("Say why the payment is voided.", "reason")
     if looks_like_card_number(reason):
         raise PaymentError(CARD_NUMBER_MESSAGE, "reason")
+    if payment.account_id is None:
+        raise PaymentError(NOT_FOR_AN_ACCOUNT)
     with transaction.atomic():
         account, payment = _lock_for_undo(payment)
         if payment.status == PaymentStatus.VOIDED:
@@ -499,6 +512,8 @@ def record_returned_payment(
     if looks_like_card_number(reason):
         raise PaymentError(CARD_NUMBER_MESSAGE, "reason")
     policy = Policy.current()
+    if payment.account_id is None:
+        raise PaymentError(NOT_FOR_AN_ACCOUNT)
     with transaction.atomic():
         account, payment = _lock_for_undo(payment)
         if payment.status == PaymentStatus.RETURNED:

@@ -32,7 +32,7 @@ from utilityclerk import business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
 from utilityclerk.htmx import htmx_redirect
-from utilityclerk.money import ZERO, MoneyError, parse_money
+from utilityclerk.money import ZERO, MoneyError, format_money, parse_money
 
 # Card details never reach Django's error reports, even when a tender field holds them.
 _CARD_FIELDS = ("card_last4", "card_auth_code", "memo", "check_number", "money_order_number")
@@ -156,6 +156,7 @@ def take(request, number):
         "aging": aging,
         "session": queries.open_session_for(request.user),
         "confirm_change": confirm_change,
+        "change_due": format_money(confirm_change) if confirm_change else "",
         "cash_only_until": cash_only if cash_only and cash_only >= today else None,
         # The full page swaps its own panel; the account page's dialog swaps #dialog-body.
         "hx_target": "#take-panel"

@@ -3,3 +3,13 @@ from django.apps import AppConfig
 
 class PermitsConfig(AppConfig):
     name = "permits"
+    verbose_name = "Permits and planning"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from permits import extensions
+        from permits.defaults import ensure_permit_types
+
+        extensions.register()
+        post_migrate.connect(ensure_permit_types, sender=self)

@@ -10,9 +10,11 @@ from reports.contacts import contact_report as build_report
 from reports.contacts import report_csv, report_pdf
 from reports.pdf import pdf_response
 from utilityclerk import business_day
+from utilityclerk.db_router import reads_from_replica
 
 
 @permission_required("accounts.view_contact_report", raise_exception=True)
+@reads_from_replica
 def contact_report(request):
     """Without dates: the form (the last 30 days by default). With dates: the figures on
     screen; with format=pdf or format=csv, the document."""

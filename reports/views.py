@@ -21,9 +21,11 @@ from reports.models import ReportDelivery, ReportSchedule, SavedReport
 from reports.pdf import pdf_response, render_pdf
 from reports.statements import build_statement
 from utilityclerk import business_day
+from utilityclerk.db_router import reads_from_replica
 
 
 @permission_required("accounts.view_account", raise_exception=True)
+@reads_from_replica
 def statement(request, number):
     """Without dates: a form (last 90 days by default). With valid dates: the PDF."""
     account = get_object_or_404(

@@ -60,6 +60,13 @@ URL_PERMISSIONS = {
     "login": PUBLIC,
     "second_factor": PUBLIC,  # after the password, before the session is signed in
     "logout": PUBLIC,
+    # Background runs: seeing them needs view_batchrun; starting, approving, cancelling
+    # and resuming each run kind's own permission, checked by utilityclerk.runs.services.
+    "runs:list": "runs.view_batchrun",
+    "runs:detail": "runs.view_batchrun",
+    "runs:approve": "runs.view_batchrun",
+    "runs:cancel": "runs.view_batchrun",
+    "runs:resume": "runs.view_batchrun",
     "admin:*": ADMIN_SITE,
 }
 

@@ -40,14 +40,14 @@ UTILITY_NAME = os.environ.get("UTILITY_NAME", "City of Cibolo Utilities")
 UTILITY_ADDRESS = os.environ.get("UTILITY_ADDRESS", "200 S Main St, Cibolo, TX 78108")
 UTILITY_PHONE = os.environ.get("UTILITY_PHONE", "(210) 555-0100")
 
-# E-mail (past-due notices to customers who prefer e-mail): SMTP when EMAIL_HOST is set,
-# else printed to the console (development).
-if os.environ.get("EMAIL_HOST"):
+# E-mail (past-due notices to customers who prefer e-mail): SMTP (EMAIL_HOST, by default
+# the local mail relay); in development without EMAIL_HOST, printed to the console.
+if os.environ.get("EMAIL_HOST") or not DEBUG:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": os.environ["EMAIL_HOST"],
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
                 "port": int(os.environ.get("EMAIL_PORT", "587")),
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
                 "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
@@ -87,6 +87,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "utilityclerk.core.middleware.SecurityHeadersEverywhereMiddleware",
+    "utilityclerk.logs.AccessLogMiddleware",
+    "utilityclerk.core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "utilityclerk.core.middleware.NulInAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -128,18 +130,46 @@ TEMPLATES = [
 ]
 
 # PostgreSQL is the one database: constraints, triggers, sequences and pg_trgm are relied on.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", "postgres:///utilityclerk"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+# Connections, one of three ways (README, "Deploying"):
+# - DATABASE_POOL=1: Django's psycopg pool in each gunicorn worker (DATABASE_POOL_MIN_SIZE,
+#   DATABASE_POOL_MAX_SIZE: at least the worker's threads; DATABASE_POOL_TIMEOUT seconds to
+#   wait for a free connection);
+# - PGBOUNCER=1: DATABASE_URL points at PgBouncer in transaction mode (no server-side
+#   cursors; the code takes only transaction-scoped advisory locks);
+# - neither: one persistent connection per worker thread for CONN_MAX_AGE seconds.
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
+
+
+def _database(url: str) -> dict:
+    database = dj_database_url.parse(
+        url,
+        conn_max_age=0 if DATABASE_POOL else int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=not DATABASE_POOL,
     )
-}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
-# Short transactional queries do not gain from JIT compilation, and the set-based batch
-# queries (aging every account) lost a second to it.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("Database URLs must point at PostgreSQL (postgres://...).")
+    options = database.setdefault("OPTIONS", {})
+    # Short transactional queries do not gain from JIT compilation, and the set-based batch
+    # queries (aging every account) lost a second to it.
+    options["options"] = "-c jit=off"
+    if DATABASE_POOL:
+        options["pool"] = {
+            "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "8")),
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
+    if env_bool("PGBOUNCER", False):
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return database
+
+
+DATABASES = {"default": _database(os.environ.get("DATABASE_URL", "postgres:///utilityclerk"))}
+# Reports and exports may read from a streaming replica (utilityclerk/db_router.py); every
+# write, every lock and every read inside a transaction stays on the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = _database(os.environ["DATABASE_REPLICA_URL"])
+REPLICA_DATABASE = "replica" if "replica" in DATABASES else None
+DATABASE_ROUTERS = ["utilityclerk.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background work (bill runs, late fees, notices, scheduled reports): Django's tasks framework
@@ -248,10 +278,26 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# One JSON line per request on stdout (utilityclerk/logs.py), scrubbed of card numbers,
+# passwords and session ids; errors are JSON lines with their traceback. Django's own
+# per-request warnings (404, 403) would be a second line for the same request: the access
+# line has the status.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "utilityclerk.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+        "django.security.DisallowedHost": {"level": "CRITICAL"},
+        "axes.apps": {"level": "WARNING"},
+    },
 }

@@ -25,4 +25,8 @@ urlpatterns = [
     path("runs/", include("utilityclerk.runs.urls")),
     path("collections/", include("collections_app.urls")),
     path("disputes/", include("collections_app.disputes.urls")),
+    path("permits/", include("permits.urls")),
 ]
+
+# A database that did not answer is a 503 that says to send the form again.
+handler500 = "utilityclerk.core.views.server_error"

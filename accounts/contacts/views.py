@@ -41,7 +41,10 @@ _go = htmx_redirect
 
 def _next_url(request, default: str) -> str:
     url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+    # A path on this site only: "0" or "example" would be taken for a URL name and fail.
+    if url.startswith("/") and url_has_allowed_host_and_scheme(
+        url, {request.get_host()}, request.is_secure()
+    ):
         return url
     return default
 

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='servicepoint',
             name='meter_location',
-            field=models.CharField(blank=True, help_text='Where the crew finds the meter: left of the drive…', max_length=120),
+            field=models.CharField(blank=True, db_default='', default='', help_text='Where the crew finds the meter: left of the drive…', max_length=120),
         ),
         migrations.RunPython(seed, migrations.RunPython.noop),
     ]

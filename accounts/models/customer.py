@@ -237,8 +237,13 @@ class ServicePoint(models.Model):
     premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="service_points")
     utility = models.CharField(max_length=12)
     meter_number = models.CharField(max_length=30, blank=True)
+    # db_default: bulk loads (COPY, seed_accounts) that name no location leave it blank.
     meter_location = models.CharField(
-        max_length=120, blank=True, help_text="Where the crew finds the meter: left of the drive…"
+        max_length=120,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Where the crew finds the meter: left of the drive…",
     )
 
     class Meta:

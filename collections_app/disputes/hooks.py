@@ -56,14 +56,9 @@ def register():
 
 
 def register_hold():
-    """What open cases hold comes off collections' collectible amount (issue #15's one
-    place for it): no late fee, notice or shut-off for a disputed amount."""
-    from importlib.util import find_spec
-
-    from collections_app.disputes import queries
-
-    if find_spec("collections_app.collectible") is None:
-        return  # collections' collectible amount is not on this branch yet
+    """What open cases hold comes off collections' collectible amount (its one place for
+    holds): no late fee, notice or shut-off for a disputed amount."""
     from collections_app.collectible import register_hold
+    from collections_app.disputes import queries
 
     register_hold("disputes", queries.HOLD_SQL)

@@ -29,12 +29,12 @@ ROLE_PERMISSIONS = {
 }
 
 NAVIGATION = [
-    (66, "Disputes", "disputes:board", "disputes.view_dispute_board"),
+    (66, "Disputes", "disputes:board", "disputes.view_case"),
     (67, "Agencies", "disputes:agencies", "disputes.view_agency"),
 ]
 
 URL_PERMISSIONS = {
-    "disputes:board": "disputes.view_dispute_board",
+    "disputes:board": "disputes.view_case",  # a clerk sees the cases they own
     "disputes:open": "disputes.add_case",
     "disputes:open_from_contact": "disputes.add_case",
     "disputes:refer_contact": "disputes.add_referral",

@@ -460,14 +460,17 @@ def agencies(request):
 # Board and report ---------------------------------------------------------------------
 
 
-@permission_required("disputes.view_dispute_board", raise_exception=True)
+@view_case
 def board(request):
+    """Supervisors: every open case. A clerk: the cases they own, with the same deadlines."""
     today = business_day.today()
-    rows = queries.board(today=today)
+    everyone = request.user.has_perm("disputes.view_dispute_board")
+    rows = queries.board(today=today, owner_id=None if everyone else request.user.pk)
     return render(
         request,
         "disputes/board.html",
         {
+            "everyone": everyone,
             "rows": rows,
             "today": today,
             "overdue": sum(1 for r in rows if r.overdue),

@@ -42,12 +42,12 @@ URL_PERMISSIONS = {
     "closeout:verify": "closeout.verify_drawer",
     "closeout:session_report": OWN_OR_ANY_DRAWER,
     "closeout:today": DAY_BOARD,
+    "closeout:supervisor_home": DAY_BOARD,
     "closeout:day": DAY_BOARD,
     "closeout:prepare_deposit": "closeout.close_business_day",
     "closeout:close": "closeout.close_business_day",
     "closeout:reopen": "core.reopen_business_day",
     "closeout:daily_report": DAY_BOARD,
-    "closeout:supervisor_home": DAY_BOARD,
     "closeout:deposit_slip": DAY_BOARD,
     "closeout:verify_deposit": "closeout.close_business_day",
 }

@@ -44,8 +44,9 @@ def test_thresholds_come_from_the_policy(make_metered_account, clerk):
 
     account = make_metered_account()
     last = account.point.readings.order_by("-read_on").first()
-    Policy.objects.filter(pk=1).update(read_high_percent=110)
-    Policy.current()
+    policy = Policy.current()
+    policy.read_high_percent = 110
+    policy.save()
     reading, _ = reads.record_reading(
         service_point=account.point, read_on=date(2026, 11, 21), value=last.value + 6500, by=clerk
     )

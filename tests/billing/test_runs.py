@@ -95,7 +95,13 @@ def test_post_writes_bills_lines_and_ledger_once(cycle_accounts, route, supervis
     bill = Bill.objects.get(account=read, period_end=PERIOD_END)
     draft = DraftBill.objects.get(run=run, account=read)
     assert bill.total == draft.total and bill.due_date == run.due_date
-    assert BillLine.objects.filter(bill=bill).count() == draft.lines.count()
+    # One line per service on the bill; the components stay on the draft.
+    lines = {ln.utility: ln for ln in BillLine.objects.filter(bill=bill)}
+    assert set(lines) == {"water", "sewer", "trash", "stormwater"}
+    assert lines["water"].amount == D("61.14") and lines["water"].usage == D(5400)
+    assert lines["water"].description == "Water, rate RES-W"
+    assert lines["stormwater"].usage == D("1.0") and lines["stormwater"].usage_unit == "ERU"
+    assert sum(ln.amount for ln in lines.values()) == bill.total
     entry = LedgerEntry.objects.get(bill=bill)
     assert entry.amount == bill.total and entry.kind == "bill" and entry.reference == bill.number
     # Posting again, or a second run for the same period, bills nobody twice.
@@ -220,7 +226,8 @@ def test_final_read_raises_the_final_bill_prorated_to_the_stop_date(make_metered
     bill = Bill.objects.get(account=account, period_end=today)
     assert bill.period_start == billed + timedelta(days=1)
     assert bill.due_date == bill.bill_date + timedelta(days=20)
-    lines = {line.description: line.amount for line in bill.lines.all()}
+    assert bill.lines.count() == 4  # one per service
+    lines = {line.description: line.amount for line in DraftBill.objects.get(bill=bill).lines.all()}
     # 15 days of a 30-day month: half of each fixed charge; water on the final read's 2,500 gal.
     assert lines["Trash"] == D("6.75") and lines["Recycling"] == D("1.23")
     assert lines["Stormwater"] == D("3.25")

@@ -182,3 +182,15 @@ def test_a_promise_paid_in_time_is_kept(clerk, today):
     promise.refresh_from_db()
     assert promise.status == "kept"
     assert Promise.objects.filter(status="kept").count() == 1
+
+
+def test_schedule_shows_each_instalment_beside_the_current_bill(clerk_client, today):
+    from tests.factories import post_bill
+
+    account, _ = delinquent("400.00", days_past_due=40)
+    post_bill(account, "80.00", bill_date=today - timedelta(days=30))  # average (400+80)/2
+    html = clerk_client.get(f"/collections/account/{account.number}/arrangement/").content
+    html = html.decode()
+    # Both bills are past due: $480.00, $120.00 down and four instalments of $90.00.
+    assert "$240.00" in html  # the average monthly bill
+    assert "$330.00" in html  # an instalment of $90.00 with the $240.00 bill

@@ -424,7 +424,7 @@ SECURITY_HEADERS = [
 @pytest.mark.parametrize("redirect", [False, True])
 def test_an_unknown_host_is_refused_with_the_security_headers(client, settings, redirect):
     settings.SECURE_SSL_REDIRECT = redirect
-    response = client.get("/healthz", headers={"host": "evil.example"})
+    response = client.get("/login/", headers={"host": "evil.example"})
     assert response.status_code == 400
     for header in SECURITY_HEADERS:
         assert header in response, header
@@ -434,3 +434,53 @@ def test_healthz_answers_plain_http_when_https_is_enforced(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/healthz").status_code == 200
     assert client.get("/").status_code == 301
+
+
+def test_healthz_answers_the_load_balancer_probing_by_address(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", headers={"host": "10.0.0.7:8000"})
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "Content-Security-Policy" in response
+    assert client.get("/", headers={"host": "10.0.0.7:8000"}).status_code == 400
+
+
+@pytest.mark.parametrize("next_url", ["0", "example", "javascript:alert(1)", "//evil.example/"])
+def test_closing_a_follow_up_with_a_strange_next_goes_home(clerk_client, clerk, next_url):
+    """Found by the fuzz test: next=0 was taken for a URL name and failed with a 500."""
+    from accounts.contacts import services as contact_services
+
+    contact = contact_services.log_contact(
+        by=clerk,
+        channel="phone",
+        party_type="customer",
+        party_name="Ana Ruiz",
+        category="billing_question",
+        subject="High bill",
+        follow_up_on=business_day.today() + timedelta(days=1),
+    )
+    response = clerk_client.post(
+        f"/contacts/{contact.pk}/close/", {"outcome": "Explained the bill", "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_a_database_that_does_not_answer_is_a_503_saying_to_send_the_form_again():
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    original = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+    try:
+        response = client.post("/login/", {"username": "clerk", "password": "x" * 12})
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(original)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert b"send the form again" in response.content
+    assert b"never taken twice" in response.content

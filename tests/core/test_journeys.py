@@ -12,7 +12,8 @@ def test_clerk_signs_in_and_slash_focuses_search(page, sign_in, clerk):
     expect(page.get_by_role("heading", level=1)).to_contain_text("clerk")
     page.locator("main").click()
     page.keyboard.press("/")
-    search = page.get_by_role("searchbox", name=re.compile("Search"))
+    # A combobox: the live result list below it is its listbox.
+    search = page.get_by_role("combobox", name=re.compile("Search"))
     expect(search).to_be_focused()
     page.keyboard.type("Johnson")
     expect(search).to_have_value("Johnson")

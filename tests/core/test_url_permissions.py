@@ -103,7 +103,9 @@ def test_each_role_reaches_exactly_what_its_permissions_allow(clients, key, rout
     path = _path(key, route, found)
     problems = []
     for role, (user, client) in clients.items():
-        got = {method: getattr(client, method)(path).status_code for method in ("get", "post")}
+        got = {"get": client.get(path).status_code}
+        if got["get"] == 405:  # a form's POST-only address
+            got["post"] = client.post(path).status_code
         if any(status >= 500 for status in got.values()):
             problems.append(f"{role}: {got}")
         elif user is None:

@@ -13,6 +13,7 @@ from collections_app.disputes.models import (
     HOLDING,
     TRANSITIONS,
     Case,
+    CaseDocument,
     CaseStatus,
     CaseStatusChange,
     can_transition,
@@ -156,15 +157,77 @@ def test_every_transition_outside_the_table_is_refused(high_bill_account, clerk)
     case = open_bill_case(high_bill_account, high_bill_account.high_bill, clerk)
     for from_status in CaseStatus.values:
         for to_status in CaseStatus.values:
-            Case.objects.filter(pk=case.pk).update(
-                status=from_status, outcome="upheld", resolved_on=business_day.today()
-            )
-            case.refresh_from_db()
             if can_transition(from_status, to_status):
-                assert to_status in TRANSITIONS[from_status]
                 continue
+            case.status = from_status  # in memory: the service refuses before any write
             with pytest.raises(DisputeError, match="cannot become"):
                 services.move_case(case, to_status, by=clerk)
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.RECEIVED
+
+
+def _case_in(status, clerk):
+    """A case brought to a status along allowed steps (raw updates the trigger accepts)."""
+    from tests.factories import make_account, post_bill
+
+    account = make_account()
+    case = open_bill_case(
+        account, post_bill(account, "10.00", bill_date=business_day.today()), clerk, amount="1.00"
+    )
+    path = {
+        "received": [],
+        "acknowledged": ["acknowledged"],
+        "investigating": ["investigating"],
+        "waiting": ["waiting"],
+        "awaiting_approval": ["awaiting_approval"],
+        "resolved": ["resolved"],
+        "appealed": ["resolved", "appealed"],
+        "closed": ["resolved", "appealed", "closed"],
+        "withdrawn": ["withdrawn"],
+    }[status]
+    for step in path:
+        Case.objects.filter(pk=case.pk).update(
+            status=step, outcome="upheld", resolved_on=business_day.today()
+        )
+    return case
+
+
+@pytest.mark.parametrize(
+    ("from_status", "to_status"),
+    [(a, b) for a in CaseStatus.values for b in CaseStatus.values if a != b],
+)
+def test_the_database_refuses_exactly_what_the_table_refuses(clerk, from_status, to_status):
+    from django.db import IntegrityError, transaction
+
+    case = _case_in(from_status, clerk)
+    allowed = to_status in TRANSITIONS[from_status]
+    try:
+        with transaction.atomic():
+            # Every check constraint satisfied, so only the trigger can refuse it.
+            Case.objects.filter(pk=case.pk).update(
+                status=to_status, outcome="upheld", resolved_on=business_day.today()
+            )
+    except IntegrityError as error:
+        assert not allowed, f"{from_status} -> {to_status} refused: {error}"
+        assert "cannot go from" in str(error)
+    else:
+        assert allowed, f"{from_status} -> {to_status} was let through"
+
+
+def test_the_status_history_and_documents_cannot_be_changed(high_bill_account, clerk):
+    from django.db import ProgrammingError, transaction
+
+    case = open_bill_case(high_bill_account, high_bill_account.high_bill, clerk)
+    document = services.add_document(
+        case=case, filename="a.pdf", content=b"%PDF-1.4 x", kind="letter", by=clerk
+    )
+    for rows in (
+        CaseStatusChange.objects.filter(case=case),
+        CaseDocument.objects.filter(pk=document.pk),
+    ):
+        with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic():
+            rows.update(note="changed")
+        with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic():
+            rows.delete()
 
 
 def test_acknowledging_twice_records_once(high_bill_account, clerk):
@@ -177,18 +240,16 @@ def test_acknowledging_twice_records_once(high_bill_account, clerk):
     assert case.status_changes.count() == 2
 
 
-def test_held_on_a_past_date_reads_the_history(high_bill_account, clerk, supervisor):
-    case = open_bill_case(high_bill_account, high_bill_account.high_bill, clerk)
+def test_held_on_a_past_date_reads_the_history(high_bill_account, clerk, supervisor, monkeypatch):
     today = business_day.today()
-    # The case was opened ten days ago and resolved (upheld) three days ago.
-    Case.objects.filter(pk=case.pk).update(opened_on=today - timedelta(days=10))
-    CaseStatusChange.objects.filter(case=case).update(on=today - timedelta(days=10))
+    # Opened ten days ago, resolved (upheld) three days ago.
+    monkeypatch.setattr(business_day, "today", lambda: today - timedelta(days=10))
+    case = open_bill_case(high_bill_account, high_bill_account.high_bill, clerk)
+    monkeypatch.setattr(business_day, "today", lambda: today - timedelta(days=3))
     services.resolve_case(
         case=case, outcome="upheld", reason="Read checked: correct", by=supervisor
     )
-    CaseStatusChange.objects.filter(case=case, to_status="resolved").update(
-        on=today - timedelta(days=3)
-    )
+    monkeypatch.setattr(business_day, "today", lambda: today)
     account = high_bill_account.pk
     assert queries.held_amounts(on=today - timedelta(days=11)) == {}
     assert queries.held_amounts(on=today - timedelta(days=10)) == {account: Decimal("84.97")}

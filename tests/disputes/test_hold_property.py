@@ -39,13 +39,7 @@ action = st.one_of(
 )
 
 
-def _collectible(account_id, held):
-    """Collections' collectible amount when it is installed, else the rule it follows."""
-    from importlib.util import find_spec
-
-    past_due = aging_for_account(account_id).past_due
-    if find_spec("collections_app.collectible") is None:
-        return max(Decimal(0), past_due - held), held
+def _collectible(account_id):
     from collections_app.collectible import collectible_for_account
 
     found = collectible_for_account(account_id)
@@ -156,7 +150,7 @@ def test_what_is_held_is_exactly_what_open_cases_dispute(db, actions):
         held = queries.held_amount(account.pk)
         assert held == expected
         assert queries.disputed_amount(account.pk) == on_bill + on_fee
-        collectible, collections_held = _collectible(account.pk, held)
+        collectible, collections_held = _collectible(account.pk)
         assert collections_held == held
         past_due = aging_for_account(account.pk).past_due
         assert collectible <= max(Decimal(0), past_due - held)

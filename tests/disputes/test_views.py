@@ -210,9 +210,17 @@ def test_documents_need_a_role_that_sees_the_account(client, case, clerk):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_a_supervisor_board_and_report_are_not_for_clerks(clerk_client, case):
-    assert clerk_client.get("/disputes/").status_code == 403
+def test_a_clerk_sees_the_cases_they_own_and_no_report(clerk_client, case, supervisor):
+    other = open_bill_case(case.account, case.bill, supervisor, amount="1.00")
+    html = clerk_client.get("/disputes/").content.decode()
+    assert "My disputes" in html and case.number in html and other.number not in html
     assert clerk_client.get("/disputes/report/").status_code == 403
+
+
+def test_the_supervisor_board_shows_every_owner(supervisor_client, case, supervisor):
+    other = open_bill_case(case.account, case.bill, supervisor, amount="1.00")
+    html = supervisor_client.get("/disputes/").content.decode()
+    assert case.number in html and other.number in html
 
 
 # Documents ----------------------------------------------------------------------------

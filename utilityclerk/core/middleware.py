@@ -177,3 +177,19 @@ class SecurityHeadersEverywhereMiddleware:
             if value and name not in response:
                 response[name] = value
         return response
+
+
+class HealthCheckMiddleware:
+    """/healthz answered before anything reads the Host header or redirects to HTTPS: the
+    load balancer probes each app server by its address over plain HTTP (Host: 10.0.0.7),
+    which ALLOWED_HOSTS rightly refuses for every other page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz":
+            from utilityclerk.core.views import healthz
+
+            return healthz(request)
+        return self.get_response(request)

@@ -274,6 +274,16 @@ class Policy(models.Model):
     )
     reconnect_fee = policy_amount("50.00", "Reconnect fee in business hours.")
     reconnect_fee_after_hours = policy_amount("100.00", "Reconnect fee after hours.")
+    # Permits (the fee schedules themselves are on each permit type, kept by an Admin)
+    hydrant_water_rate_per_1000_gallons = policy_amount(
+        "5.95", "Construction water through a hydrant meter, per 1,000 gallons."
+    )
+    backflow_reminder_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Days before a backflow test is due that the reminder letter goes."
+    )
+    permit_expiry_reminder_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Days before an issued permit expires that it shows as expiring."
+    )
     # Collections (collections_app): late fees, notices, shut-off, arrangements, write-off.
     late_fee_percent = models.DecimalField(
         max_digits=5,

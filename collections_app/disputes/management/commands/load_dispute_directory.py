@@ -47,13 +47,13 @@ DIRECTORY = [
         "hours": "Mon–Thu 8:00–16:00",
     },
     {
-        "name": "Public Utility Commission of Texas, Customer Protection",
+        "name": "Public Utility Commission of Texas, Consumer Protection",
         "kind": AgencyKind.REGULATOR,
-        "handles": "Complaints about utilities the state regulates",
+        # As its own page says: it does not regulate city-owned utilities.
+        "handles": "Complaints about utilities the state regulates (not city-owned ones)",
         "phone": "1-888-782-8477",
-        "email": "customer@puc.texas.gov",
-        "address": "1701 N Congress Ave, Austin TX 78701",
-        "website": "https://www.puc.texas.gov/",
+        "address": "P.O. Box 13326, Austin TX 78711-3326",
+        "website": "https://www.puc.texas.gov/consumer/complaint/complaint.aspx",
     },
 ]
 

@@ -90,6 +90,7 @@ class Command(BaseCommand):
         )
         call_command("seed_billing", stdout=self.stdout)
         call_command("load_dispute_directory", stdout=self.stdout)
+        call_command("load_permit_demo")
         if not WorkOrder.objects.exists():
             self._demo_work_orders(
                 clerk=User.objects.get(username="clerk"),
