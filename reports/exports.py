@@ -62,12 +62,19 @@ class _Echo:
 
 
 def csv_lines(run: ReportRun) -> Iterator[str]:
-    """The header, every row in the chosen order, then the totals: each line as it is read."""
+    """The header, every row in the chosen order, then the totals: written as they are read,
+    one piece per chunk of rows the server-side cursor hands over."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     columns = run.report.columns
     yield writer.writerow([c.label for c in columns])
+    piece = []
     for row in run.stream(chunk_size=CSV_CHUNK_ROWS):
-        yield writer.writerow([csv_value(row[c.key], c) for c in columns])
+        piece.append(writer.writerow([csv_value(row[c.key], c) for c in columns]))
+        if len(piece) == CSV_CHUNK_ROWS:
+            yield "".join(piece)
+            piece = []
+    if piece:
+        yield "".join(piece)
     totals = run.totals()
     if totals:
         yield writer.writerow(

@@ -92,6 +92,6 @@ def test_filter_screen_pdf_save_schedule_and_the_email(page, sign_in, supervisor
     ).to_contain_text("Sent")
 
     # Rerun with one click: the same filters, today's figures.
-    page.get_by_role("link", name="Run").click()
+    page.get_by_role("link", name="Run", exact=True).click()
     expect(page.get_by_label("Party type", exact=True)).to_have_value("elected_official")
     expect(page.locator("tr.total")).to_contain_text("3")

@@ -99,10 +99,12 @@ class Command(BaseCommand):
         response = client.get(url, {"start": "1900-01-01", "format": "csv", "sort": "entry"})
         lines = size = 0
         samples = [_rss_mb()]
+        next_sample = 250_000
         for chunk in response.streaming_content:
-            lines += 1
+            lines += chunk.count(b"\n")
             size += len(chunk)
-            if lines % 250_000 == 0:
+            if lines >= next_sample:
+                next_sample += 250_000
                 samples.append(_rss_mb())
                 self.stdout.write(f"  {lines:,} rows, RSS {samples[-1]:.0f} MB")
                 self.stdout.flush()
