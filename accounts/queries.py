@@ -190,9 +190,16 @@ def aging_for_all_accounts(as_of: date | None = None) -> dict[int, Aging]:
     return {row[0]: Aging(*row[1:]) for row in _aging_rows(as_of, None)}
 
 
+def every_account_aging_sql(as_of: date | None = None) -> tuple[str, dict]:
+    """The set-based aging of every account as SQL and its parameters, to use as a subquery:
+    rows of (account_id, balance, b0 .. b4), the buckets in AGING_BUCKETS order. Reports
+    group and filter it without writing the aging again."""
+    return _aging_sql(_AGING_SQL, as_of=as_of, account_id=None)
+
+
 def aging_totals(as_of: date | None = None) -> Aging:
     """Every account's aging summed by bucket, in one query."""
-    aging_sql, params = _aging_sql(_AGING_SQL, as_of=as_of, account_id=None)
+    aging_sql, params = every_account_aging_sql(as_of)
     sql = f"SELECT COALESCE(SUM(balance),0), {', '.join(f'COALESCE(SUM(b{i}),0)' for i in range(5))} FROM ({aging_sql}) AS a(account_id, balance, b0, b1, b2, b3, b4)"  # noqa: S608 - no user input in the SQL text
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -214,9 +214,7 @@ WHERE aged.balance <> 0 {_AGING_FILTERS}
 def _aging_query(template: str, filters: dict) -> SqlQuery:
     # Without a date: now, as the account page ages (every posting, days past due from today);
     # with one: the accounts as they stood at the end of that business day.
-    aged, params = account_queries._aging_sql(
-        account_queries._AGING_SQL, as_of=filters.get("as_of"), account_id=None
-    )
+    aged, params = account_queries.every_account_aging_sql(filters.get("as_of"))
     return SqlQuery(
         template.replace("__AGED__", aged),
         {
