@@ -153,6 +153,17 @@ def policy_amount(default: str, help_text: str):
     )
 
 
+def policy_percent(default: str, help_text: str):
+    """A percentage policy value (10.00 is 10 %), exact like money, never negative."""
+    return models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text=help_text,
+    )
+
+
 class Holiday(models.Model):
     """A city holiday: no business day, no shut-off, skipped by work-order due dates."""
 
@@ -285,12 +296,8 @@ class Policy(models.Model):
         default=14, help_text="Days before an issued permit expires that it shows as expiring."
     )
     # Collections (collections_app): late fees, notices, shut-off, arrangements, write-off.
-    late_fee_percent = models.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("10.00"),
-        validators=[MinValueValidator(Decimal("0.00"))],
-        help_text="Late fee as a percentage of the collectible past due.",
+    late_fee_percent = policy_percent(
+        "10.00", "Late fee as a percentage of the collectible past due."
     )
     late_fee_grace_days = models.PositiveSmallIntegerField(
         default=1, help_text="Days after a bill's due date that its late fee is charged."
@@ -329,12 +336,8 @@ class Policy(models.Model):
     weather_hold_hot_f = models.SmallIntegerField(
         default=95, help_text="Forecast at or above which a supervisor holds shut-off for the day."
     )
-    arrangement_down_payment_percent = models.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("25.00"),
-        validators=[MinValueValidator(Decimal("0.00"))],
-        help_text="Down payment of a payment arrangement, as a percentage of the past due.",
+    arrangement_down_payment_percent = policy_percent(
+        "25.00", "Down payment of a payment arrangement, as a percentage of the past due."
     )
     arrangement_max_months = models.PositiveSmallIntegerField(
         default=4, help_text="Longest payment arrangement, in monthly instalments."
@@ -358,12 +361,8 @@ class Policy(models.Model):
         default=90,
         help_text="Days after a final bill's due date before an unpaid one is written off.",
     )
-    agency_commission_percent = models.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("25.00"),
-        validators=[MinValueValidator(Decimal("0.00"))],
-        help_text="Collection agency's commission on what it recovers.",
+    agency_commission_percent = policy_percent(
+        "25.00", "Collection agency's commission on what it recovers."
     )
     # Disputes (issue #16); sources in docs/policies.md
     dispute_acknowledge_days = models.PositiveSmallIntegerField(
