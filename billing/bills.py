@@ -25,6 +25,7 @@ from billing.models import (
     DraftKind,
     DraftLine,
     Exclusion,
+    Route,
     UsageBasis,
 )
 from billing.rates import all_versions
@@ -74,6 +75,10 @@ class AccountInput:
     reading_id: int | None = None
 
 
+def _utility_order(service: tuple) -> int:
+    return UTILITY_ORDER.get(service[1], 9)
+
+
 class DraftLineData(NamedTuple):
     service_id: int
     utility: str
@@ -96,21 +101,42 @@ class Rated:
         return sum((line.amount for line in self.lines), ZERO)
 
 
+@dataclass(frozen=True, eq=False)
+class ServiceCharge:
+    """One service's lines for one set of inputs, made once and shared by every account of
+    the run that has those inputs. `lines` are (component, description, usage, unit, amount,
+    explanation); `billed_on` is what the service billed on (gallons or ERUs)."""
+
+    number: int
+    utility: str
+    rate_code: str
+    billed_on: Decimal | None
+    lines: tuple[tuple, ...]
+    total: Decimal
+
+
 class Rater:
     """Rates accounts with the schedules loaded once. A service's lines depend only on its
     rate, the versions in force over the period, the use, meter size, ERUs and the share of
-    a month, so accounts that share those (most of a cycle) are rated once: 100,000
-    accounts rate in seconds."""
+    a month, so accounts that share those (most of a cycle) share one `ServiceCharge`:
+    100,000 accounts rate in seconds, and the proof writes each charge's lines once."""
 
     def __init__(self, versions=None, class_averages: dict[str, Decimal] | None = None):
         self.versions = versions if versions is not None else all_versions()
         self.class_averages = class_averages or {}
         self._memo: dict[tuple, Charge] = {}
-        self._lines: dict[tuple, tuple] = {}
+        self._charges: dict[tuple, ServiceCharge] = {}
+        self._by_inputs: dict[tuple, ServiceCharge] = {}
+        self._when: dict[tuple, object] = {}
         self._basis = {
             code: (versions_[-1].basis if versions_ else UsageBasis.NONE)
             for code, versions_ in self.versions.items()
         }
+
+    @property
+    def charges(self) -> list[ServiceCharge]:
+        """Every charge made so far, by number."""
+        return list(self._charges.values())
 
     def _versions(self, code):
         versions = self.versions.get(code)
@@ -120,9 +146,12 @@ class Rater:
 
     def charge(self, code, start, end, use, *, meter_size="", eru=ONE, share=ONE) -> Charge:
         versions = self._versions(code)
-        parts = segments(versions, start, end)
-        # One version over the whole period: the dates change nothing in the lines.
-        when = parts[0][0].effective_from if len(parts) == 1 else (start, end)
+        when = self._when.get((code, start, end))
+        if when is None:
+            parts = segments(versions, start, end)
+            # One version over the whole period: the dates change nothing in the lines.
+            when = parts[0][0].effective_from if len(parts) == 1 else (start, end)
+            self._when[(code, start, end)] = when
         key = (code, when, use, meter_size, eru, share)
         found = self._memo.get(key)
         if found is None:
@@ -138,11 +167,23 @@ class Rater:
             self._memo[key] = found
         return found
 
-    def _service_lines(self, code, utility, start, end, use, words, estimated, meter, eru, share):
-        """(component, description, usage, unit, amount, explanation) of one service."""
+    def _add(self, key, utility, code, billed_on, lines) -> ServiceCharge:
+        made = self._charges[key] = ServiceCharge(
+            number=len(self._charges),
+            utility=utility,
+            rate_code=code,
+            billed_on=billed_on,
+            lines=tuple(lines),
+            total=sum((line[4] for line in lines), ZERO),
+        )
+        return made
+
+    def _service_charge(
+        self, code, utility, start, end, use, words, estimated, meter, eru, share, billed_on
+    ) -> ServiceCharge:
         charge = self.charge(code, start, end, use, meter_size=meter, eru=eru, share=share)
-        key = (id(charge), utility, words, estimated, eru)
-        found = self._lines.get(key)
+        key = (id(charge), utility, words, estimated, eru, billed_on)
+        found = self._charges.get(key)
         if found is not None:
             return found
         lines = []
@@ -161,131 +202,163 @@ class Rater:
                     explanation[:300],
                 )
             )
-        found = self._lines[key] = tuple(lines)
-        return found
+        return self._add(key, utility, code, billed_on, lines)
 
-    def rate(self, item: AccountInput) -> Rated:
-        rated = Rated()
-        share = month_share(item.period_start, item.period_end)
+    def service_charges(self, item: AccountInput) -> list[tuple[int, ServiceCharge]]:
+        """(service id, its charge) for each of the account's services, water first, and an
+        estimate's true-up after the water it corrects."""
+        period = (item.period_start, item.period_end)
         actual = max(ZERO, item.use) if item.use is not None else None
-        ordered = sorted(item.services, key=lambda s: UTILITY_ORDER.get(s[1], 9))
-        append = rated.lines.append
-        for service_id, utility, code in ordered:
+        out = []
+        for service in sorted(item.services, key=_utility_order):
+            service_id, utility, code = service
             basis = self._basis.get(code, UsageBasis.NONE)
-            words = ""
-            if basis == UsageBasis.WINTER_AVERAGE:
-                average = self.class_averages.get(item.customer_class, DEFAULT_CLASS_AVERAGE)
-                use, words = sewer_use(
-                    actual=actual if actual is not None else average,
-                    winter_average=item.winter_average,
-                    class_average=average,
-                )
-                use = use.quantize(ONE)
-            elif basis == UsageBasis.METERED:
-                use = actual or ZERO
-                words = f"metered {gal(use)}" + (" (estimated)" if item.estimated else "")
-            else:
-                use = ZERO
-            billed_on = (
-                item.eru
-                if basis == UsageBasis.NONE and utility == "stormwater"
-                else (use if basis != UsageBasis.NONE else None)
-            )
-            for template in self._service_lines(
+            # Everything the service's lines depend on, cheap to compare: most accounts find
+            # their charge here without any arithmetic.
+            key = (
                 code,
                 utility,
-                item.period_start,
-                item.period_end,
-                use,
-                words,
+                period,
+                actual if basis != UsageBasis.NONE else None,
+                item.winter_average if basis == UsageBasis.WINTER_AVERAGE else None,
+                item.customer_class if basis == UsageBasis.WINTER_AVERAGE else None,
                 item.estimated,
                 item.meter_size,
                 item.eru,
-                share,
-            ):
-                append(DraftLineData(service_id, utility, code, *template, billed_on))
+            )
+            charge = self._by_inputs.get(key)
+            if charge is None:
+                charge = self._by_inputs[key] = self._charge_for(item, basis, actual, service)
+            out.append((service_id, charge))
             if (
                 basis == UsageBasis.METERED
                 and item.use is not None
                 and item.use < 0
                 and item.trued_up_estimate is not None
             ):
-                append(self._true_up(item, service_id, utility, code))
-        return rated
+                out.append((service_id, self._true_up(item, utility, code)))
+        return out
 
-    def _true_up(self, item: AccountInput, service_id, utility, code) -> DraftLineData:
+    def _charge_for(self, item: AccountInput, basis, actual, service) -> ServiceCharge:
+        _, utility, code = service
+        words = ""
+        if basis == UsageBasis.WINTER_AVERAGE:
+            average = self.class_averages.get(item.customer_class, DEFAULT_CLASS_AVERAGE)
+            use, words = sewer_use(
+                actual=actual if actual is not None else average,
+                winter_average=item.winter_average,
+                class_average=average,
+            )
+            use = use.quantize(ONE)
+        elif basis == UsageBasis.METERED:
+            use = actual or ZERO
+            words = f"metered {gal(use)}" + (" (estimated)" if item.estimated else "")
+        else:
+            use = ZERO
+        billed_on = (
+            item.eru
+            if basis == UsageBasis.NONE and utility == "stormwater"
+            else (use if basis != UsageBasis.NONE else None)
+        )
+        return self._service_charge(
+            code,
+            utility,
+            item.period_start,
+            item.period_end,
+            use,
+            words,
+            item.estimated,
+            item.meter_size,
+            item.eru,
+            month_share(item.period_start, item.period_end),
+            billed_on,
+        )
+
+    def rate(self, item: AccountInput) -> Rated:
+        return Rated(
+            lines=[
+                DraftLineData(service_id, c.utility, c.rate_code, *line, c.billed_on)
+                for service_id, c in self.service_charges(item)
+                for line in c.lines
+            ]
+        )
+
+    def _true_up(self, item: AccountInput, utility, code) -> ServiceCharge:
         """The last bill was estimated above what the meter now shows: credit the difference
         at the tiers the estimate was billed at."""
         billed = item.trued_up_estimate
         corrected = max(ZERO, billed + item.use)
         start, end = item.period_start, item.period_end
+        key = ("true_up", code, utility, start, end, billed, item.use, item.meter_size)
+        found = self._charges.get(key)
+        if found is not None:
+            return found
 
         def tiers(use):
             charge = self.charge(code, start, end, use, meter_size=item.meter_size, share=ONE)
             return sum((line.amount for line in charge.lines if line.kind != "pass_through"), ZERO)
 
         credit = tiers(corrected) - tiers(billed)
-        return DraftLineData(
-            service_id=service_id,
-            utility=utility,
-            rate_code=code,
-            component="true_up",
-            description="Estimate true-up",
-            usage=item.use,
-            unit="gal",
-            amount=credit,
-            explanation=(
+        line = (
+            "true_up",
+            "Estimate true-up",
+            item.use,
+            "gal",
+            credit,
+            (
                 f"the last bill estimated {gal(billed)}; the meter shows {gal(corrected)}: "
                 f"{format_money(credit)} back"
             ),
         )
+        return self._add(key, utility, code, None, [line])
 
 
 # Proof -----------------------------------------------------------------------------------
 
-_INPUTS = """
-WITH acct AS (
+# The proof's inputs in two steps. First the cycle's accounts, their services and the day
+# each period starts, into a working table with its own statistics: a join of accounts, bills
+# and services misjudges its row count by a hundredfold, and the second step then read every
+# meter, service point and winter read of the city instead of looking up the cycle's.
+_ACCOUNTS = """
+CREATE TEMP TABLE billing_proof_account ON COMMIT DROP AS
+WITH acct AS MATERIALIZED (
     SELECT a.id, a.premise_id, c.customer_class, pb.eru,
            -- the latest bill by the (account, bill date) index: one row, not every bill
            (SELECT b.period_end FROM accounts_bill b WHERE b.account_id = a.id
             ORDER BY b.bill_date DESC, b.id DESC LIMIT 1) AS last_end
-    FROM billing_route r
-    JOIN billing_premisebilling pb ON pb.route_id = r.id
+    FROM billing_premisebilling pb
     JOIN accounts_account a ON a.premise_id = pb.premise_id
          AND a.status IN ('active', 'collections')
     JOIN accounts_customer c ON c.id = a.customer_id
-    WHERE r.cycle_id = %(cycle)s
+    WHERE pb.route_id = ANY(%(routes)s)
 ), svc AS (
     SELECT s.account_id,
            json_agg(json_build_array(s.id, s.utility, s.rate_code) ORDER BY s.utility) AS services,
-           min(s.start_date) AS first_start
+           min(s.start_date) AS first_start,
+           bool_or(s.utility = 'water') AS water
     FROM accounts_service s
     JOIN acct ON acct.id = s.account_id
     WHERE s.status = 'active' AND s.start_date <= %(end)s
     GROUP BY s.account_id
-), periods AS (
-    SELECT acct.*, svc.services, acct.last_end IS NULL AS first_bill,
-           coalesce(acct.last_end + 1, svc.first_start) AS period_start
-    FROM acct JOIN svc ON svc.account_id = acct.id
-), winter AS (
-    -- Each meter's average month over the reads of the last whole winter (read dates
-    -- November through February), in one pass over those reads.
-    SELECT r.service_point_id, round(sum(r.use)::numeric / nullif(sum(r.days), 0) * 30) AS winter
-    FROM billing_meterreading r
-    WHERE r.read_on >= %(winter_start)s AND r.read_on < %(winter_end)s
-      AND r.status IN ('ok', 'accepted') AND r.use >= 0 AND r.days > 0
-      AND r.service_point_id IN (
-          SELECT sp.id FROM accounts_servicepoint sp JOIN acct ON acct.premise_id = sp.premise_id
-          WHERE sp.utility = 'water')
-    GROUP BY r.service_point_id
 )
+SELECT acct.id, acct.premise_id, acct.customer_class, acct.eru, svc.services, svc.water,
+       acct.last_end IS NULL AS first_bill,
+       coalesce(acct.last_end + 1, svc.first_start) AS period_start
+FROM acct JOIN svc ON svc.account_id = acct.id
+WHERE coalesce(acct.last_end + 1, svc.first_start) <= %(end)s
+"""
+
+# Then, account by account through the indexes, its water meter, the reads of its period,
+# a read waiting in the exceptions queue, and its meter's average month over the reads of
+# the last whole winter (read dates November through February).
+_INPUTS = """
 SELECT p.id, p.customer_class, p.eru, p.first_bill, p.period_start, p.services,
        sp.id AS water_point, m.size,
        rd.reads, rd.use, rd.estimated, rd.trued_up, rd.last_read,
        ex.problem, wa.winter
-FROM periods p
+FROM billing_proof_account p
 LEFT JOIN accounts_servicepoint sp ON sp.premise_id = p.premise_id AND sp.utility = 'water'
-     AND p.services::text LIKE '%%"water"%%'
+     AND p.water
 LEFT JOIN billing_meter m ON m.service_point_id = sp.id
 LEFT JOIN LATERAL (
     SELECT count(*) AS reads, sum(r.use) AS use, bool_or(r.kind = 'estimated') AS estimated,
@@ -303,9 +376,13 @@ LEFT JOIN LATERAL (
       AND r.read_on BETWEEN p.period_start AND %(end)s
     ORDER BY r.read_on DESC LIMIT 1
 ) ex ON sp.id IS NOT NULL
-LEFT JOIN winter wa ON wa.service_point_id = sp.id
-WHERE p.period_start <= %(end)s
-ORDER BY p.id
+LEFT JOIN LATERAL (
+    SELECT round(sum(r.use)::numeric / nullif(sum(r.days), 0) * 30) AS winter
+    FROM billing_meterreading r
+    WHERE r.service_point_id = sp.id
+      AND r.read_on >= %(winter_start)s AND r.read_on < %(winter_end)s
+      AND r.status IN ('ok', 'accepted') AND r.use >= 0 AND r.days > 0
+) wa ON sp.id IS NOT NULL
 """
 
 COMPONENT_WORDS = {
@@ -333,21 +410,26 @@ def last_winter(period_end: date) -> tuple[date, date]:
     return date(year - 1, 11, 1), date(year, 3, 1)
 
 
-def _inputs(cycle_id: int, period_end: date):
+def _inputs(cycle_id: int, period_end: date) -> list[dict]:
+    """Every account of the cycle to bill through period_end, with what rating needs, in
+    account order."""
     winter_start, winter_end = last_winter(period_end)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _INPUTS,
-            {
-                "cycle": cycle_id,
-                "end": period_end,
-                "winter_start": winter_start,
-                "winter_end": winter_end,
-            },
-        )
+    params = {
+        "routes": list(Route.objects.filter(cycle_id=cycle_id).values_list("id", flat=True)),
+        "end": period_end,
+        "winter_start": winter_start,
+        "winter_end": winter_end,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.billing_proof_account")
+        cursor.execute(_ACCOUNTS, params)
+        cursor.execute("ANALYZE billing_proof_account")
+        cursor.execute(_INPUTS, params)
         columns = [c.name for c in cursor.description]
-        for row in cursor:
-            yield dict(zip(columns, row, strict=True))
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor]
+        cursor.execute("DROP TABLE billing_proof_account")
+    rows.sort(key=lambda row: row["id"])
+    return rows
 
 
 def _reserve_ids(cursor, table: str, count: int) -> int:
@@ -359,25 +441,59 @@ def _reserve_ids(cursor, table: str, count: int) -> int:
     return cursor.fetchone()[0]
 
 
-def _copy_value(value) -> str:
-    if value is None:
-        return "\\N"
-    text = str(value)
-    return text.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
-
-
-def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
-    if not rows:
-        return
+def _copy(cursor, table: str, columns: list[str], rows) -> None:
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write("\t".join(_copy_value(v) for v in row) + "\n")
+            copy.write_row(row)
+
+
+_DRAFT_COLUMNS = [
+    "id",
+    "run_id",
+    "kind",
+    "account_id",
+    "period_start",
+    "period_end",
+    "total",
+    "use",
+    "estimated",
+    "reading_id",
+]
+_LINE_COLUMNS = [
+    "utility",
+    "rate_code",
+    "component",
+    "description",
+    "usage",
+    "usage_unit",
+    "amount",
+    "explanation",
+    "service_usage",
+]
+# The proof's working tables: each charge's lines once, and which charge each draft's
+# services bill. Gone at commit.
+_WORK_TABLES = [
+    "DROP TABLE IF EXISTS pg_temp.billing_proof_charge, pg_temp.billing_proof_service",
+    "CREATE TEMP TABLE billing_proof_charge (charge integer, position integer, utility text, "
+    "rate_code text, component text, description text, usage numeric, usage_unit text, "
+    "amount numeric, explanation text, service_usage numeric) ON COMMIT DROP",
+    "CREATE TEMP TABLE billing_proof_service (draft_id bigint, service_id bigint, "
+    "charge integer, first_line bigint) ON COMMIT DROP",
+]
+# Every draft line in one statement: a draft's service gets its charge's lines, numbered from
+# the ids the proof reserved for it, so lines keep their order without a sort.
+_DRAFT_LINES = f"""
+INSERT INTO billing_draftline (id, draft_id, service_id, {", ".join(_LINE_COLUMNS)})
+SELECT s.first_line + c.position, s.draft_id, s.service_id,
+       {", ".join("c." + column for column in _LINE_COLUMNS)}
+FROM billing_proof_service s JOIN billing_proof_charge c ON c.charge = s.charge
+"""
 
 
 def proof_bill_run(bill_run: BillRun) -> dict:
     """Compute every draft bill of the run's cycle and period, replacing an earlier proof."""
     end = bill_run.period_end
-    rows = list(_inputs(bill_run.cycle_id, end))
+    rows = _inputs(bill_run.cycle_id, end)
     winters: dict[str, list[Decimal]] = {}
     for row in rows:
         if row["winter"] is not None:
@@ -386,9 +502,9 @@ def proof_bill_run(bill_run: BillRun) -> dict:
         cls: (sum(values) / len(values)).quantize(ONE) for cls, values in winters.items()
     }
     rater = Rater(class_averages=class_averages)
-    drafts, lines, exclusions = [], [], []
+    drafts, exclusions = [], []
+    line_count = 0
     for row in rows:
-        services = [tuple(s) for s in row["services"]]
         metered = row["water_point"] is not None
         if metered and not row["reads"]:
             reason = PROBLEM_WORDS.get(row["problem"], "No read")
@@ -399,7 +515,7 @@ def proof_bill_run(bill_run: BillRun) -> dict:
             customer_class=row["customer_class"],
             period_start=row["period_start"],
             period_end=end,
-            services=services,
+            services=[tuple(s) for s in row["services"]],
             use=Decimal(row["use"]) if metered else None,
             estimated=bool(row["estimated"]),
             trued_up_estimate=Decimal(row["trued_up"]) if row["trued_up"] is not None else None,
@@ -410,98 +526,87 @@ def proof_bill_run(bill_run: BillRun) -> dict:
             reading_id=row["last_read"],
         )
         try:
-            rated = rater.rate(item)
+            charges = rater.service_charges(item)
         except RatingError as error:
             exclusions.append((row["id"], str(error)[:40]))
             continue
-        if rated.total <= 0:
+        total = sum((charge.total for _, charge in charges), ZERO)
+        if total <= 0:
             exclusions.append((row["id"], "Nothing to bill"))
             continue
-        drafts.append((item, rated))
+        drafts.append((item, charges, total))
+        line_count += sum(len(charge.lines) for _, charge in charges)
     with transaction.atomic():
         run = BillRun.objects.select_for_update().get(pk=bill_run.pk)
         if run.posted_at or DraftBill.objects.filter(run=run, bill__isnull=False).exists():
             raise BillingError("This run has posted bills: its proof cannot be redone.")
-        DraftLine.objects.filter(draft__run=run).delete()
-        DraftBill.objects.filter(run=run).delete()
-        Exclusion.objects.filter(run=run).delete()
         with connection.cursor() as cursor:
-            first = _reserve_ids(cursor, "billing_draftbill", len(drafts)) if drafts else 0
-            _copy(
-                cursor,
-                "billing_draftbill",
-                [
-                    "id",
-                    "run_id",
-                    "kind",
-                    "account_id",
-                    "period_start",
-                    "period_end",
-                    "total",
-                    "use",
-                    "estimated",
-                    "reading_id",
-                ],
-                [
-                    (
-                        first + i,
-                        run.pk,
-                        DraftKind.CYCLE,
-                        item.account_id,
-                        item.period_start,
-                        item.period_end,
-                        rated.total,
-                        item.use,
-                        "t" if item.estimated else "f",
-                        item.reading_id,
-                    )
-                    for i, (item, rated) in enumerate(drafts)
-                ],
+            # The draft tables have no foreign keys in the database (see DraftBill): a
+            # replaced proof's lines go first, by hand.
+            cursor.execute(
+                "DELETE FROM billing_draftline WHERE draft_id IN "
+                "(SELECT id FROM billing_draftbill WHERE run_id = %s)",
+                [run.pk],
             )
-            for i, (_, rated) in enumerate(drafts):
-                lines.extend(
-                    (
-                        first + i,
-                        ln.service_usage,
-                        ln.service_id,
-                        ln.utility,
-                        ln.rate_code,
-                        ln.component,
-                        ln.description,
-                        ln.usage,
-                        ln.unit,
-                        ln.amount,
-                        ln.explanation,
-                    )
-                    for ln in rated.lines
-                )
-            _copy(
-                cursor,
-                "billing_draftline",
-                [
-                    "draft_id",
-                    "service_usage",
-                    "service_id",
-                    "utility",
-                    "rate_code",
-                    "component",
-                    "description",
-                    "usage",
-                    "usage_unit",
-                    "amount",
-                    "explanation",
-                ],
-                lines,
-            )
+            cursor.execute("DELETE FROM billing_draftbill WHERE run_id = %s", [run.pk])
+            cursor.execute("DELETE FROM billing_exclusion WHERE run_id = %s", [run.pk])
+            if drafts:
+                _write_drafts(cursor, run, drafts, rater.charges, line_count)
             _copy(
                 cursor,
                 "billing_exclusion",
                 ["run_id", "account_id", "reason"],
-                [(run.pk, account, reason) for account, reason in exclusions],
+                ((run.pk, account, reason) for account, reason in exclusions),
             )
         run.proofed_at = timezone.now()
         run.save(update_fields=["proofed_at"])
     return proof_summary(run)
+
+
+def _write_drafts(cursor, run, drafts, charges, line_count) -> None:
+    first = _reserve_ids(cursor, "billing_draftbill", len(drafts))
+    _copy(
+        cursor,
+        "billing_draftbill",
+        _DRAFT_COLUMNS,
+        (
+            (
+                first + i,
+                run.pk,
+                DraftKind.CYCLE,
+                item.account_id,
+                item.period_start,
+                item.period_end,
+                total,
+                item.use,
+                item.estimated,
+                item.reading_id,
+            )
+            for i, (item, _, total) in enumerate(drafts)
+        ),
+    )
+    for statement in _WORK_TABLES:
+        cursor.execute(statement)
+    _copy(
+        cursor,
+        "billing_proof_charge",
+        ["charge", "position", *_LINE_COLUMNS],
+        (
+            (charge.number, n, charge.utility, charge.rate_code, *line, charge.billed_on)
+            for charge in charges
+            for n, line in enumerate(charge.lines)
+        ),
+    )
+    next_line = _reserve_ids(cursor, "billing_draftline", line_count)
+    with cursor.copy(
+        "COPY billing_proof_service (draft_id, service_id, charge, first_line) FROM STDIN"
+    ) as copy:
+        for i, (_, service_charges, _) in enumerate(drafts):
+            for service_id, charge in service_charges:
+                copy.write_row((first + i, service_id, charge.number, next_line))
+                next_line += len(charge.lines)
+    cursor.execute("ANALYZE billing_proof_charge")
+    cursor.execute(_DRAFT_LINES)
 
 
 def proof_summary(run: BillRun) -> dict:
@@ -556,7 +661,7 @@ _POST_CHUNK = """
 WITH chunk AS (
     SELECT d.id, d.account_id, d.period_start, d.period_end, d.total
     FROM billing_draftbill d
-    WHERE d.id = ANY(%(ids)s) AND d.bill_id IS NULL
+    WHERE d.run_id = %(run)s AND d.id BETWEEN %(first)s AND %(last)s AND d.bill_id IS NULL
       AND NOT EXISTS (
           SELECT 1 FROM billing_billedperiod c
           WHERE c.account_id = d.account_id
@@ -572,26 +677,32 @@ WITH chunk AS (
 ), linked AS (
     UPDATE billing_draftbill d SET bill_id = b.id
     FROM new_bills b
-    WHERE d.id = ANY(%(ids)s) AND d.account_id = b.account_id
+    WHERE d.run_id = %(run)s AND d.account_id = b.account_id
     RETURNING d.id AS draft_id, b.id AS bill_id
 ), claims AS (
     INSERT INTO billing_billedperiod (account_id, period, bill_id)
     SELECT account_id, daterange(period_start, period_end, '[]'), id FROM new_bills
 ), lines AS (
     -- One line per service, as bills have always had; its components stay on the draft
-    -- lines, where the bill PDF and "Explain this bill" read them.
+    -- lines, where the bill PDF and "Explain this bill" read them. Each draft's lines by
+    -- the draft's index (a join of the whole chunk read every draft line of the table).
     INSERT INTO accounts_billline (bill_id, service_id, utility, description, usage, usage_unit, amount)
-    SELECT k.bill_id, l.service_id, l.utility,
-           initcap(l.utility) || ', rate ' || l.rate_code
-               || CASE WHEN bool_or(l.description LIKE '%%(estimated)') THEN ' (estimated)'
-                  ELSE '' END,
-           max(l.service_usage),
-           CASE WHEN max(l.service_usage) IS NULL THEN ''
-                WHEN l.utility = 'stormwater' THEN 'ERU' ELSE 'gal' END,
-           sum(l.amount)
-    FROM linked k JOIN billing_draftline l ON l.draft_id = k.draft_id
-    GROUP BY k.bill_id, l.service_id, l.utility, l.rate_code
-    ORDER BY k.bill_id, min(l.id)
+    SELECT k.bill_id, s.service_id, s.utility,
+           initcap(s.utility) || ', rate ' || s.rate_code
+               || CASE WHEN s.estimated THEN ' (estimated)' ELSE '' END,
+           s.usage,
+           CASE WHEN s.usage IS NULL THEN ''
+                WHEN s.utility = 'stormwater' THEN 'ERU' ELSE 'gal' END,
+           s.amount
+    FROM linked k
+    CROSS JOIN LATERAL (
+        SELECT l.service_id, l.utility, l.rate_code, max(l.service_usage) AS usage,
+               bool_or(l.description LIKE '%%(estimated)') AS estimated,
+               sum(l.amount) AS amount, min(l.id) AS first_line
+        FROM billing_draftline l WHERE l.draft_id = k.draft_id
+        GROUP BY l.service_id, l.utility, l.rate_code
+    ) s
+    ORDER BY k.bill_id, s.first_line
 )
 INSERT INTO accounts_ledgerentry
     (account_id, kind, amount, business_date, due_date, posted_at, posted_by_id, reference,
@@ -623,7 +734,9 @@ def post_bill_run(bill_run: BillRun, progress=None, *, by=None, chunk: int = POS
                 cursor.execute(
                     _POST_CHUNK,
                     {
-                        "ids": part,
+                        "run": run.pk,
+                        "first": part[0],
+                        "last": part[-1],
                         "bill_date": run.bill_date,
                         "due_date": run.due_date,
                         "by": getattr(by, "pk", None),

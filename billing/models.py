@@ -385,20 +385,42 @@ class DraftKind(models.TextChoices):
 
 class DraftBill(models.Model):
     """A bill as the proof computed it; posting copies it into accounts.Bill. Kept after
-    posting: its lines carry the arithmetic that "Explain this bill" reads out."""
+    posting: its lines carry the arithmetic that "Explain this bill" reads out.
 
+    Drafts and their lines are written only by the proof, in one transaction with its run
+    locked, from accounts, services and reads it has just read; so their references to those
+    and to the run carry no foreign keys in the database (db_constraint=False). A run of 100,000 accounts
+    writes about a million lines, and checking their keys at commit cost more than the rest
+    of the proof. The link to the posted bill keeps its key."""
+
+    # (run, account) and (run, id) below index the run.
     run = models.ForeignKey(
-        BillRun, null=True, blank=True, on_delete=models.CASCADE, related_name="drafts"
+        BillRun,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="drafts",
+        db_constraint=False,
+        db_index=False,
     )
     kind = models.CharField(max_length=8, choices=DraftKind, default=DraftKind.CYCLE)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    # Drafts are found by run, by bill or by id: no index of their own on account or read.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     period_start = models.DateField()
     period_end = models.DateField()
     total = money()
     use = models.DecimalField(max_digits=12, decimal_places=0, null=True, blank=True)
     estimated = models.BooleanField(default=False)
     reading = models.ForeignKey(
-        MeterReading, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        MeterReading,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     bill = models.OneToOneField(
         Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="draft"
@@ -415,8 +437,19 @@ class DraftBill(models.Model):
 
 
 class DraftLine(models.Model):
-    draft = models.ForeignKey(DraftBill, on_delete=models.CASCADE, related_name="lines")
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT)
+    # No foreign keys in the database: see DraftBill.
+    draft = models.ForeignKey(
+        DraftBill, on_delete=models.CASCADE, related_name="lines", db_constraint=False
+    )
+    # Lines are read by draft, never by service: no index on it.
+    service = models.ForeignKey(
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+    )
     utility = models.CharField(max_length=12)
     rate_code = models.CharField(max_length=20)
     component = models.CharField(max_length=16)
