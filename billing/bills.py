@@ -24,7 +24,6 @@ from billing.models import (
     DraftBill,
     DraftKind,
     DraftLine,
-    Exclusion,
     Route,
     UsageBasis,
 )
@@ -482,10 +481,12 @@ _WORK_TABLES = [
 ]
 # Every draft line in one statement: a draft's service gets its charge's lines, numbered from
 # the ids the proof reserved for it, so lines keep their order without a sort.
-_DRAFT_LINES = f"""
-INSERT INTO billing_draftline (id, draft_id, service_id, {", ".join(_LINE_COLUMNS)})
-SELECT s.first_line + c.position, s.draft_id, s.service_id,
-       {", ".join("c." + column for column in _LINE_COLUMNS)}
+_DRAFT_LINES = """
+INSERT INTO billing_draftline (id, draft_id, service_id, utility, rate_code, component,
+    description, usage, usage_unit, amount, explanation, service_usage)
+SELECT s.first_line + c.position, s.draft_id, s.service_id, c.utility, c.rate_code,
+       c.component, c.description, c.usage, c.usage_unit, c.amount, c.explanation,
+       c.service_usage
 FROM billing_proof_service s JOIN billing_proof_charge c ON c.charge = s.charge
 """
 
