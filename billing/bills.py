@@ -74,6 +74,14 @@ class AccountInput:
     reading_id: int | None = None
 
 
+# The usage bases as plain strings: compared for every service of every account.
+METERED, WINTER_AVERAGE, NO_USAGE = (
+    UsageBasis.METERED.value,
+    UsageBasis.WINTER_AVERAGE.value,
+    UsageBasis.NONE.value,
+)
+
+
 def _utility_order(service: tuple) -> int:
     return UTILITY_ORDER.get(service[1], 9)
 
@@ -127,6 +135,7 @@ class Rater:
         self._charges: dict[tuple, ServiceCharge] = {}
         self._by_inputs: dict[tuple, ServiceCharge] = {}
         self._when: dict[tuple, object] = {}
+        self._shares: dict[tuple, Decimal] = {}
         self._basis = {
             code: (versions_[-1].basis if versions_ else UsageBasis.NONE)
             for code, versions_ in self.versions.items()
@@ -211,16 +220,16 @@ class Rater:
         out = []
         for service in sorted(item.services, key=_utility_order):
             service_id, utility, code = service
-            basis = self._basis.get(code, UsageBasis.NONE)
+            basis = self._basis.get(code, NO_USAGE)
             # Everything the service's lines depend on, cheap to compare: most accounts find
             # their charge here without any arithmetic.
             key = (
                 code,
                 utility,
                 period,
-                actual if basis != UsageBasis.NONE else None,
-                item.winter_average if basis == UsageBasis.WINTER_AVERAGE else None,
-                item.customer_class if basis == UsageBasis.WINTER_AVERAGE else None,
+                actual if basis != NO_USAGE else None,
+                item.winter_average if basis == WINTER_AVERAGE else None,
+                item.customer_class if basis == WINTER_AVERAGE else None,
                 item.estimated,
                 item.meter_size,
                 item.eru,
@@ -230,7 +239,7 @@ class Rater:
                 charge = self._by_inputs[key] = self._charge_for(item, basis, actual, service)
             out.append((service_id, charge))
             if (
-                basis == UsageBasis.METERED
+                basis == METERED
                 and item.use is not None
                 and item.use < 0
                 and item.trued_up_estimate is not None
@@ -241,7 +250,7 @@ class Rater:
     def _charge_for(self, item: AccountInput, basis, actual, service) -> ServiceCharge:
         _, utility, code = service
         words = ""
-        if basis == UsageBasis.WINTER_AVERAGE:
+        if basis == WINTER_AVERAGE:
             average = self.class_averages.get(item.customer_class, DEFAULT_CLASS_AVERAGE)
             use, words = sewer_use(
                 actual=actual if actual is not None else average,
@@ -249,15 +258,15 @@ class Rater:
                 class_average=average,
             )
             use = use.quantize(ONE)
-        elif basis == UsageBasis.METERED:
+        elif basis == METERED:
             use = actual or ZERO
             words = f"metered {gal(use)}" + (" (estimated)" if item.estimated else "")
         else:
             use = ZERO
         billed_on = (
             item.eru
-            if basis == UsageBasis.NONE and utility == "stormwater"
-            else (use if basis != UsageBasis.NONE else None)
+            if basis == NO_USAGE and utility == "stormwater"
+            else (use if basis != NO_USAGE else None)
         )
         return self._service_charge(
             code,
@@ -269,9 +278,15 @@ class Rater:
             item.estimated,
             item.meter_size,
             item.eru,
-            month_share(item.period_start, item.period_end),
+            self._month_share(item.period_start, item.period_end),
             billed_on,
         )
+
+    def _month_share(self, start: date, end: date) -> Decimal:
+        share = self._shares.get((start, end))
+        if share is None:
+            share = self._shares[(start, end)] = month_share(start, end)
+        return share
 
     def rate(self, item: AccountInput) -> Rated:
         return Rated(
@@ -332,7 +347,9 @@ WITH acct AS MATERIALIZED (
     WHERE pb.route_id = ANY(%(routes)s)
 ), svc AS (
     SELECT s.account_id,
-           json_agg(json_build_array(s.id, s.utility, s.rate_code) ORDER BY s.utility) AS services,
+           array_agg(s.id ORDER BY s.utility, s.id) AS service_ids,
+           array_agg(s.utility ORDER BY s.utility, s.id) AS utilities,
+           array_agg(s.rate_code ORDER BY s.utility, s.id) AS rate_codes,
            min(s.start_date) AS first_start,
            bool_or(s.utility = 'water') AS water
     FROM accounts_service s
@@ -340,7 +357,8 @@ WITH acct AS MATERIALIZED (
     WHERE s.status = 'active' AND s.start_date <= %(end)s
     GROUP BY s.account_id
 )
-SELECT acct.id, acct.premise_id, acct.customer_class, acct.eru, svc.services, svc.water,
+SELECT acct.id, acct.premise_id, acct.customer_class, acct.eru, svc.service_ids,
+       svc.utilities, svc.rate_codes, svc.water,
        acct.last_end IS NULL AS first_bill,
        coalesce(acct.last_end + 1, svc.first_start) AS period_start
 FROM acct JOIN svc ON svc.account_id = acct.id
@@ -351,7 +369,8 @@ WHERE coalesce(acct.last_end + 1, svc.first_start) <= %(end)s
 # a read waiting in the exceptions queue, and its meter's average month over the reads of
 # the last whole winter (read dates November through February).
 _INPUTS = """
-SELECT p.id, p.customer_class, p.eru, p.first_bill, p.period_start, p.services,
+SELECT p.id, p.customer_class, p.eru, p.first_bill, p.period_start,
+       p.service_ids, p.utilities, p.rate_codes,
        sp.id AS water_point, m.size,
        rd.reads, rd.use, rd.estimated, rd.trued_up, rd.last_read,
        ex.problem, wa.winter
@@ -516,7 +535,9 @@ def proof_bill_run(bill_run: BillRun) -> dict:
             customer_class=row["customer_class"],
             period_start=row["period_start"],
             period_end=end,
-            services=[tuple(s) for s in row["services"]],
+            services=list(
+                zip(row["service_ids"], row["utilities"], row["rate_codes"], strict=True)
+            ),
             use=Decimal(row["use"]) if metered else None,
             estimated=bool(row["estimated"]),
             trued_up_estimate=Decimal(row["trued_up"]) if row["trued_up"] is not None else None,
@@ -531,12 +552,15 @@ def proof_bill_run(bill_run: BillRun) -> dict:
         except RatingError as error:
             exclusions.append((row["id"], str(error)[:40]))
             continue
-        total = sum((charge.total for _, charge in charges), ZERO)
+        total, lines = ZERO, 0
+        for _, charge in charges:
+            total += charge.total
+            lines += len(charge.lines)
         if total <= 0:
             exclusions.append((row["id"], "Nothing to bill"))
             continue
         drafts.append((item, charges, total))
-        line_count += sum(len(charge.lines) for _, charge in charges)
+        line_count += lines
     with transaction.atomic():
         run = BillRun.objects.select_for_update().get(pk=bill_run.pk)
         if run.posted_at or DraftBill.objects.filter(run=run, bill__isnull=False).exists():
@@ -619,12 +643,20 @@ def proof_summary(run: BillRun) -> dict:
             [run.pk],
         )
         bills, total, estimated = cursor.fetchone()
+        # One pass over the lines (a million for a cycle of 100,000) for both breakdowns.
         cursor.execute(
-            "SELECT l.rate_code, l.component, count(*), sum(l.amount) FROM billing_draftline l "
-            "JOIN billing_draftbill d ON d.id = l.draft_id WHERE d.run_id = %s "
-            "GROUP BY 1, 2 ORDER BY 1, 2",
+            "SELECT l.utility, l.rate_code, l.component, count(*), sum(l.amount) "
+            "FROM billing_draftline l JOIN billing_draftbill d ON d.id = l.draft_id "
+            "WHERE d.run_id = %s GROUP BY 1, 2, 3",
             [run.pk],
         )
+        components: dict[tuple[str, str], list] = {}
+        utilities: dict[str, Decimal] = {}
+        for utility, code, comp, n, amount in cursor.fetchall():
+            counted = components.setdefault((code, comp), [0, ZERO])
+            counted[0] += n
+            counted[1] += amount
+            utilities[utility] = utilities.get(utility, ZERO) + amount
         by_component = [
             {
                 "rate_code": code,
@@ -632,15 +664,9 @@ def proof_summary(run: BillRun) -> dict:
                 "lines": n,
                 "amount": str(amount),
             }
-            for code, comp, n, amount in cursor.fetchall()
+            for (code, comp), (n, amount) in sorted(components.items())
         ]
-        cursor.execute(
-            "SELECT l.utility, sum(l.amount) FROM billing_draftline l "
-            "JOIN billing_draftbill d ON d.id = l.draft_id WHERE d.run_id = %s "
-            "GROUP BY 1 ORDER BY 1",
-            [run.pk],
-        )
-        totals = {utility.title(): str(amount) for utility, amount in cursor.fetchall()}
+        totals = {utility.title(): str(utilities[utility]) for utility in sorted(utilities)}
         cursor.execute(
             "SELECT reason, count(*) FROM billing_exclusion WHERE run_id = %s GROUP BY 1 ORDER BY 1",
             [run.pk],
