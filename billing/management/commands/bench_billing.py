@@ -4,6 +4,7 @@ and keys a read for every active water meter): figures are printed, nothing is a
 
 import io
 import logging
+import os
 import time
 
 from django.contrib.auth import get_user_model
@@ -36,6 +37,30 @@ WHERE sp.utility = 'water'
   AND EXISTS (SELECT 1 FROM accounts_service s WHERE s.premise_id = sp.premise_id
               AND s.utility = 'water' AND s.status = 'active')
 """
+
+
+def _cpu() -> tuple[float, float | None]:
+    """CPU seconds of this process and, where the database runs on this machine, of its
+    connection's server process: what a step cost whatever else the machine was doing."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        server = None
+    return time.process_time(), server
+
+
+def _cpu_words(before) -> str:
+    now = _cpu()
+    words = f" (CPU: Python {now[0] - before[0]:.1f} s"
+    if now[1] is not None and before[1] is not None:
+        words += f", database {now[1] - before[1]:.1f} s"
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    return f"{words}; load average {load})"
 
 
 class Command(BaseCommand):
@@ -72,19 +97,21 @@ class Command(BaseCommand):
             cursor.execute("ANALYZE billing_meterreading; ANALYZE billing_premisebilling")
         user = get_user_model().objects.filter(is_superuser=False).first()
         run = bills.prepare_bill_run(cycle=cycle, period_end=today, by=user)
-        started = time.monotonic()
+        started, cpu = time.monotonic(), _cpu()
         proof = bills.proof_bill_run(run)
         proof_seconds = time.monotonic() - started
         self.stdout.write(
             f"proof: {proof['counts']['Bills']:,} bills, left out {proof['exclusions']}, "
             f"total {proof['totals'].get('Total, all services')} in {proof_seconds:.1f} s"
+            f"{_cpu_words(cpu)}"
         )
         chunks = []
-        started = time.monotonic()
+        started, cpu = time.monotonic(), _cpu()
         result = bills.post_bill_run(run, lambda done, total: chunks.append(done), by=user)
         post_seconds = time.monotonic() - started
         self.stdout.write(
             f"post: {result['Bills posted']:,} bills in {len(chunks)} chunks, {post_seconds:.1f} s"
+            f"{_cpu_words(cpu)}"
         )
         started = time.monotonic()
         again = bills.post_bill_run(BillRun.objects.get(pk=run.pk), by=user)
