@@ -129,13 +129,15 @@ class Command(BaseCommand):
         )
         # WeasyPrint logs every page at INFO: quiet it while the print file renders.
         logging.getLogger("weasyprint").setLevel(logging.WARNING)
-        started = time.monotonic()
+        started, cpu = time.monotonic(), _cpu()
         document = pdf.bill_pdf(chosen)
         seconds = time.monotonic() - started
+        words = _cpu_words(cpu)
         pages = len(PdfReader(io.BytesIO(document)).pages)
         self.stdout.write(
             f"print file: {len(chosen)} bills, {pages} pages, {len(document) / 1e6:.1f} MB in "
             f"{seconds:.1f} s ({pages / seconds:.1f} pages/s, {len(chosen) / seconds:.1f} bills/s)"
+            f"{words}"
         )
         account = Account.objects.get(pk=DraftBill.objects.filter(run=run).first().account_id)
         client = Client()
