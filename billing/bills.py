@@ -583,9 +583,10 @@ def proof_bill_run(bill_run: BillRun) -> dict:
                 ["run_id", "account_id", "reason"],
                 ((run.pk, account, reason) for account, reason in exclusions),
             )
+        run.summary = proof_summary(run)
         run.proofed_at = timezone.now()
-        run.save(update_fields=["proofed_at"])
-    return proof_summary(run)
+        run.save(update_fields=["summary", "proofed_at"])
+    return run.summary
 
 
 def _write_drafts(cursor, run, drafts, charges, line_count) -> None:

@@ -359,6 +359,9 @@ class BillRun(models.Model):
     due_date = models.DateField()
     batch_run_id = models.BigIntegerField(null=True, blank=True, unique=True)
     proofed_at = models.DateTimeField(null=True, blank=True)
+    # The proof's counts and totals as it left them (bills.proof_summary): the run page reads
+    # these instead of grouping a cycle's million draft lines on every view.
+    summary = models.JSONField(default=dict, blank=True, editable=False)
     posted_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -266,7 +266,8 @@ def run_detail(request, pk):
             account__number__startswith="".join(ch for ch in q if ch.isdigit())[:8]
         )
     page = Paginator(drafts, 50).get_page(request.GET.get("page"))
-    summary = bills.proof_summary(run) if run.proofed_at else None
+    # (A run proofed before the proof kept its summary has it worked out here.)
+    summary = (run.summary or bills.proof_summary(run)) if run.proofed_at else None
     parts = (
         range(1, (summary["counts"]["Bills"] + PRINT_FILE_BILLS - 1) // PRINT_FILE_BILLS + 1)
         if summary and run.posted_at

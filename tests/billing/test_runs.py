@@ -284,3 +284,21 @@ def test_a_turn_on_puts_a_new_premise_on_its_streets_route(make_metered_account,
 
     initial = MeterReading.objects.get(service_point__premise=premise)
     assert initial.kind == "initial" and initial.value == D(1234)
+
+
+def test_the_run_page_reads_the_summary_its_proof_kept(cycle_accounts, route, supervisor_client):
+    run = _run(route)
+    proof = bills.proof_bill_run(run)
+    run.refresh_from_db()
+    assert run.summary == proof and proof["counts"]["Bills"] == 1
+    # The page shows what the proof kept, not a fresh grouping of every draft line.
+    kept = {**run.summary, "totals": {"Total, all services": "12345.67"}}
+    BillRun.objects.filter(pk=run.pk).update(summary=kept)
+    page = supervisor_client.get(f"/billing/runs/{run.pk}/").content.decode()
+    assert "12,345.67" in page
+    # A run proofed before runs kept their summary is worked out on the page.
+    BillRun.objects.filter(pk=run.pk).update(summary={})
+    page = supervisor_client.get(f"/billing/runs/{run.pk}/").content.decode()
+    assert "12,345.67" not in page and proof["totals"]["Total, all services"] in page.replace(
+        ",", ""
+    )
