@@ -114,7 +114,6 @@ class ServiceCharge:
     the run that has those inputs. `lines` are (component, description, usage, unit, amount,
     explanation); `billed_on` is what the service billed on (gallons or ERUs)."""
 
-    number: int
     utility: str
     rate_code: str
     billed_on: Decimal | None
@@ -126,7 +125,7 @@ class Rater:
     """Rates accounts with the schedules loaded once. A service's lines depend only on its
     rate, the versions in force over the period, the use, meter size, ERUs and the share of
     a month, so accounts that share those (most of a cycle) share one `ServiceCharge`:
-    100,000 accounts rate in seconds, and the proof writes each charge's lines once."""
+    100,000 accounts rate in seconds."""
 
     def __init__(self, versions=None, class_averages: dict[str, Decimal] | None = None):
         self.versions = versions if versions is not None else all_versions()
@@ -140,11 +139,6 @@ class Rater:
             code: (versions_[-1].basis if versions_ else UsageBasis.NONE)
             for code, versions_ in self.versions.items()
         }
-
-    @property
-    def charges(self) -> list[ServiceCharge]:
-        """Every charge made so far, by number."""
-        return list(self._charges.values())
 
     def _versions(self, code):
         versions = self.versions.get(code)
@@ -177,7 +171,6 @@ class Rater:
 
     def _add(self, key, utility, code, billed_on, lines) -> ServiceCharge:
         made = self._charges[key] = ServiceCharge(
-            number=len(self._charges),
             utility=utility,
             rate_code=code,
             billed_on=billed_on,
@@ -478,6 +471,8 @@ _DRAFT_COLUMNS = [
     "reading_id",
 ]
 _LINE_COLUMNS = [
+    "draft_id",
+    "service_id",
     "utility",
     "rate_code",
     "component",
@@ -488,30 +483,14 @@ _LINE_COLUMNS = [
     "explanation",
     "service_usage",
 ]
-# The proof's working tables: each charge's lines once, and which charge each draft's
-# services bill. Gone at commit.
-_WORK_TABLES = [
-    "DROP TABLE IF EXISTS pg_temp.billing_proof_charge, pg_temp.billing_proof_service",
-    "CREATE TEMP TABLE billing_proof_charge (charge integer, position integer, utility text, "
-    "rate_code text, component text, description text, usage numeric, usage_unit text, "
-    "amount numeric, explanation text, service_usage numeric) ON COMMIT DROP",
-    "CREATE TEMP TABLE billing_proof_service (draft_id bigint, service_id bigint, "
-    "charge integer, first_line bigint) ON COMMIT DROP",
-]
-# Every draft line in one statement: a draft's service gets its charge's lines, numbered from
-# the ids the proof reserved for it, so lines keep their order without a sort.
-_DRAFT_LINES = """
-INSERT INTO billing_draftline (id, draft_id, service_id, utility, rate_code, component,
-    description, usage, usage_unit, amount, explanation, service_usage)
-SELECT s.first_line + c.position, s.draft_id, s.service_id, c.utility, c.rate_code,
-       c.component, c.description, c.usage, c.usage_unit, c.amount, c.explanation,
-       c.service_usage
-FROM billing_proof_service s JOIN billing_proof_charge c ON c.charge = s.charge
-"""
 
 
 def proof_bill_run(bill_run: BillRun) -> dict:
-    """Compute every draft bill of the run's cycle and period, replacing an earlier proof."""
+    """Compute every draft bill of the run's cycle and period, replacing an earlier proof.
+
+    Accounts are rated inside the transaction that writes them, their lines copied as each
+    is rated: the database stores one account's lines while Python rates the next, so the
+    proof takes about the time of the longer of the two, not of both."""
     end = bill_run.period_end
     rows = _inputs(bill_run.cycle_id, end)
     winters: dict[str, list[Decimal]] = {}
@@ -522,45 +501,6 @@ def proof_bill_run(bill_run: BillRun) -> dict:
         cls: (sum(values) / len(values)).quantize(ONE) for cls, values in winters.items()
     }
     rater = Rater(class_averages=class_averages)
-    drafts, exclusions = [], []
-    line_count = 0
-    for row in rows:
-        metered = row["water_point"] is not None
-        if metered and not row["reads"]:
-            reason = PROBLEM_WORDS.get(row["problem"], "No read")
-            exclusions.append((row["id"], reason))
-            continue
-        item = AccountInput(
-            account_id=row["id"],
-            customer_class=row["customer_class"],
-            period_start=row["period_start"],
-            period_end=end,
-            services=list(
-                zip(row["service_ids"], row["utilities"], row["rate_codes"], strict=True)
-            ),
-            use=Decimal(row["use"]) if metered else None,
-            estimated=bool(row["estimated"]),
-            trued_up_estimate=Decimal(row["trued_up"]) if row["trued_up"] is not None else None,
-            winter_average=Decimal(row["winter"]) if row["winter"] is not None else None,
-            eru=row["eru"],
-            meter_size=row["size"] or "",
-            first_bill=row["first_bill"],
-            reading_id=row["last_read"],
-        )
-        try:
-            charges = rater.service_charges(item)
-        except RatingError as error:
-            exclusions.append((row["id"], str(error)[:40]))
-            continue
-        total, lines = ZERO, 0
-        for _, charge in charges:
-            total += charge.total
-            lines += len(charge.lines)
-        if total <= 0:
-            exclusions.append((row["id"], "Nothing to bill"))
-            continue
-        drafts.append((item, charges, total))
-        line_count += lines
     with transaction.atomic():
         run = BillRun.objects.select_for_update().get(pk=bill_run.pk)
         if run.posted_at or DraftBill.objects.filter(run=run, bill__isnull=False).exists():
@@ -575,8 +515,43 @@ def proof_bill_run(bill_run: BillRun) -> dict:
             )
             cursor.execute("DELETE FROM billing_draftbill WHERE run_id = %s", [run.pk])
             cursor.execute("DELETE FROM billing_exclusion WHERE run_id = %s", [run.pk])
-            if drafts:
-                _write_drafts(cursor, run, drafts, rater.charges, line_count)
+            # An id for every account that may get a draft (those left out leave a gap).
+            first = _reserve_ids(cursor, "billing_draftbill", len(rows)) if rows else 0
+            drafts, exclusions = [], []
+            with cursor.copy(
+                f"COPY billing_draftline ({', '.join(_LINE_COLUMNS)}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    rated = _rate_row(rater, row, end, exclusions)
+                    if rated is None:
+                        continue
+                    item, charges, total = rated
+                    draft_id = first + len(drafts)
+                    for service_id, charge in charges:
+                        head = (draft_id, service_id, charge.utility, charge.rate_code)
+                        for line in charge.lines:
+                            copy.write_row((*head, *line, charge.billed_on))
+                    drafts.append((draft_id, item, total))
+            _copy(
+                cursor,
+                "billing_draftbill",
+                _DRAFT_COLUMNS,
+                (
+                    (
+                        draft_id,
+                        run.pk,
+                        DraftKind.CYCLE,
+                        item.account_id,
+                        item.period_start,
+                        item.period_end,
+                        total,
+                        item.use,
+                        item.estimated,
+                        item.reading_id,
+                    )
+                    for draft_id, item, total in drafts
+                ),
+            )
             _copy(
                 cursor,
                 "billing_exclusion",
@@ -589,50 +564,38 @@ def proof_bill_run(bill_run: BillRun) -> dict:
     return run.summary
 
 
-def _write_drafts(cursor, run, drafts, charges, line_count) -> None:
-    first = _reserve_ids(cursor, "billing_draftbill", len(drafts))
-    _copy(
-        cursor,
-        "billing_draftbill",
-        _DRAFT_COLUMNS,
-        (
-            (
-                first + i,
-                run.pk,
-                DraftKind.CYCLE,
-                item.account_id,
-                item.period_start,
-                item.period_end,
-                total,
-                item.use,
-                item.estimated,
-                item.reading_id,
-            )
-            for i, (item, _, total) in enumerate(drafts)
-        ),
+def _rate_row(rater: Rater, row: dict, end: date, exclusions: list):
+    """(item, its service charges, total) of one account of the proof's inputs, or None
+    with the reason it is left out added to exclusions."""
+    metered = row["water_point"] is not None
+    if metered and not row["reads"]:
+        exclusions.append((row["id"], PROBLEM_WORDS.get(row["problem"], "No read")))
+        return None
+    item = AccountInput(
+        account_id=row["id"],
+        customer_class=row["customer_class"],
+        period_start=row["period_start"],
+        period_end=end,
+        services=list(zip(row["service_ids"], row["utilities"], row["rate_codes"], strict=True)),
+        use=Decimal(row["use"]) if metered else None,
+        estimated=bool(row["estimated"]),
+        trued_up_estimate=Decimal(row["trued_up"]) if row["trued_up"] is not None else None,
+        winter_average=Decimal(row["winter"]) if row["winter"] is not None else None,
+        eru=row["eru"],
+        meter_size=row["size"] or "",
+        first_bill=row["first_bill"],
+        reading_id=row["last_read"],
     )
-    for statement in _WORK_TABLES:
-        cursor.execute(statement)
-    _copy(
-        cursor,
-        "billing_proof_charge",
-        ["charge", "position", *_LINE_COLUMNS],
-        (
-            (charge.number, n, charge.utility, charge.rate_code, *line, charge.billed_on)
-            for charge in charges
-            for n, line in enumerate(charge.lines)
-        ),
-    )
-    next_line = _reserve_ids(cursor, "billing_draftline", line_count)
-    with cursor.copy(
-        "COPY billing_proof_service (draft_id, service_id, charge, first_line) FROM STDIN"
-    ) as copy:
-        for i, (_, service_charges, _) in enumerate(drafts):
-            for service_id, charge in service_charges:
-                copy.write_row((first + i, service_id, charge.number, next_line))
-                next_line += len(charge.lines)
-    cursor.execute("ANALYZE billing_proof_charge")
-    cursor.execute(_DRAFT_LINES)
+    try:
+        charges = rater.service_charges(item)
+    except RatingError as error:
+        exclusions.append((row["id"], str(error)[:40]))
+        return None
+    total = sum((charge.total for _, charge in charges), ZERO)
+    if total <= 0:
+        exclusions.append((row["id"], "Nothing to bill"))
+        return None
+    return item, charges, total
 
 
 def proof_summary(run: BillRun) -> dict:
