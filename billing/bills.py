@@ -1,10 +1,10 @@
 """Bills from rates and reads: the proof of a cycle's run (drafts), its post (accounts' bills,
 bill lines and ledger charges), and the final bill of a stop.
 
-Proof reads every input of the cycle in one statement, rates each account with the one
-calculation (`billing.rating`), and writes the drafts with COPY; its totals are GROUP BYs over
-the drafts. Post copies drafts into accounts' tables with INSERT ... SELECT, a chunk per
-transaction. Each bill claims its account's days in `BilledPeriod`, whose exclusion
+Proof reads every input of the cycle set-based (two statements), rates each account with the
+one calculation (`billing.rating`), copying its lines with COPY as it goes, and keeps on the
+run its totals, GROUP BYs over the drafts. Post copies drafts into accounts' tables with
+INSERT ... SELECT, a chunk per transaction. Each bill claims its account's days in `BilledPeriod`, whose exclusion
 constraint refuses a second bill for any of those days: a rerun, a double click, or a post
 resumed after a crash bills nobody twice, and the resumed post finishes the rest.
 """
