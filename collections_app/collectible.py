@@ -45,49 +45,94 @@ def unregister_hold(name: str) -> None:
     _holds.pop(name, None)
 
 
-# The unpaid part of each charge, allocated as accounts.queries does for the aging (credits
-# pay the oldest charges first; an entry and its reversal cancel), with the charge's kind,
-# so fees can be told from bills. tests/collections/test_collectible.py proves the past due
-# here equals the aging's for every account.
+# Credits pay the oldest charges first (accounts' aging allocates them so), so what is still
+# owed sits on the newest charges. Walking an account's charges from the newest back, those
+# not yet past due at the cutoff come first: they take the balance first, and whatever the
+# balance has left over is the past due. That needs no window over the whole history, only
+# one pass over the ledger for balances and the charges falling due on or after the cutoff.
+# The past due is then laid on the past-due charges newest first, walking the covering index
+# ledger_charges_newest one charge at a time (a recursive step per charge, stopping where
+# the past due is used up: three charges for the usual delinquent account, not the 28 of
+# its history), which tells fees from bills and finds the oldest one unpaid.
+# An entry and its reversal cancel: a reversed charge is no charge. Reversals are few, and
+# on the account of what they reverse (reconcile checks it): the one pass counts them, and
+# only an account that has some looks them up.
+# tests/collections/test_collectible.py proves this equals the window allocation, field by
+# field, and the past due equals the aging's for every account.
 _SQL = """
-WITH balances AS (
-    SELECT account_id, SUM(amount) AS balance
+WITH RECURSIVE totals AS (
+    SELECT account_id, SUM(amount) AS balance,
+           -- The date test first: it fails at once for credits, which have no due date.
+           COALESCE(SUM(amount) FILTER (WHERE due_date >= %(cutoff)s AND amount > 0
+                                          AND kind <> 'reversal'), 0) AS due_from_cutoff,
+           COALESCE(SUM(amount) FILTER (WHERE due_date > %(cutoff)s AND amount > 0
+                                          AND kind <> 'reversal'), 0) AS due_after_cutoff,
+           COUNT(reverses_id) AS reversals
     FROM accounts_ledgerentry
     WHERE business_date <= %(as_of)s {account_filter}
     GROUP BY account_id
-),
-unpaid AS (
-    -- Read from the covering index ledger_charges_newest alone (no table rows): the kind is
-    -- looked up below only for the few charges still open.
-    SELECT e.id, e.account_id, e.due_date,
-           GREATEST(0, LEAST(e.amount, b.balance - (
-               SUM(e.amount) OVER (PARTITION BY e.account_id ORDER BY e.due_date DESC, e.id DESC
-                                   ROWS UNBOUNDED PRECEDING) - e.amount))) AS open_amount
-    FROM accounts_ledgerentry e
-    JOIN balances b ON b.account_id = e.account_id AND b.balance > 0
-    WHERE e.amount > 0 AND e.business_date <= %(as_of)s
-      AND e.kind <> 'reversal'
-      AND NOT EXISTS (SELECT 1 FROM accounts_ledgerentry r
-                      WHERE r.kind = 'reversal' AND r.reverses_id = e.id
-                        AND r.business_date <= %(as_of)s)
-),
-open_charges AS (
-    -- One primary-key look-up per open charge (a join here is planned as a scan of the
-    -- whole ledger: 8 s of 18 at 100,000 accounts).
-    SELECT u.account_id, u.due_date, u.open_amount,
-           (SELECT f.kind IN ('late_fee', 'reconnect_fee', 'returned_payment_fee')
-                   OR f.reason_code = 'door_hanger'
-            FROM accounts_ledgerentry f WHERE f.id = u.id) AS is_fee
-    FROM unpaid u
-    WHERE u.open_amount > 0 AND u.due_date <= %(cutoff)s
+    HAVING SUM(amount) > 0
 ),
 owed AS (
-    SELECT account_id,
-           COALESCE(SUM(open_amount) FILTER (WHERE due_date < %(cutoff)s), 0) AS past_due,
-           COALESCE(SUM(open_amount), 0) AS due_now,
-           COALESCE(SUM(open_amount) FILTER (WHERE due_date < %(cutoff)s AND is_fee), 0) AS fees,
-           MIN(due_date) FILTER (WHERE due_date < %(cutoff)s) AS oldest_due
-    FROM open_charges GROUP BY account_id
+    SELECT t.account_id,
+           -- What the balance leaves for the past-due charges once those due on or after
+           -- the cutoff have taken theirs.
+           t.balance - (t.due_from_cutoff - COALESCE(r.due_from_cutoff, 0)) AS for_past_due,
+           GREATEST(0, LEAST(t.balance - (t.due_after_cutoff - COALESCE(r.due_after_cutoff, 0)),
+                             (t.due_from_cutoff - COALESCE(r.due_from_cutoff, 0))
+                             - (t.due_after_cutoff - COALESCE(r.due_after_cutoff, 0))))
+               AS due_on_cutoff
+    FROM totals t
+    LEFT JOIN LATERAL (
+        SELECT SUM(e.amount) FILTER (WHERE e.due_date >= %(cutoff)s) AS due_from_cutoff,
+               SUM(e.amount) FILTER (WHERE e.due_date > %(cutoff)s) AS due_after_cutoff
+        FROM accounts_ledgerentry v
+        JOIN accounts_ledgerentry e ON e.id = v.reverses_id
+        WHERE t.reversals > 0 AND v.account_id = t.account_id AND v.kind = 'reversal'
+          AND v.business_date <= %(as_of)s
+          AND e.amount > 0 AND e.kind <> 'reversal' AND e.business_date <= %(as_of)s
+    ) r ON true
+),
+walk AS (
+    SELECT o.account_id, c.id, c.due_date, c.amount, c.is_fee, o.for_past_due AS still_open
+    FROM owed o
+    CROSS JOIN LATERAL (
+        SELECT e.id, e.due_date, e.amount,
+               e.kind IN ('late_fee', 'reconnect_fee', 'returned_payment_fee')
+                   OR e.reason_code = 'door_hanger' AS is_fee
+        FROM accounts_ledgerentry e
+        WHERE e.account_id = o.account_id AND e.amount > 0 AND e.kind <> 'reversal'
+          AND e.due_date < %(cutoff)s AND e.business_date <= %(as_of)s
+          AND NOT EXISTS (SELECT 1 FROM accounts_ledgerentry r
+                          WHERE r.reverses_id = e.id AND r.kind = 'reversal'
+                            AND r.business_date <= %(as_of)s)
+        ORDER BY e.due_date DESC, e.id DESC
+        LIMIT 1
+    ) c
+    WHERE o.for_past_due > 0
+    UNION ALL
+    SELECT w.account_id, c.id, c.due_date, c.amount, c.is_fee, w.still_open - w.amount
+    FROM walk w
+    CROSS JOIN LATERAL (
+        SELECT e.id, e.due_date, e.amount,
+               e.kind IN ('late_fee', 'reconnect_fee', 'returned_payment_fee')
+                   OR e.reason_code = 'door_hanger' AS is_fee
+        FROM accounts_ledgerentry e
+        WHERE e.account_id = w.account_id AND e.amount > 0 AND e.kind <> 'reversal'
+          AND (e.due_date, e.id) < (w.due_date, w.id) AND e.business_date <= %(as_of)s
+          AND NOT EXISTS (SELECT 1 FROM accounts_ledgerentry r
+                          WHERE r.reverses_id = e.id AND r.kind = 'reversal'
+                            AND r.business_date <= %(as_of)s)
+        ORDER BY e.due_date DESC, e.id DESC
+        LIMIT 1
+    ) c
+    WHERE w.still_open > w.amount
+),
+past_due AS (
+    SELECT account_id, SUM(LEAST(amount, still_open)) AS past_due,
+           COALESCE(SUM(LEAST(amount, still_open)) FILTER (WHERE is_fee), 0) AS fees,
+           MIN(due_date) AS oldest_due
+    FROM walk GROUP BY account_id
 ),
 held AS (
     SELECT account_id, SUM(amount) AS held FROM ({holds}) h GROUP BY account_id
@@ -101,11 +146,14 @@ arranged AS (
     WHERE a.status = 'active' {arrangement_filter}
     GROUP BY a.id
 )
-SELECT o.account_id, o.past_due, o.due_now, o.fees,
-       COALESCE(h.held, 0) AS held, COALESCE(r.covered, 0) AS covered, o.oldest_due
+SELECT o.account_id, COALESCE(p.past_due, 0) AS past_due,
+       COALESCE(p.past_due, 0) + o.due_on_cutoff AS due_now, COALESCE(p.fees, 0) AS fees,
+       COALESCE(h.held, 0) AS held, COALESCE(r.covered, 0) AS covered, p.oldest_due
 FROM owed o
+LEFT JOIN past_due p ON p.account_id = o.account_id
 LEFT JOIN held h ON h.account_id = o.account_id
 LEFT JOIN arranged r ON r.account_id = o.account_id
+WHERE COALESCE(p.past_due, 0) + o.due_on_cutoff > 0
 """
 
 _NO_HOLDS = "SELECT NULL::bigint AS account_id, 0::numeric AS amount WHERE false"
