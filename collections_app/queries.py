@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import connection
 
 from collections_app import calendar
-from collections_app.collectible import Collectible, collectible_sql
+from collections_app.collectible import Collectible, collectible_sql, cursor_without_jit
 from collections_app.models import (
     Arrangement,
     ArrangementStatus,
@@ -182,7 +182,7 @@ def _list(
         "minimum": policy.shutoff_minimum,
         "day_reason": day_reason,
     }
-    with connection.cursor() as cursor:
+    with cursor_without_jit() as cursor:
         cursor.execute(sql, params)
         rows = [ListRow(*row) for row in cursor.fetchall()]
     return ShutoffList(day=day, rows=rows, day_reason=day_reason, weather_hold=hold)
@@ -419,7 +419,7 @@ def worklist(as_of: date | None = None, *, limit: int = 100) -> list[WorkItem]:
     holding them; the largest amounts first, then the oldest. One query."""
     as_of = as_of or business_day.today()
     sql = _WORKLIST_SQL.format(collectible=collectible_sql("ids"))
-    with connection.cursor() as cursor:
+    with cursor_without_jit() as cursor:
         cursor.execute(
             "SELECT account_id FROM collections_notice WHERE business_date > %(as_of)s - 60 "
             "UNION SELECT account_id FROM collections_promise "
