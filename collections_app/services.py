@@ -355,10 +355,29 @@ def _post_door_hanger_fee(hanger: DoorHanger, order: WorkOrder, by) -> None:
 # Shut-off ------------------------------------------------------------------------------
 
 
+def _disconnect_instructions(row, notice, other_reasons) -> str:
+    parts = []
+    if notice is not None:
+        parts.append(
+            f"Collect or disconnect: {format_money(row.due_now)} due now "
+            f"(past-due notice {notice.business_date:%m/%d/%Y}). The field screen shows the "
+            "amount due at the door."
+        )
+    parts.extend(
+        f"Disconnect: {reason}. Paying does not stop this: service stays off until the "
+        "utility clears it."
+        for reason in other_reasons
+    )
+    return " ".join(parts)
+
+
 def approve_shutoff(*, day: date, by, crew: Crew | None = None, progress=None, run=None) -> dict:
     """Approve the day's shut-off list: a disconnect work order for each eligible account, by
-    route, scheduled to the crew when one is given. One disconnect per notice, however often
-    this runs (Disconnection.notice is unique)."""
+    route, scheduled to the crew when one is given. One disconnect per notice, and per other
+    reason the list named, however often this runs (Disconnection.notice and
+    DisconnectionGround.key are unique)."""
+    from collections_app.models import DisconnectionGround
+
     _require(by, "collections.manage_shutoff", "Only a supervisor may approve the shut-off list.")
     policy = Policy.current()
     why = calendar.why_not_a_shutoff_day(day, policy) or calendar.why_not_now(day, policy)
@@ -372,10 +391,24 @@ def approve_shutoff(*, day: date, by, crew: Crew | None = None, progress=None, r
     for done, row in enumerate(rows, start=1):
         try:
             with transaction.atomic():
-                notice = Notice.objects.select_for_update().get(pk=row.notice_id)
-                if Disconnection.objects.filter(notice=notice).exists():
+                # Lock, then re-check: another approval may have made this one meanwhile.
+                account = (
+                    Account.objects.select_for_update()
+                    .select_related("premise")
+                    .get(pk=row.account_id)
+                )
+                notice = None
+                if row.for_past_due:
+                    notice = Notice.objects.get(pk=row.notice_id)
+                    if Disconnection.objects.filter(notice=notice).exists():
+                        notice = None
+                keys = dict(zip(row.ground_keys, row.other_grounds, strict=True))
+                for key in DisconnectionGround.objects.filter(key__in=keys).values_list(
+                    "key", flat=True
+                ):
+                    del keys[key]
+                if notice is None and not keys:
                     continue
-                account = Account.objects.select_related("premise").get(pk=row.account_id)
                 order = work_orders.raise_work_order(
                     kind=WorkOrderKind.DISCONNECT,
                     premise=account.premise,
@@ -383,20 +416,23 @@ def approve_shutoff(*, day: date, by, crew: Crew | None = None, progress=None, r
                     service=_metered(account.pk),
                     by=by,
                     requested_for=day,
-                    instructions=(
-                        f"Collect or disconnect: {format_money(row.due_now)} due now "
-                        f"(past-due notice {notice.business_date:%m/%d/%Y}). The field screen "
-                        "shows the amount due at the door."
-                    ),
+                    instructions=_disconnect_instructions(row, notice, keys.values()),
                 )
-                Disconnection.objects.create(
+                disconnection = Disconnection.objects.create(
                     notice=notice,
                     account=account,
                     work_order=order,
                     list_date=day,
                     amount=row.collectible,
                     route=row.route,
+                    reason="; ".join(
+                        ([queries.PAST_DUE] if notice is not None else []) + list(keys.values())
+                    )[:300],
                     approved_by=by,
+                )
+                DisconnectionGround.objects.bulk_create(
+                    DisconnectionGround(disconnection=disconnection, key=key, reason=reason[:200])
+                    for key, reason in keys.items()
                 )
                 if crew is not None:
                     work_orders.schedule_work_order(order=order, by=by, crew=crew, on=day)
@@ -410,7 +446,12 @@ def approve_shutoff(*, day: date, by, crew: Crew | None = None, progress=None, r
             actor=by,
             action="shutoff.approve",
             target=run or policy,
-            after={"day": day, "orders": len(made), "excluded": listing.exclusions()},
+            after={
+                "day": day,
+                "orders": len(made),
+                "grounds": listing.grounds(),
+                "excluded": listing.exclusions(),
+            },
         )
     return {
         "counts": {"Disconnect orders": len(made), "Excluded": len(listing.excluded)},
@@ -436,9 +477,28 @@ def reconnect_due_date(at: datetime) -> date:
     return work_orders.due_date_for(WorkOrderType.objects.get(code="reconnect"), raised_at=at)
 
 
-def reconnect_if_paid(*, account_id: int, by, receipt: str = "") -> Reconnection | None:
-    """A disconnected account that owes nothing due now gets its reconnect order at once.
-    Called after a payment commits; once per disconnection (Reconnection is unique on it)."""
+def grounds_still_holding(disconnection: Disconnection) -> list[str]:
+    """The other reasons this disconnection was for that still hold today (a backflow test
+    still overdue): service does not come back while any does, whatever is paid."""
+    keys = set(disconnection.grounds.values_list("key", flat=True))
+    if not keys:
+        return []
+    return [
+        reason
+        for _account, reason, key in queries.other_shutoff_grounds(
+            business_day.today(), account_ids=[disconnection.account_id]
+        )
+        if key in keys
+    ]
+
+
+def reconnect_if_paid(
+    *, account_id: int, by, receipt: str = "", cleared: bool = False
+) -> Reconnection | None:
+    """A disconnected account that owes nothing due now, and whose other reasons for the
+    disconnection (a backflow test) no longer hold, gets its reconnect order at once. Called
+    after a payment commits, and after such a reason may have cleared (`cleared`); once per
+    disconnection (Reconnection is unique on it)."""
     policy = Policy.current()
     try:
         with transaction.atomic():
@@ -450,22 +510,28 @@ def reconnect_if_paid(*, account_id: int, by, receipt: str = "") -> Reconnection
                 return None
             order = disconnection.work_order
             due_now = collectible_for_account(account.pk).due_now
+            holding = grounds_still_holding(disconnection)
             if order.status in STILL_TO_DO:
-                # Paid before the crew got there: the disconnect is called off.
-                if due_now < policy.shutoff_minimum:
-                    work_orders.cancel_work_order(
-                        order=order, reason=f"Paid before the disconnection ({receipt})", by=by
+                # Paid (or put right) before the crew got there: the disconnect is called off.
+                owes = disconnection.notice_id is not None and due_now >= policy.shutoff_minimum
+                if not holding and not owes:
+                    reason = (
+                        f"Paid before the disconnection ({receipt})"
+                        if receipt
+                        else "The reason for the disconnection was put right"
                     )
+                    work_orders.cancel_work_order(order=order, reason=reason, by=by)
                 return None
-            if order.status != "completed" or due_now > ZERO:
+            if order.status != "completed" or due_now > ZERO or holding:
                 return None
+            why = f"paid ({receipt})" if receipt else "put right and nothing due"
             reconnect = work_orders.raise_work_order(
                 kind=WorkOrderKind.RECONNECT,
                 premise=account.premise,
                 account=account,
                 service=order.service,
                 by=by,
-                instructions=f"Reconnect: paid ({receipt}). Disconnected by {order.number}.",
+                instructions=f"Reconnect: {why}. Disconnected by {order.number}.",
             )
             reconnection = Reconnection.objects.create(
                 disconnection=disconnection,
@@ -477,7 +543,12 @@ def reconnect_if_paid(*, account_id: int, by, receipt: str = "") -> Reconnection
                 actor=by,
                 action="collections.reconnect",
                 target=account,
-                after={"order": reconnect.number, "due": reconnect.due_date, "receipt": receipt},
+                after={
+                    "order": reconnect.number,
+                    "due": reconnect.due_date,
+                    "receipt": receipt,
+                    "cleared": cleared,
+                },
             )
     except IntegrityError:
         return Reconnection.objects.filter(account_id=account_id).order_by("-raised_at").first()
@@ -522,6 +593,17 @@ def on_payment_posted(payment) -> None:
         )
     except Exception:  # the payment stands; the log says what went wrong
         log.exception("Reconnect check failed after payment %s", payment.receipt)
+
+
+def on_shutoff_ground_cleared(*, account_ids, by) -> None:
+    """Another app says a reason to shut off may have cleared (a passing backflow test): a
+    disconnection that no longer has a reason, and nothing due, is reconnected or called
+    off. After its commit; a failure is logged and never undoes what was filed."""
+    for account_id in account_ids:
+        try:
+            reconnect_if_paid(account_id=account_id, by=by, cleared=True)
+        except Exception:  # what was filed stands; the log says what went wrong
+            log.exception("Reconnect check failed for account %s", account_id)
 
 
 def receipt_notes(payment) -> list[str]:
