@@ -51,10 +51,11 @@ def unregister_hold(name: str) -> None:
 # not yet past due at the cutoff come first: they take the balance first, and whatever the
 # balance has left over is the past due. That needs no window over the whole history, only
 # one pass over the ledger for balances and the charges falling due on or after the cutoff.
-# The past due is then laid on the past-due charges newest first, walking the covering index
-# ledger_charges_newest one charge at a time (a recursive step per charge, stopping where
-# the past due is used up: three charges for the usual delinquent account, not the 28 of
-# its history), which tells fees from bills and finds the oldest one unpaid.
+# Only to tell fees from bills and find the oldest charge unpaid (the late fee's base, the
+# days past due) is the past due laid on the past-due charges newest first, walking the
+# index ledger_charges_newest a few charges a step (a recursive step, stopping where the past
+# due is used up: three charges for the usual delinquent account, not the 28 of its history);
+# the notices and the shut-off list need neither and skip the walk (detail=False).
 # An entry and its reversal cancel: a reversed charge is no charge. Reversals are few, and
 # on the account of what they reverse (reconcile checks it): the one pass counts them, and
 # only an account that has some looks them up.
@@ -64,6 +65,8 @@ _SQL = """
 WITH RECURSIVE totals AS (
     SELECT account_id, SUM(amount) AS balance,
            -- The date test first: it fails at once for credits, which have no due date.
+           COALESCE(SUM(amount) FILTER (WHERE due_date < %(cutoff)s AND amount > 0
+                                          AND kind <> 'reversal'), 0) AS due_before_cutoff,
            COALESCE(SUM(amount) FILTER (WHERE due_date >= %(cutoff)s AND amount > 0
                                           AND kind <> 'reversal'), 0) AS due_from_cutoff,
            COALESCE(SUM(amount) FILTER (WHERE due_date > %(cutoff)s AND amount > 0
@@ -79,13 +82,19 @@ owed AS (
            -- What the balance leaves for the past-due charges once those due on or after
            -- the cutoff have taken theirs.
            t.balance - (t.due_from_cutoff - COALESCE(r.due_from_cutoff, 0)) AS for_past_due,
+           -- Never more than the past-due charges themselves (a charge partly reversed
+           -- leaves balance no charge owns).
+           GREATEST(0, LEAST(t.balance - (t.due_from_cutoff - COALESCE(r.due_from_cutoff, 0)),
+                             t.due_before_cutoff - COALESCE(r.due_before_cutoff, 0)))
+               AS past_due,
            GREATEST(0, LEAST(t.balance - (t.due_after_cutoff - COALESCE(r.due_after_cutoff, 0)),
                              (t.due_from_cutoff - COALESCE(r.due_from_cutoff, 0))
                              - (t.due_after_cutoff - COALESCE(r.due_after_cutoff, 0))))
                AS due_on_cutoff
     FROM totals t
     LEFT JOIN LATERAL (
-        SELECT SUM(e.amount) FILTER (WHERE e.due_date >= %(cutoff)s) AS due_from_cutoff,
+        SELECT SUM(e.amount) FILTER (WHERE e.due_date < %(cutoff)s) AS due_before_cutoff,
+               SUM(e.amount) FILTER (WHERE e.due_date >= %(cutoff)s) AS due_from_cutoff,
                SUM(e.amount) FILTER (WHERE e.due_date > %(cutoff)s) AS due_after_cutoff
         FROM accounts_ledgerentry v
         JOIN accounts_ledgerentry e ON e.id = v.reverses_id
@@ -94,7 +103,28 @@ owed AS (
           AND e.amount > 0 AND e.kind <> 'reversal' AND e.business_date <= %(as_of)s
     ) r ON true
 ),
-walk AS (
+{walk}held AS (
+    SELECT account_id, SUM(amount) AS held FROM ({holds}) h GROUP BY account_id
+),
+arranged AS (
+    -- What an active arrangement has not asked for yet on the cutoff date.
+    SELECT a.account_id,
+           a.total - COALESCE(SUM(i.amount) FILTER (WHERE i.due_date <= %(cutoff)s), 0) AS covered
+    FROM collections_arrangement a
+    JOIN collections_instalment i ON i.arrangement_id = a.id
+    WHERE a.status = 'active' {arrangement_filter}
+    GROUP BY a.id
+)
+SELECT o.account_id, o.past_due, o.past_due + o.due_on_cutoff AS due_now,
+       {fees} AS fees, COALESCE(h.held, 0) AS held, COALESCE(r.covered, 0) AS covered,
+       {oldest_due} AS oldest_due
+FROM owed o
+{allocated}LEFT JOIN held h ON h.account_id = o.account_id
+LEFT JOIN arranged r ON r.account_id = o.account_id
+WHERE o.past_due + o.due_on_cutoff > 0
+"""
+
+_WALK = """walk AS (
     -- A step reads the account's next few past-due charges, newest first, and lays what is
     -- still open on them; a step only follows when the last of them leaves some open.
     SELECT o.account_id, o.reversals, c.id, c.due_date, c.amount, c.is_fee,
@@ -147,33 +177,14 @@ walk AS (
     ) c
     WHERE w.last AND w.still_open > w.amount AND w.still_open - w.amount - c.newer > 0
 ),
-past_due AS (
-    SELECT account_id, SUM(LEAST(amount, still_open)) AS past_due,
+allocated AS (
+    SELECT account_id,
            COALESCE(SUM(LEAST(amount, still_open)) FILTER (WHERE is_fee), 0) AS fees,
            MIN(due_date) AS oldest_due
     FROM walk GROUP BY account_id
 ),
-held AS (
-    SELECT account_id, SUM(amount) AS held FROM ({holds}) h GROUP BY account_id
-),
-arranged AS (
-    -- What an active arrangement has not asked for yet on the cutoff date.
-    SELECT a.account_id,
-           a.total - COALESCE(SUM(i.amount) FILTER (WHERE i.due_date <= %(cutoff)s), 0) AS covered
-    FROM collections_arrangement a
-    JOIN collections_instalment i ON i.arrangement_id = a.id
-    WHERE a.status = 'active' {arrangement_filter}
-    GROUP BY a.id
-)
-SELECT o.account_id, COALESCE(p.past_due, 0) AS past_due,
-       COALESCE(p.past_due, 0) + o.due_on_cutoff AS due_now, COALESCE(p.fees, 0) AS fees,
-       COALESCE(h.held, 0) AS held, COALESCE(r.covered, 0) AS covered, p.oldest_due
-FROM owed o
-LEFT JOIN past_due p ON p.account_id = o.account_id
-LEFT JOIN held h ON h.account_id = o.account_id
-LEFT JOIN arranged r ON r.account_id = o.account_id
-WHERE COALESCE(p.past_due, 0) + o.due_on_cutoff > 0
 """
+
 
 # Charges a step of the walk reads: most delinquent accounts owe on three or four.
 WALK_BATCH = 4
@@ -189,24 +200,25 @@ _SCOPES = {
         "AND account_id = ANY(%(ids)s)",
         "AND a.account_id = ANY(%(ids)s)",
     ),
-    "range": (
-        "AND account_id BETWEEN %(lo)s AND %(hi)s",
-        "AND a.account_id BETWEEN %(lo)s AND %(hi)s",
-    ),
 }
 
 
-def collectible_sql(scope: str = "all") -> str:
+def collectible_sql(scope: str = "all", *, detail: bool = True) -> str:
     """The statement (with %(as_of)s, %(cutoff)s, and %(account_id)s for one account or
-    %(lo)s/%(hi)s for a range): rows of (account_id, past_due, due_now, fees, held, covered, oldest_due).
-    Batch runs wrap it as a subquery."""
+    %(ids)s for a list): rows of (account_id, past_due, due_now, fees, held, covered,
+    oldest_due). Without `detail` the fees are 0 and the oldest due date NULL: the notices
+    and the shut-off list need neither, and save the walk over the charges. Batch runs wrap
+    it as a subquery."""
     holds = " UNION ALL ".join(
         f"SELECT account_id, amount FROM ({sql}) AS hold_{i}"  # noqa: S608 - registered code, no input
         for i, sql in enumerate(_holds.values())
     )
     account_filter, arrangement_filter = _SCOPES[scope]
     return _SQL.format(
-        batch=WALK_BATCH,
+        walk=_WALK.format(batch=WALK_BATCH) if detail else "",
+        fees="COALESCE(p.fees, 0)" if detail else "0",
+        oldest_due="p.oldest_due" if detail else "NULL::date",
+        allocated="LEFT JOIN allocated p ON p.account_id = o.account_id\n" if detail else "",
         account_filter=account_filter,
         arrangement_filter=arrangement_filter,
         holds=holds or _NO_HOLDS,

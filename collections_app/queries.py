@@ -235,7 +235,9 @@ def _list(
         if hangers
         else ""
     )
-    sql = _LIST_SQL.format(hanger_filter=hanger_filter, collectible=collectible_sql("ids"))
+    sql = _LIST_SQL.format(
+        hanger_filter=hanger_filter, collectible=collectible_sql("ids", detail=False)
+    )
     today = as_of or business_day.today()
     grounds = other_shutoff_grounds(day) if others else []
     with connection.cursor() as cursor:

@@ -241,9 +241,14 @@ candidates AS (
 _NOTICE_PROOF = """
 SELECT COUNT(*) FILTER (WHERE amount > 0), COALESCE(SUM(amount) FILTER (WHERE amount > 0), 0),
        COUNT(*) FILTER (WHERE amount = 0 AND held = 0), COUNT(*) FILTER (WHERE amount = 0 AND held > 0),
-       COUNT(*) FILTER (WHERE amount > 0 AND cu.preferred_contact = 'email' AND cu.email <> '')
-FROM candidates JOIN accounts_account a ON a.id = candidates.account_id
-JOIN accounts_customer cu ON cu.id = a.customer_id
+       COUNT(*) FILTER (WHERE amount > 0 AND m.by_email)
+FROM candidates
+-- Who prefers e-mail, looked up only for the accounts that get a notice.
+LEFT JOIN LATERAL (
+    SELECT cu.preferred_contact = 'email' AND cu.email <> '' AS by_email
+    FROM accounts_account a JOIN accounts_customer cu ON cu.id = a.customer_id
+    WHERE candidates.amount > 0 AND a.id = candidates.account_id
+) m ON true
 """
 
 _NOTICE_PENDING = """
@@ -274,7 +279,11 @@ RETURNING id, amount, emailed_to
 
 
 def _notice_sql(tail: str) -> str:
-    return _NOTICE_CANDIDATES.format(recent=RECENT_DAYS, collectible=collectible_sql()) + tail
+    # A notice needs the amount, not which charges are fees (no walk over the charges).
+    return (
+        _NOTICE_CANDIDATES.format(recent=RECENT_DAYS, collectible=collectible_sql(detail=False))
+        + tail
+    )
 
 
 def disconnect_date_for(notice_day: date, policy: Policy) -> date:
@@ -452,12 +461,12 @@ def post_nightly(
             )
             ids = [row[0] for row in cursor.fetchall()]
             cursor.execute(
-                _BREAK_ARRANGEMENTS.format(collectible=collectible_sql("ids")),
+                _BREAK_ARRANGEMENTS.format(collectible=collectible_sql("ids", detail=False)),
                 {"as_of": as_of, "cutoff": grace_cutoff, "ids": ids},
             )
             broken = cursor.fetchall()
             cursor.execute(
-                _COMPLETE_ARRANGEMENTS.format(collectible=collectible_sql("ids")),
+                _COMPLETE_ARRANGEMENTS.format(collectible=collectible_sql("ids", detail=False)),
                 {"as_of": as_of, "cutoff": as_of, "ids": ids},
             )
             completed = cursor.fetchall()
@@ -496,7 +505,7 @@ def _broken_arrangement_notices(arrangement_ids, *, as_of, by, run) -> int:
     policy = Policy.current()
     disconnect_on = calendar.next_shutoff_day(as_of + timedelta(days=2), policy)
     sql = f"""
-    WITH c AS ({collectible_sql("ids")})
+    WITH c AS ({collectible_sql("ids", detail=False)})
     INSERT INTO collections_notice
         (account_id, kind, arrangement_id, business_date, amount, disconnect_on, name,
          address_lines, service_address, emailed_to, run_id, created_at)

@@ -209,3 +209,12 @@ def test_the_collectible_equals_the_window_allocation(entries, cutoff_offset):
     )
     everyone = collectible_for_all(AS_OF, cutoff=cutoff).get(account.pk, mine)
     assert everyone == mine
+    # Without the walk (notices, the shut-off list): the same amounts.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            collectible.collectible_sql("one", detail=False),
+            {"as_of": AS_OF, "cutoff": cutoff, "account_id": account.pk},
+        )
+        row = cursor.fetchone()
+    brief = collectible.Collectible(*row) if row else collectible.Collectible(account.pk)
+    assert (brief.past_due, brief.due_now_gross) == (past_due, due_now)
