@@ -33,16 +33,20 @@ from utilityclerk.money import ZERO
 # reason against is on the list. Every protection holds against every ground; the amount
 # (paid, under the minimum) only against non-payment.
 _LIST_SQL = """
-WITH n AS (
-    SELECT DISTINCT ON (account_id) id AS notice_id, account_id, disconnect_on, business_date
-    FROM collections_notice
-    WHERE business_date > %(day)s - 60
-    ORDER BY account_id, business_date DESC, id DESC
-),
-due AS (
-    SELECT n.* FROM n
-    WHERE n.disconnect_on <= %(upto)s AND n.disconnect_on > %(after)s
-      AND NOT EXISTS (SELECT 1 FROM collections_disconnection d WHERE d.notice_id = n.notice_id)
+WITH due AS (
+    -- The account's latest notice (no later one), its disconnect date in reach. Written on
+    -- the table itself, not on a DISTINCT ON of it: the planner then knows how many rows
+    -- come, and joins the collectible by hash (guessing 29 rows for 11,000 it nested-looped
+    -- them: 18 s).
+    SELECT n.id AS notice_id, n.account_id, n.disconnect_on, n.business_date
+    FROM collections_notice n
+    WHERE n.business_date > %(day)s - 60
+      AND n.disconnect_on <= %(upto)s AND n.disconnect_on > %(after)s
+      AND NOT EXISTS (SELECT 1 FROM collections_notice later
+                      WHERE later.account_id = n.account_id
+                        AND later.business_date > %(day)s - 60
+                        AND (later.business_date, later.id) > (n.business_date, n.id))
+      AND NOT EXISTS (SELECT 1 FROM collections_disconnection d WHERE d.notice_id = n.id)
       {hanger_filter}
 ),
 other AS (
@@ -231,7 +235,7 @@ def _list(
 ) -> ShutoffList:
     hold = WeatherHold.objects.filter(date=day).first()
     hanger_filter = (
-        "AND NOT EXISTS (SELECT 1 FROM collections_doorhanger h WHERE h.notice_id = n.notice_id)"
+        "AND NOT EXISTS (SELECT 1 FROM collections_doorhanger h WHERE h.notice_id = n.id)"
         if hangers
         else ""
     )

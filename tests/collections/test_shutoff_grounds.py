@@ -408,3 +408,24 @@ def test_the_run_proof_counts_the_accounts_by_why(clerk, supervisor, backflow_sh
     proof = run_kinds.shutoff_proof(run)
     assert proof["grounds"] == {"Past due": 1, "Backflow test overdue": 1}
     assert proof["counts"]["Accounts"] == 2
+
+
+def test_approval_a_chunk_at_a_time_makes_one_order_each_and_none_again(
+    clerk, supervisor, crew, backflow_shutoff, monkeypatch
+):
+    monkeypatch.setattr(services, "APPROVE_CHUNK", 2)
+    accounts = [noticed(f"{100 + i}.00")[0] for i in range(3)]
+    tested = paid_up()
+    overdue_device(tested, clerk)
+    result = services.approve_shutoff(day=shutoff_day(), by=supervisor, crew=crew)
+    assert result["counts"]["Disconnect orders"] == 4
+    orders = WorkOrder.objects.filter(type_id="disconnect")
+    assert {o.account_id for o in orders} == {a.pk for a in accounts} | {tested.pk}
+    assert {o.status for o in orders} == {"scheduled"}
+    assert {o.crew for o in orders} == {crew}
+    assert services.approve_shutoff(day=shutoff_day(), by=supervisor)["counts"] == {
+        "Disconnect orders": 0,
+        "Excluded": 0,
+    }
+    # Each disconnect reads the account's metered service, as one raised alone would.
+    assert all(o.service_id for o in orders)
