@@ -4,17 +4,16 @@ from decimal import Decimal
 
 import pytest
 
-from accounts import service_changes
 from accounts.models import Account, EntryKind, LedgerEntry, Premise, Service
 from accounts.queries import balance_of
-from accounts.service_changes import ServiceChangeError
 from accounts.validation import street_without_type
 from tests.factories import make_customer, make_premise, post_bill
 from tests.workorders.helpers import active_account, complete, start
 from utilityclerk import business_day
 from utilityclerk.core.models import AuditEvent, Policy
-from workorders import services
+from workorders import service_changes, services
 from workorders.models import DepositRequirement, MeterRead, WorkOrder
+from workorders.service_changes import ServiceChangeError
 from workorders.services import WorkOrderError
 
 pytestmark = pytest.mark.django_db
