@@ -18,3 +18,12 @@ def test_a_letter_without_a_heading_is_named_for_the_utility_not_a_stray_dot(set
     line = footer_line(render_pdf("pdf/base.html", {}))
     assert not line.startswith("·")
     assert line.startswith(f"{settings.UTILITY_NAME} · generated")
+
+
+def test_a_document_with_a_heading_is_named_by_it_from_its_first_page(db, supervisor):
+    from datetime import date
+
+    from accounts.contacts.report import contact_report, report_pdf
+
+    pdf = report_pdf(contact_report(date(2026, 11, 1), date(2026, 11, 30)), generated_by=supervisor)
+    assert footer_line(pdf).startswith("Contact report · generated")
