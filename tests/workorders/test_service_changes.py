@@ -418,9 +418,10 @@ def test_a_transferred_debt_keeps_its_age(db, clerk):
     from datetime import timedelta
     from decimal import Decimal
 
-    from accounts import queries, service_changes
+    from accounts import queries
     from tests.factories import make_account, post_charge
     from utilityclerk import business_day
+    from workorders import service_changes
     from workorders.models import WorkOrder
 
     today = business_day.today()
