@@ -464,7 +464,9 @@ def request_refund_check(
 
     with transaction.atomic():
         due = (
-            RefundDue.objects.select_for_update().select_related("permit", "refund").get(pk=due.pk)
+            RefundDue.objects.select_for_update(of=("self",))
+            .select_related("permit", "refund")
+            .get(pk=due.pk)
         )
         if due.refund is not None and due.refund.status in OPEN_STATUSES:
             return due.refund

@@ -6,6 +6,7 @@ from django import forms
 
 from payments.refunds import queries
 from payments.refunds.models import RefundSource
+from reports import reconcile
 from reports.catalogue import Column, Report, SqlQuery, register_report
 from reports.forms import DATE, DateRangeForm, ReportForm, _any
 from utilityclerk import business_day
@@ -104,3 +105,35 @@ def register() -> None:
             "address and amount of each refund check not cashed within the policy's days.",
         )
     )
+    for check in RECONCILE_CHECKS:
+        reconcile.register(check)
+
+
+RECONCILE_CHECKS = [
+    reconcile.Check(
+        "every approved refund of an account is its REFUND entry on the ledger (same account, "
+        "amount and check request), a voided one is reversed, and every REFUND entry is a refund",
+        """
+        SELECT r.check_request_number, r.status, r.amount, r.account_id, e.id AS entry,
+               e.amount AS entry_amount, e.account_id AS entry_account, v.id AS reversal
+        FROM refunds_refund r
+        LEFT JOIN accounts_ledgerentry e ON e.id = r.ledger_entry_id
+        LEFT JOIN accounts_ledgerentry v ON v.id = r.reversal_entry_id
+        WHERE r.account_id IS NOT NULL AND r.status IN ('approved', 'voided')
+          AND (%(day)s::date IS NULL OR r.approved_on = %(day)s::date)
+          AND (e.id IS NULL OR e.kind <> 'refund' OR e.amount <> r.amount
+               OR e.account_id <> r.account_id
+               OR e.reference <> r.check_request_number
+               OR (r.status = 'voided' AND (v.id IS NULL OR v.reverses_id <> e.id))
+               OR (r.status = 'approved' AND r.reversal_entry_id IS NOT NULL))
+        UNION ALL
+        SELECT e.reference, 'no refund', e.amount, e.account_id, e.id, e.amount, e.account_id,
+               NULL
+        FROM accounts_ledgerentry e
+        WHERE e.kind = 'refund'
+          AND (%(day)s::date IS NULL OR e.business_date = %(day)s::date)
+          AND NOT EXISTS (SELECT 1 FROM refunds_refund r WHERE r.ledger_entry_id = e.id)
+        LIMIT 50
+        """,
+    ),
+]
