@@ -22,6 +22,7 @@ NAVIGATION = [
 # What each URL needs (utilityclerk/roles.py explains; one line per URL).
 URL_PERMISSIONS = {
     "refunds:queue": "refunds.approve_refund",
+    "refunds:waiting": "refunds.approve_refund",
     "refunds:request": "refunds.add_refund",
     "refunds:detail": "refunds.view_refund",
     "refunds:approve": "refunds.approve_refund",

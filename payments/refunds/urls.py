@@ -6,6 +6,7 @@ app_name = "refunds"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("waiting/", views.waiting, name="waiting"),
     path("account/<str:number>/request/", views.request_refund, name="request"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/approve/", views.approve, name="approve"),

@@ -90,6 +90,12 @@ def queue(request):
     return render(request, "refunds/queue.html", {"waiting": queries.waiting()})
 
 
+@permission_required(APPROVE, raise_exception=True)
+def waiting(request):
+    """How many refunds wait, for the supervisor's home page (loaded after the page)."""
+    return render(request, "refunds/partials/_waiting.html", {"waiting": queries.waiting_count()})
+
+
 @permission_required("refunds.view_refund", raise_exception=True)
 def detail(request, pk, *, forms=None, status=200):
     refund = _refund_or_404(pk)
@@ -120,7 +126,9 @@ def approve(request, pk):
     refund = get_object_or_404(Refund, pk=pk)
     was_pending = refund.status == RefundStatus.REQUESTED
     try:
-        refund = services.approve_refund(refund=refund, by=request.user)
+        refund = services.approve_refund(
+            refund=refund, by=request.user, note=request.POST.get("note", "")[:200]
+        )
     except RefundError as error:
         messages.error(request, str(error))
         return _back(request, pk)

@@ -382,3 +382,11 @@ def test_the_url_permission_matrix(account, request_refund, supervisor, role_cli
         assert got == expected, name
     refund.refresh_from_db()
     assert refund.status == RefundStatus.APPROVED
+
+
+def test_home_says_how_many_refunds_wait(account, request_refund, supervisor_client):
+    request_refund(account, "10.00")
+    home = supervisor_client.get(reverse("home")).content.decode()
+    assert reverse("refunds:waiting") in home
+    page = supervisor_client.get(reverse("refunds:waiting")).content.decode()
+    assert "1 refund waiting for approval" in page
