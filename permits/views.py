@@ -47,10 +47,10 @@ from permits.models import (
     WillServeLetter,
 )
 from permits.services import PermitError
-from reports.pdf import pdf_response
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
 from utilityclerk.money import format_money
+from utilityclerk.pdf import pdf_response
 from workorders.models import CrewMember
 
 view_permits = permission_required("permits.view_permit", raise_exception=True)
