@@ -21,10 +21,10 @@ from collections_app.forms import (
 )
 from collections_app.models import Arrangement, DisconnectionGround, Notice
 from collections_app.services import CollectionsError
-from reports.pdf import pdf_response, render_pdf
 from utilityclerk import business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
+from utilityclerk.pdf import pdf_response, render_pdf
 from utilityclerk.roles import any_permission_required
 from workorders.models import WorkOrder
 
@@ -93,7 +93,7 @@ def arrangement(request, number):
         plan = services.offer(account, months=months)
     except CollectionsError as error:
         problem = str(error)
-    from accounts.service_changes import average_monthly_bill
+    from workorders.service_changes import average_monthly_bill
 
     context = {
         "account": account,

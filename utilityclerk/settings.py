@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "accounts",
     "payments",
     "payments.closeout",
+    "payments.refunds",
     "permits",
     "collections_app",
     "collections_app.disputes",

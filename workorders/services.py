@@ -308,7 +308,7 @@ def send_back_work_order(*, order: WorkOrder, by, note: str) -> WorkOrder:
 
 def cancel_work_order(*, order: WorkOrder, reason: str, by) -> WorkOrder:
     """A cancelled turn-on also ends the start it was raised for (on_work_order_cancelled)."""
-    from accounts import service_changes
+    from workorders import service_changes
 
     if not reason.strip():
         raise WorkOrderError("Say why the order is cancelled.", field="reason")
@@ -474,7 +474,7 @@ def complete_work_order(
     """Record the read, notes, who and when, and apply the order's effects on the account's
     services, all in one transaction. Two crew tablets submitting at once: the row lock queues
     the second, which finds the order completed and returns it without applying anything."""
-    from accounts import service_changes
+    from workorders import service_changes
 
     today = business_day.today()
     done_on = done_on or today

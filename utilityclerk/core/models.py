@@ -399,6 +399,13 @@ class Policy(models.Model):
     leak_credit_months_between = models.PositiveSmallIntegerField(
         default=12, help_text="Leak adjustment: at most one per account in this many months."
     )
+    # Refunds (payments.refunds); source in docs/policies.md
+    refund_unclaimed_days = models.PositiveSmallIntegerField(
+        default=365,
+        validators=[MinValueValidator(1)],
+        help_text="A refund check not cashed this many days after it was approved lists for "
+        "the state's unclaimed-property report.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
