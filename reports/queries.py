@@ -251,8 +251,8 @@ _UTILITY_TOTALS = ",\n       ".join(f"COALESCE(u.{u}, 0) AS {u}" for u in COUNTE
 # their own. A customer whose accounts are in two statuses counts under each.
 # At a million customers and accounts the class of each account is the costly part: the
 # accounts are walked in customer order (index (customer, status)) beside the customers in
-# id order, no sort and no hash of a million rows; the utilities come from the accounts with
-# a service active, a tenth of them, looked up by id.
+# id order, no sort and no hash of a million rows; the utilities are counted apart, from the
+# accounts with a service active (a tenth of them).
 _ACCOUNT_FILTERS = """
       AND (%(status)s = '' OR ac.status = %(status)s)
       AND (%(utility)s = '' OR EXISTS (SELECT 1 FROM accounts_service s
@@ -272,8 +272,8 @@ by_class AS (
     FROM accounts_customer c
     LEFT JOIN per_customer pc ON pc.customer_id = c.id
     WHERE (%(customer_class)s = '' OR c.customer_class = %(customer_class)s)
-      -- No account of the status or utility asked for: counted only as having no account,
-      -- and only when neither was asked for.
+      -- A customer with no account of the status or utility asked for is left out; one with
+      -- no account at all has a row of its own when neither is asked for.
       AND (pc.status IS NOT NULL OR (%(status)s = '' AND %(utility)s = ''))
     GROUP BY c.customer_class, pc.status
 ),
