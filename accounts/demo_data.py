@@ -32,6 +32,7 @@ from decimal import Decimal
 
 from django.db import connection, connections
 
+from accounts import aging_summary
 from accounts.rates import DEFAULT_UTILITIES, rate_code
 from accounts.validation import account_number_for, name_key, normalize_street
 from utilityclerk.business_day import add_months
@@ -982,8 +983,9 @@ def _insert_triggers() -> list[str]:
         cursor.execute(
             "SELECT tgrelid::regclass || '.' || tgname FROM pg_trigger "
             "WHERE NOT tgisinternal AND tgtype & 4 <> 0 AND tgrelid::regclass::text = ANY(%s) "
-            # The name-word dictionary is rebuilt set-based after every load (seed()).
-            "AND tgname NOT LIKE '%%name_words%%'",
+            # The name-word dictionary and the aging summary are made again set-based after
+            # a load that skipped their triggers (seed()).
+            "AND tgname NOT LIKE '%%name_words%%' AND tgname <> 'accounts_ledgerentry_aging_changes'",
             [TABLES],
         )
         return [row[0] for row in cursor.fetchall()]
@@ -1084,6 +1086,10 @@ def seed(
     totals = copy_batches(batches(), report)
     refresh_name_words()
     if fast_keys:
+        aging_summary.rebuild()  # its trigger was off with the key checks
+    else:
+        aging_summary.fold()
+    if fast_keys:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = origin")
         checked = time.monotonic()
@@ -1106,5 +1112,5 @@ def refresh_name_words():
 
 def analyze():
     with connection.cursor() as cursor:
-        for table in [*TABLES, "accounts_nameword"]:
+        for table in [*TABLES, "accounts_nameword", *aging_summary.TABLES]:
             cursor.execute(f"ANALYZE {table}")
