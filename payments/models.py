@@ -174,6 +174,9 @@ class Payment(models.Model):
     fee_entry = models.OneToOneField(
         LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The check, money order or card that came back, as an amount (a split payment's cash
+    # stands): what the day's reports show as returned.
+    returned_amount = money(null=True, blank=True)
 
     class Meta:
         ordering = ["-receipt_number"]
@@ -199,17 +202,24 @@ class Payment(models.Model):
                 | (~Q(channel="counter") & Q(session__isnull=True)),
                 name="payment_counter_has_session",
             ),
-            models.CheckConstraint(
-                condition=Q(account__isnull=True) | Q(ledger_entry__isnull=False),
-                name="payment_for_account_has_ledger_entry",
-            ),
+            # An account payment's ledger entry is what it pays on the account: all of it,
+            # or, when part pays a deposit (a payment line), the rest; a payment wholly for
+            # a deposit has none. reports/reconcile.py checks the arithmetic.
             models.CheckConstraint(
                 condition=~Q(status="posted") | Q(reversal_entry__isnull=True),
                 name="posted_payment_not_reversed",
             ),
+            # A void reverses the account's part in full. A return reverses what came back:
+            # the deposit's part first, so it may leave the account's part standing.
             models.CheckConstraint(
-                condition=~Q(status__in=["voided", "returned"]) | Q(reversal_entry__isnull=False),
-                name="undone_payment_has_reversal",
+                condition=~Q(status="voided")
+                | Q(reversal_entry__isnull=False)
+                | Q(ledger_entry__isnull=True),
+                name="voided_payment_has_reversal",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="returned") | Q(returned_amount__gt=0),
+                name="returned_payment_says_what_came_back",
             ),
             models.CheckConstraint(
                 condition=~Q(status="voided") | (Q(voided_by__isnull=False) & ~Q(void_reason="")),
@@ -242,8 +252,24 @@ class Payment(models.Model):
         return self.print_count > 1
 
     @property
+    def account_amount(self) -> Decimal:
+        """What the payment paid on the account's balance: its ledger entry (select it
+        with the payment). The rest paid its lines (a deposit); a permit's payment pays
+        no account."""
+        if self.ledger_entry_id is None:
+            return ZERO
+        return -self.ledger_entry.amount
+
+    @property
+    def other_amount(self) -> Decimal:
+        """What the payment paid beside the account's balance: its payment lines."""
+        return self.amount - self.account_amount
+
+    @property
     def balance_after(self) -> Decimal | None:
-        return None if self.balance_before is None else self.balance_before - self.amount
+        if self.balance_before is None:
+            return None
+        return self.balance_before - self.account_amount
 
     @property
     def credit_left(self) -> Decimal:

@@ -8,8 +8,9 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from reports import registry
+        from reports import deposit_reports, registry
         from reports.models import ensure_gl_chart
 
         registry.register()
+        deposit_reports.register()
         post_migrate.connect(ensure_gl_chart, sender=self)
