@@ -169,6 +169,9 @@ ORDER BY due.account_id
 
 
 def _interest_due(year: int, ids: list[int] | None = None) -> list[tuple[int, Decimal]]:
+    if year >= business_day.today().year:
+        # The year's interest counts the days to 31 December: it is paid once they are past.
+        raise services.DepositError(f"{year} is not over yet: its interest is paid after it.")
     rate = Policy.current().deposit_interest_percent
     if rate <= ZERO:
         return []
