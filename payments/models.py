@@ -252,6 +252,14 @@ class Payment(models.Model):
         return self.print_count > 1
 
     @property
+    def came_back(self) -> Decimal | None:
+        """What a returned payment lost: the check or card that came back (kept since
+        deposits; before, what its reversal took off)."""
+        if self.returned_amount is not None:
+            return self.returned_amount
+        return self.reversal_entry.amount if self.reversal_entry_id else None
+
+    @property
     def account_amount(self) -> Decimal:
         """What the payment paid on the account's balance: its ledger entry (select it
         with the payment). The rest paid its lines (a deposit); a permit's payment pays

@@ -43,10 +43,11 @@ class InstalmentsDueForm(DateRangeForm):
     def clean(self):
         data = super().clean()
         if not self.errors and not self.data.get("start") and not data.get("period"):
-            # By default: this month and what is overdue from before it.
+            # By default: the year behind (what was billed) and the quarter ahead (every
+            # instalment of a plan set up today).
             today = business_day.today()
-            data["start"] = today.replace(day=1) - timedelta(days=365)
-            data["end"] = today + timedelta(days=31)
+            data["start"] = today - timedelta(days=365)
+            data["end"] = today + timedelta(days=100)
         return data
 
 

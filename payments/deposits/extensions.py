@@ -15,12 +15,12 @@ def header_panel(request, account) -> dict | None:
     if not hasattr(account, "deposit_held"):
         return None
     figures = queries.Figures.of(account)
-    if not figures.shows:
-        return None
     try:
         requirement = account.deposit_requirement
     except ObjectDoesNotExist:
         requirement = None
+    if not figures.shows and not (requirement and requirement.amount):
+        return None
     return {
         "deposit": figures,
         "requirement": requirement,

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import DateField, DecimalField, Exists, IntegerField, OuterRef, Sum
 from django.db.models.expressions import RawSQL
 
+from accounts.validation import format_account_number
 from payments.deposits.models import DepositEntry, DepositWaiver, InstalmentPlan, LetterOfCredit
 from utilityclerk import business_day
 from utilityclerk.business_day import add_months
@@ -280,7 +281,10 @@ def instalments_to_bill(day: date, limit: int = 200) -> list[dict]:
             sql + " ORDER BY bill_on, account LIMIT %(limit)s", {**params, "limit": limit}
         )
         columns = [c.name for c in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        row["display_number"] = format_account_number(row["account"])
+    return rows
 
 
 # The deposit register: held per account as of a date ------------------------------------

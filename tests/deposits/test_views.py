@@ -47,8 +47,7 @@ def test_the_header_shows_the_deposit_held_and_unpaid_instalments(
     runs.post_instalments(business_day.today(), by=supervisor)
     html = clerk_client.get(f"/accounts/{account.number}/").content.decode()
     assert 'id="account-deposit-held">$33.34<' in html
-    assert 'id="deposit-held">$33.34<' in html
-    assert "($33.34 of it billed in instalments, not yet paid)" in html
+    assert "$33.34 of the $33.34 held is billed in instalments and not yet paid" in html
     assert re.search(r'id="deposit-plan">Instalments: \$66\.66 still to bill \(2 of 3\)', html)
     pay(account, amount="33.34")
     html = clerk_client.get(f"/accounts/{account.number}/").content.decode()
