@@ -6,6 +6,7 @@ Apps register from their AppConfig.ready():
   account_action("Take payment", "payments:take", permission="payments.add_payment",
                  accesskey="p", order=10)
   account_action("Stop service", "workorders:stop", ..., statuses=["active", "collections"])
+  account_action("Request refund", "refunds:request", ..., when=lambda summary: ...)
   search_provider(fn)   # fn(query) -> list[SearchHit], asked before the account search
   final_read_hook(fn)   # fn(order=, by=): a stop's final read is in (billing's final bill)
   header_panel("collections/partials/_header_status.html", context_fn, permission=..., order=10)
@@ -48,6 +49,9 @@ class AccountAction:
     # Account statuses the action applies to (None: all). Stop service is not offered on
     # an account whose service never started, nor any service change on a closed one.
     statuses: frozenset[str] | None = None
+    # Offered only when when(summary) is true for the header's AccountSummary (balance,
+    # aging), which the page has already read: no query. Request refund needs a credit.
+    when: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,15 @@ def account_tab(slug, label, template, context, *, permission=None, order=50):
 
 
 def account_action(
-    label, url_name, *, permission=None, accesskey="", order=50, dialog=False, statuses=None
+    label,
+    url_name,
+    *,
+    permission=None,
+    accesskey="",
+    order=50,
+    dialog=False,
+    statuses=None,
+    when=None,
 ):
     if not any(a.url_name == url_name for a in _actions):
         _actions.append(
@@ -96,6 +108,7 @@ def account_action(
                 order,
                 dialog,
                 frozenset(statuses) if statuses is not None else None,
+                when,
             )
         )
 
@@ -116,14 +129,16 @@ def tab(slug) -> AccountTab | None:
     return _tabs.get(slug)
 
 
-def actions_for(user, account=None) -> list[AccountAction]:
-    """The actions this user may take, on this account as it stands when one is given."""
+def actions_for(user, account=None, summary=None) -> list[AccountAction]:
+    """The actions this user may take, on this account as it stands when one is given (and
+    its header summary, for actions offered only on a balance such as a credit)."""
     return sorted(
         (
             a
             for a in _actions
             if (a.permission is None or user.has_perm(a.permission))
             and (account is None or a.statuses is None or account.status in a.statuses)
+            and (summary is None or a.when is None or a.when(summary))
         ),
         key=lambda a: (a.order, a.label),
     )

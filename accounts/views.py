@@ -97,7 +97,7 @@ def account_detail(request, number, tab="ledger"):
             "shortcut": a.accesskey,
             "dialog": a.dialog,
         }
-        for a in extensions.actions_for(request.user, account)
+        for a in extensions.actions_for(request.user, account, summary)
     ]
     context = {
         "account": account,

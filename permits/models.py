@@ -376,8 +376,9 @@ class PermitReview(models.Model):
 
 
 class RefundDue(models.Model):
-    """A fee or deposit owed back on a permit that ended. The deposits/refunds work pays it;
-    until it lands the refund is recorded here as due."""
+    """A fee or deposit owed back on a permit that ended, recorded as due when it ends. A
+    clerk then requests its refund check (payments.refunds, approved by a supervisor like
+    every refund); paid_at is when that refund was approved and its check requested."""
 
     permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="refunds_due")
     kind = models.CharField(max_length=8, choices=ChargeKind)
@@ -388,6 +389,11 @@ class RefundDue(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The refund that pays it: the latest request (one rejected or cancelled is followed by
+    # a new request, which takes its place here).
+    refund = models.ForeignKey(
+        "refunds.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["recorded_at", "id"]

@@ -437,6 +437,71 @@ def _end(permit: Permit, to_status: str, *, by, reason: str) -> Permit:
     return permit
 
 
+def refund_payee(permit: Permit) -> tuple[str, str]:
+    """Who a permit's refund check goes to by default: the applicant. A customer is mailed
+    at their mailing address; a contractor has none on file, so the clerk types it."""
+    if permit.customer_id:
+        customer = permit.customer
+        return customer.display_name, "\n".join(customer.mailing_address_lines)
+    if permit.contractor_id:
+        return permit.contractor.company, ""
+    return "", ""
+
+
+def request_refund_check(
+    *,
+    due: RefundDue,
+    payee_name: str,
+    mailing_address: str,
+    by,
+    idempotency_key: uuid.UUID | None = None,
+):
+    """Ask for the check that pays a refund due on a permit: a refund of the permit's money
+    (payments.refunds), approved by a supervisor like any other. Once requested and waiting
+    or approved, asking again returns that refund."""
+    from payments.refunds import services as refunds
+    from payments.refunds.models import OPEN_STATUSES
+
+    with transaction.atomic():
+        due = (
+            RefundDue.objects.select_for_update(of=("self",))
+            .select_related("permit", "refund")
+            .get(pk=due.pk)
+        )
+        if due.refund is not None and due.refund.status in OPEN_STATUSES:
+            return due.refund
+        try:
+            refund = refunds.request_permit_refund(
+                reference=due.permit.number,
+                amount=due.amount,
+                reason=f"{due.get_kind_display()} back on permit {due.permit.number}: {due.reason}",
+                requested_by=by,
+                payee_name=payee_name,
+                mailing_address=mailing_address,
+                idempotency_key=idempotency_key,
+            )
+        except refunds.RefundError as error:
+            raise PermitError(str(error), field=error.field) from error
+        due.refund = refund
+        due.save(update_fields=["refund"])
+        audit.record(
+            actor=by,
+            action="permit.refund_requested",
+            target=due.permit,
+            after={"refund_due": due.pk, "refund": refund.pk, "amount": str(refund.amount)},
+        )
+    return refund
+
+
+def refund_decided(*, refund, event: str, by) -> None:
+    """Heard from payments.refunds inside its transaction: an approved refund's check is
+    requested, so the refund due is paid; a void makes it due again."""
+    if refund.source != "permit" or event not in ("approved", "voided"):
+        return
+    paid_at = timezone.now() if event == "approved" else None
+    RefundDue.objects.filter(refund=refund).update(paid_at=paid_at)
+
+
 def withdraw_permit(*, permit: Permit, reason: str, by) -> Permit:
     if not reason.strip():
         raise PermitError("Say why the permit is withdrawn.", field="reason")

@@ -10,3 +10,8 @@ class RefundsConfig(AppConfig):
     name = "payments.refunds"
     label = "refunds"
     verbose_name = "Refunds"
+
+    def ready(self):
+        from payments.refunds import extensions
+
+        extensions.register()

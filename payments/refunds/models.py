@@ -160,5 +160,22 @@ class Refund(models.Model):
         return self.status == RefundStatus.APPROVED
 
     @property
+    def badge(self) -> str:
+        """The status badge's class on screens (the app's existing colours)."""
+        if self.status == RefundStatus.APPROVED and self.cashed_on:
+            return "badge-active"
+        return {
+            RefundStatus.REQUESTED: "badge-pending",
+            RefundStatus.APPROVED: "badge-wo-dispatched",
+            RefundStatus.VOIDED: "badge-alert",
+        }.get(self.status, "badge-closed")
+
+    @property
+    def status_label(self) -> str:
+        if self.status == RefundStatus.APPROVED and self.cashed_on:
+            return f"Check cashed {self.cashed_on:%m/%d/%Y}"
+        return self.get_status_display()
+
+    @property
     def mailing_address_lines(self) -> list[str]:
         return [line for line in self.mailing_address.splitlines() if line.strip()]

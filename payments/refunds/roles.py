@@ -15,6 +15,20 @@ ROLE_PERMISSIONS = {
     ],
 }
 
-# The screens (queue, request, detail) and their URL classification follow in the next commit.
-NAVIGATION: list = []
-URL_PERMISSIONS: dict = {}
+NAVIGATION = [
+    (53, "Refunds", "refunds:queue", "refunds.approve_refund"),
+]
+
+# What each URL needs (utilityclerk/roles.py explains; one line per URL).
+URL_PERMISSIONS = {
+    "refunds:queue": "refunds.approve_refund",
+    "refunds:waiting": "refunds.approve_refund",
+    "refunds:request": "refunds.add_refund",
+    "refunds:detail": "refunds.view_refund",
+    "refunds:approve": "refunds.approve_refund",
+    "refunds:reject": "refunds.approve_refund",
+    "refunds:cancel": "refunds.add_refund",
+    "refunds:void": "refunds.approve_refund",
+    "refunds:cashed": "refunds.approve_refund",
+    "refunds:check_request": "refunds.view_refund",
+}

@@ -362,10 +362,11 @@ def _decided_message(refund: Refund) -> str:
     return f"This refund is already {refund.get_status_display().lower()}."
 
 
-def approve_refund(*, refund: Refund, by) -> Refund:
+def approve_refund(*, refund: Refund, by, note: str = "") -> Refund:
     """Approve and post: the REFUND entry on the account's ledger and the check-request
-    number. A second approval (a double click, or two supervisors at once) finds it approved
-    and posts nothing more."""
+    number; the supervisor's note, if any, goes with it into the trail. A second approval (a
+    double click, or two supervisors at once) finds it approved and posts nothing more."""
+    note = " ".join((note or "").split())[:200]
     _require(by, APPROVE_PERMISSION, "Only a supervisor can approve a refund.")
     with transaction.atomic():
         refund = _lock(refund)
@@ -412,6 +413,7 @@ def approve_refund(*, refund: Refund, by) -> Refund:
         refund.approved_on = today
         refund.decided_by = by
         refund.decided_at = timezone.now()
+        refund.decision_note = note
         refund.save()
         audit.record(
             actor=by,
@@ -424,6 +426,7 @@ def approve_refund(*, refund: Refund, by) -> Refund:
                 "ledger_entry": refund.ledger_entry_id,
                 "approved_on": today.isoformat(),
             },
+            reason=note,
         )
         _notify(refund, "approved", by)
     return refund

@@ -229,3 +229,12 @@ def test_the_database_refuses_approval_by_the_requester(account, request_refund,
     refund = request_refund(account)
     with pytest.raises(IntegrityError), transaction.atomic():
         Refund.objects.filter(pk=refund.pk).update(decided_by=clerk)
+
+
+def test_an_approval_note_goes_into_the_trail(account, request_refund, supervisor):
+    refund = services.approve_refund(
+        refund=request_refund(account), by=supervisor, note="Checked the bank deposit"
+    )
+    assert refund.decision_note == "Checked the bank deposit"
+    event = AuditEvent.objects.get(action="refund.approve", target_id=str(refund.pk))
+    assert event.reason == "Checked the bank deposit"
