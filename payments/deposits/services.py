@@ -533,6 +533,8 @@ def return_deposit(
         held = _held(account.pk)
         if held <= ZERO:
             return None
+        if interest:
+            memo = f"{memo}, with {format_money(interest)} interest"
         entry = LedgerEntry.objects.create(
             account=account,
             kind=EntryKind.DEPOSIT_APPLIED,
@@ -598,7 +600,7 @@ def apply_to_final_bill(*, account: Account, bill, by) -> Returned | None:
         account=account,
         how=APPLY,
         by=by,
-        memo=f"Deposit and interest applied to {label}",
+        memo=f"Deposit applied to {label}",
         reference=bill.number if bill is not None else "",
         final=True,
     )
