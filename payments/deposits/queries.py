@@ -377,6 +377,25 @@ WHERE p.status = 'active' AND i.bill_on <= %(day)s
 """
 
 
+# Active plans of these accounts with nothing left to bill: every instalment billed, or the
+# deposit met already (paid ahead at the counter, waived, covered by a letter of credit).
+END_FINISHED_PLANS_SQL = f"""
+UPDATE deposits_instalmentplan p
+SET status = 'ended', ended_on = %(today)s, end_reason = 'Nothing left to bill'
+FROM accounts_account a
+WHERE a.id = p.account_id AND p.status = 'active' AND p.account_id = ANY(%(ids)s::bigint[])
+  AND (NOT EXISTS (SELECT 1 FROM deposits_depositinstalment i
+                   WHERE i.plan_id = p.id
+                     AND NOT EXISTS (SELECT 1 FROM deposits_depositentry e
+                                     WHERE e.instalment_id = i.id))
+       OR ({_REQUIRED.replace(A, "a.id")}) - ({_SECURED.replace(A, "a.id")})
+          - (SELECT COALESCE(SUM(l.amount), 0) FROM deposits_letterofcredit l
+             WHERE l.account_id = a.id AND l.released_on IS NULL
+               AND l.expires_on >= %(today)s) <= 0)
+RETURNING p.id
+"""
+
+
 def instalment_candidates(day: date, account_ids: list[int] | None = None) -> list[dict]:
     """Every instalment due by `day` with what it would bill: the scheduled amount, less what
     the counter took ahead, one instalment of an account after another in number order."""
@@ -420,18 +439,24 @@ def interest_sql(*, year: int, through: date | None = None) -> tuple[str, dict]:
 REVIEW_SQL = """
 WITH held AS (
     SELECT account_id, SUM(amount) AS held FROM deposits_depositentry
+    WHERE (%(ids)s::bigint[] IS NULL OR account_id = ANY(%(ids)s::bigint[]))
     GROUP BY account_id HAVING SUM(amount) > 0
+), entries AS (
+    -- Each held account's rows read once: what they are, and whether they were reversed.
+    SELECT e.account_id, e.kind, e.business_date, r.id IS NOT NULL AS reversed
+    FROM deposits_depositentry e
+    JOIN held h ON h.account_id = e.account_id
+    LEFT JOIN deposits_depositentry r ON r.reverses_id = e.id
+), last_out AS (
+    SELECT account_id, MAX(business_date) FILTER (WHERE kind IN ('applied', 'refunded')) AS day
+    FROM entries GROUP BY account_id
 ), since AS (
     -- The present holding began with the first money in after the deposit last left.
-    SELECT e.account_id, MIN(e.business_date) AS held_since
-    FROM deposits_depositentry e JOIN held h ON h.account_id = e.account_id
-    WHERE e.kind IN ('collected', 'instalment_billed')
-      AND NOT EXISTS (SELECT 1 FROM deposits_depositentry r WHERE r.reverses_id = e.id)
-      AND e.business_date >= COALESCE(
-          (SELECT MAX(x.business_date) FROM deposits_depositentry x
-           WHERE x.account_id = e.account_id AND x.kind IN ('applied', 'refunded')),
-          '-infinity'::date)
-    GROUP BY e.account_id
+    SELECT x.account_id, MIN(x.business_date) AS held_since
+    FROM entries x JOIN last_out o ON o.account_id = x.account_id
+    WHERE x.kind IN ('collected', 'instalment_billed') AND NOT x.reversed
+      AND x.business_date >= COALESCE(o.day, '-infinity'::date)
+    GROUP BY x.account_id
 )
 SELECT h.account_id, h.held, s.held_since, a.status,
        (SELECT COUNT(*) FROM accounts_ledgerentry l
@@ -469,7 +494,7 @@ class ReviewRow:
     reason: str  # "" when the deposit is returned
 
 
-def review(day: date) -> list[ReviewRow]:
+def review(day: date, account_ids: list[int] | None = None) -> list[ReviewRow]:
     """Every deposit held on `day`, each with why the review leaves it (or "" to return it):
     held the policy's months or more, at most its late payments in those months, no returned
     payment and no disconnection in them, on an active account. One statement."""
@@ -478,7 +503,10 @@ def review(day: date) -> list[ReviewRow]:
     policy = Policy.current()
     window_start = add_months(day, -policy.deposit_review_months)
     with connection.cursor() as cursor:
-        cursor.execute(REVIEW_SQL + " ORDER BY h.account_id", {"window_start": window_start})
+        cursor.execute(
+            REVIEW_SQL + " ORDER BY h.account_id",
+            {"window_start": window_start, "ids": account_ids},
+        )
         rows = cursor.fetchall()
     out = []
     for account_id, held, since, status, late, returned, disconnected in rows:

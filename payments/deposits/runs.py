@@ -139,16 +139,14 @@ def post_instalments(day: date, *, by, progress: Progress | None = None, run=Non
     return {"Instalments billed": count, "Deposit instalments": format_money(total)}
 
 
-def _end_finished_plans(account_ids: list[int], *, by) -> None:
+def _end_finished_plans(account_ids: list[int], *, by) -> int:
     """A plan ends when nothing of the deposit is left to bill: every instalment billed, or
-    the rest paid ahead at the counter."""
-    for plan in InstalmentPlan.objects.filter(account_id__in=account_ids, status=PlanStatus.ACTIVE):
-        if queries.figures(plan.account_id).to_bill == ZERO:
-            plan.status = PlanStatus.ENDED
-            plan.ended_on = business_day.today()
-            plan.end_reason = "Nothing left to bill"
-            plan.save(update_fields=["status", "ended_on", "end_reason"])
-            audit.record(actor=by, action="deposit.plan_ended", target=plan)
+    the rest paid ahead at the counter. One statement for the chunk."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            queries.END_FINISHED_PLANS_SQL, {"ids": account_ids, "today": business_day.today()}
+        )
+        return len(cursor.fetchall())
 
 
 # Interest ------------------------------------------------------------------------------------
@@ -253,47 +251,109 @@ def review_proof(day: date) -> dict:
     }
 
 
+# Credit mode, set-based per chunk: each eligible account's deposit held becomes one
+# DEPOSIT_APPLIED credit on its ledger and one APPLIED row on its deposit ledger, joined by
+# the account (one of each per account and statement). Only accounts still holding a deposit
+# are touched: a second post finds nothing held.
+_REVIEW_CREDIT = """
+WITH held AS (
+    SELECT account_id, SUM(amount) AS held FROM deposits_depositentry
+    WHERE account_id = ANY(%(ids)s::bigint[]) GROUP BY account_id HAVING SUM(amount) > 0
+), credits AS (
+    INSERT INTO accounts_ledgerentry
+        (account_id, kind, amount, business_date, posted_at, posted_by_id, reference, memo,
+         reason_code)
+    SELECT account_id, 'deposit_applied', -held, %(day)s, now(), %(by)s, %(reference)s,
+           %(memo)s, ''
+    FROM held
+    RETURNING id, account_id, amount
+)
+INSERT INTO deposits_depositentry
+    (account_id, kind, amount, business_date, posted_at, posted_by_id, ledger_entry_id,
+     reference, memo)
+SELECT account_id, 'applied', amount, %(day)s, now(), %(by)s, id, %(reference)s, %(memo)s
+FROM credits
+RETURNING amount
+"""
+
+
 def post_review(day: date, *, by, progress: Progress | None = None, run=None) -> dict:
+    """Return every deposit the review finds (worked out again at posting, chunk by chunk
+    under the accounts' locks). Credit, the default: set-based. Refund: account by account,
+    since each asks the refunds work for its check."""
     policy = Policy.current()
     how = policy.deposit_review_action
+    memo = (
+        f"Deposit review {day:%m/%d/%Y}: held {policy.deposit_review_months} months with "
+        "good history"
+    )
+    reference = f"Run {run.pk}" if run else ""
     eligible = [r.account_id for r in queries.review(day) if not r.reason]
-    chunks = _chunks(eligible, REVIEW_CHUNK)
-    returned = applied = refunded = interest = ZERO
+    chunks = _chunks(eligible, CHUNK if how == services.APPLY else REVIEW_CHUNK)
+    totals = {"returned": ZERO, "applied": ZERO, "refunded": ZERO, "interest": ZERO}
     count = 0
     skipped: dict[str, int] = {}
     for done, chunk in enumerate(chunks, start=1):
         with transaction.atomic():
             _lock_accounts(chunk)
-            for account in Account.objects.filter(pk__in=chunk).order_by("pk"):
-                try:
-                    with transaction.atomic():
-                        result = services.return_deposit(
-                            account=account,
-                            how=how,
-                            by=by,
-                            memo=f"Deposit review {day:%m/%d/%Y}: held "
-                            f"{policy.deposit_review_months} months with good history",
-                            reference=f"Run {run.pk}" if run else "",
-                        )
-                except DomainError as error:
-                    skipped[str(error)] = skipped.get(str(error), 0) + 1
-                    continue
-                if result is None:
-                    continue
-                count += 1
-                returned += result.held
-                applied += result.applied
-                refunded += result.refunded
-                interest += result.interest
+            # Eligible still, now the accounts are locked (a returned check since the proof).
+            still = [r.account_id for r in queries.review(day, chunk) if not r.reason]
+            if how == services.APPLY:
+                n, amounts = _credit_chunk(still, day=day, by=by, memo=memo, reference=reference)
+                count += n
+                for key, value in amounts.items():
+                    totals[key] += value
+            else:
+                for account in Account.objects.filter(pk__in=still).order_by("pk"):
+                    try:
+                        with transaction.atomic():
+                            result = services.return_deposit(
+                                account=account, how=how, by=by, memo=memo, reference=reference
+                            )
+                    except DomainError as error:
+                        skipped[str(error)] = skipped.get(str(error), 0) + 1
+                        continue
+                    if result is None:
+                        continue
+                    count += 1
+                    totals["returned"] += result.held
+                    totals["applied"] += result.applied
+                    totals["refunded"] += result.refunded
+                    totals["interest"] += result.interest
+            if still:
+                _audit(by, "deposits.review", run, {"accounts": len(still), "how": how})
         if progress:
             progress(done, len(chunks))
     outcome = {
         "Deposits returned": count,
-        "Returned (with interest)": format_money(returned),
-        "Credited to accounts": format_money(applied),
-        "Refund checks requested": format_money(refunded),
-        "Interest accrued at the return": format_money(interest),
+        "Returned (with interest)": format_money(totals["returned"]),
+        "Credited to accounts": format_money(totals["applied"]),
+        "Refund checks requested": format_money(totals["refunded"]),
+        "Interest accrued at the return": format_money(totals["interest"]),
     }
     for reason, n in skipped.items():
         outcome[f"Left out: {reason}"] = n
     return outcome
+
+
+def _credit_chunk(ids: list[int], *, day: date, by, memo: str, reference: str):
+    """Credit the deposits of a chunk of locked, eligible accounts: interest first (account
+    by account, only when the policy pays any), then one statement for the credits."""
+    if not ids:
+        return 0, {}
+    interest = ZERO
+    posting_day = business_day.posting_date()
+    if Policy.current().deposit_interest_percent > ZERO:
+        for account_id in ids:
+            interest += services.accrue_interest(account_id=account_id, through=posting_day, by=by)
+    InstalmentPlan.objects.filter(account_id__in=ids, status=PlanStatus.ACTIVE).update(
+        status=PlanStatus.ENDED, ended_on=business_day.today(), end_reason="Deposit returned"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REVIEW_CREDIT,
+            {"ids": ids, "day": posting_day, "by": by.pk, "memo": memo, "reference": reference},
+        )
+        amounts = [-row[0] for row in cursor.fetchall()]
+    total = sum(amounts, ZERO)
+    return len(amounts), {"returned": total, "applied": total, "interest": interest}

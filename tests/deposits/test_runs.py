@@ -350,3 +350,34 @@ def test_the_review_through_the_worker(clerk, supervisor):
 def test_a_year_not_over_is_not_paid(supervisor):
     with pytest.raises(services.DepositError, match="not over yet"):
         runs.post_interest(business_day.today().year, by=supervisor)
+
+
+def test_a_check_returned_between_the_proof_and_the_post_keeps_the_deposit(clerk, supervisor, pay):
+    from payments import services as payment_services
+    from tests.deposits.conftest import check
+
+    account = _held_a_year(clerk)
+    assert runs.review_proof(business_day.today())["counts"]["Deposits credited"] == 1
+    post_bill(account, "30.00", bill_date=business_day.today())
+    payment = pay(account, amount="30.00", tenders=[check("30.00")])
+    payment_services.record_returned_payment(payment=payment, reason="NSF", supervisor=supervisor)
+    assert runs.post_review(business_day.today(), by=supervisor)["Deposits returned"] == 0
+    assert held(account) == D("100.00")
+
+
+def test_the_review_credits_the_interest_with_the_deposit(clerk, supervisor):
+    set_policy(deposit_interest_percent=D("6.00"))
+    today = business_day.today()
+    account = make_account(customer=make_customer())
+    require(account, "100.00")
+    record_past_deposit(
+        account=account, amount=D("100.00"), on=date(today.year - 2, 1, 1), by=clerk
+    )
+    runs.post_interest(today.year - 2, by=supervisor)  # paid by its yearly run: $6.00
+    result = runs.post_review(today, by=supervisor)
+    interest = sum(e.amount for e in DepositEntry.objects.filter(kind="interest"))
+    assert interest > D("12.00")  # the year before last, last year and this year so far
+    assert result["Interest accrued at the return"] == f"${interest - D('6.00'):,.2f}"
+    applied = LedgerEntry.objects.get(account=account, kind="deposit_applied")
+    assert applied.amount == -(D("100.00") + interest)
+    assert held(account) == D("0.00")
