@@ -179,16 +179,6 @@ def figures(account_id: int, *, today: date | None = None) -> Figures:
     return Figures(**{name: row[f"deposit_{name}"] for name in Figures.FIELDS})
 
 
-def requirement_of(account_id: int) -> tuple[Decimal, str] | None:
-    """The requirement recorded at the start of service: (amount, rule), or None."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT amount, rule FROM workorders_depositrequirement WHERE account_id = %s",
-            [account_id],
-        )
-        return cursor.fetchone()
-
-
 # The deposit tab ---------------------------------------------------------------------------
 
 

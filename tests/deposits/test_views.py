@@ -309,3 +309,22 @@ def test_starting_a_run_opens_its_page_and_bad_input_is_refused(supervisor_clien
 def test_an_account_number_that_is_no_account_is_a_404(clerk_client):
     assert clerk_client.get("/deposits/99999999/instalments/").status_code == 404
     assert make_user("x") is not None
+
+
+def test_the_receipt_pdf_shows_both_parts(clerk_client, account, session, pay):
+    import io
+
+    from pypdf import PdfReader
+
+    post_bill(account, "45.00", bill_date=business_day.today())
+    payment = pay(account, amount="45.00", deposit="100.00")
+    response = clerk_client.get(f"/payments/receipts/{payment.receipt}/pdf/")
+    assert response["Content-Type"] == "application/pdf"
+    text = " ".join(
+        " ".join(page.extract_text().split())
+        for page in PdfReader(io.BytesIO(response.content)).pages
+    )
+    assert re.search(r"On the account \$45\.00", text)
+    assert re.search(r"Customer deposits \(held\) \$100\.00", text)
+    assert re.search(r"Paid \$145\.00", text)
+    assert re.search(r"Balance after \$0\.00", text)
