@@ -2,7 +2,10 @@
 bills and their ledger history, loaded with PostgreSQL COPY.
 
 Everything random comes from one `random.Random(seed)`, so the same seed on the same starting
-database gives the same rows. Ids come from each table's own sequence, reserved a block at a
+database and day gives the same rows. The stream is reseeded for each account, and again
+before its customer is drawn, so who the customers are (names, phones, e-mails: what the
+README's search examples name) is the same whatever day the demo is loaded, though the
+history before them depends on the day. Ids come from each table's own sequence, reserved a block at a
 time (`setval(seq, nextval(seq) + n - 1)`), so rows added later by the application never
 collide with seeded ones. Account and bill numbers are reserved from `account_number_seq` and
 `bill_number_seq` the same way.
@@ -451,6 +454,7 @@ class DemoData:
     `extra_batches` to reproduce a run."""
 
     def __init__(self, *, seed: int, months: int, today: date):
+        self.seed = seed
         self.rng = random.Random(seed)
         self.months = months
         self.today = today
@@ -724,6 +728,7 @@ class DemoData:
         rng, rows = self.rng, _Rows()
         landlords = {name: [] for name in RATE_CODES}  # customers who hold several accounts
         for account in range(size):
+            rng.seed(f"{self.seed}:account:{done - size + account}")
             customer_class = rng.choices(
                 ["residential", "commercial", "government"], cum_weights=[92, 99, 100]
             )[0]
@@ -739,6 +744,9 @@ class DemoData:
                 meter = f"{rng.choice(['SN', 'BM', 'NP'])}{rng.randint(10**7, 10**8 - 1)}"
                 rows.service_points.append((account, utility, meter if utility == "water" else ""))
             status, opened, closed = self._account_history(rows, account, customer_class, services)
+            # The history drew as many numbers as the day made it: the customer must not
+            # depend on that.
+            rng.seed(f"{self.seed}:customer:{done - size + account}")
             for service in services:
                 row = rows.services[service[0]]
                 if status == "pending":

@@ -18,6 +18,9 @@ Apps register from their AppConfig.ready():
   payment_posted(fn)    # fn(payment) after the payment commits (payments calls it)
   receipt_notes(fn)     # fn(payment) -> list[str]: lines a receipt prints (when service returns)
   work_order_links(fn)  # fn(order) -> list[(label, url)]: links on the crew's order screen
+  shutoff_ground("backflow", "Backflow test overdue", provider)
+                        # a reason other than non-payment for the shut-off list (below)
+  shutoff_ground_listener(fn)  # fn(*, account_ids, by): such a reason may have cleared
 
 A tab's context_fn(request, account) returns the template's context (keep it to one or two
 queries: the page budget is 10). An action's URL is reversed with the account number.
@@ -308,3 +311,48 @@ def adjustment_listener(listener):
 def adjustment_decided(*, request, by) -> None:
     for listener in _adjustment_listeners:
         listener(request=request, by=by)
+
+
+# Reasons other than non-payment to shut service off (issue #17: a backflow test overdue) ---
+# The app that knows the reason registers it; the collections work's shut-off list reads
+# every one, names it on the list, and still honours each protection (life support, a
+# medical certificate, a weather hold, a dispute, an arrangement, the days and hours).
+
+
+@dataclass(frozen=True)
+class ShutoffGround:
+    name: str  # "backflow": keys are kept as "backflow:<the provider's key>"
+    label: str  # "Backflow test overdue": how the list counts these
+    # provider(day) -> (sql, params), or None when the policy has it switched off. The SQL
+    # selects rows of (account_id, reason, key): an account that may be shut off on `day`
+    # for this reason, the reason in words for the list and the crew, and a key naming the
+    # occasion ("<device>:<due date>"): one disconnection per key, however often the list
+    # is approved. Set-based: one statement for every account.
+    provider: Callable
+
+
+_shutoff_grounds: dict[str, ShutoffGround] = {}
+_shutoff_ground_listeners: list[Callable] = []
+
+
+def shutoff_ground(name: str, label: str, provider) -> None:
+    _shutoff_grounds[name] = ShutoffGround(name, label, provider)
+
+
+def unregister_shutoff_ground(name: str) -> None:
+    _shutoff_grounds.pop(name, None)
+
+
+def shutoff_grounds() -> list[ShutoffGround]:
+    return sorted(_shutoff_grounds.values(), key=lambda g: g.name)
+
+
+def shutoff_ground_listener(fn) -> None:
+    """fn(*, account_ids, by), after the commit of something that may have cleared a ground
+    (a passing backflow test): the shut-off work reconnects or calls off a disconnection."""
+    _add(_shutoff_ground_listeners, fn)
+
+
+def shutoff_ground_cleared(*, account_ids, by) -> None:
+    for fn in _shutoff_ground_listeners:
+        fn(account_ids=list(account_ids), by=by)

@@ -762,85 +762,147 @@ def _best_corrections(word: str, candidates) -> list[str]:
     return [text for text, _ in sorted(candidates, key=rank)[:CORRECTIONS_PER_WORD]]
 
 
-def _corrections(words: list[str]) -> list[list[str]]:
-    """The likeliest intended dictionary words for each word typed, in one query."""
+def _renamed(sql: str, prefix: str) -> str:
+    return re.sub(r"%\((\w+)\)s", rf"%({prefix}\1)s", sql)
+
+
+def _tiers_sql(tiers: list[tuple[str, dict]], limit: int, params: dict) -> tuple[list[str], str]:
+    """Name tiers as one statement: the CTEs and the SELECT of (tier, pos, id) in order.
+
+    Each tier runs only while the tiers before it found fewer than `limit` customers, as if
+    run one after the other: an uncorrelated condition is a one-time filter in PostgreSQL,
+    which skips the tier's index walk when it is false."""
+    # Only our statements and numbers are formatted in; what was typed travels as parameters.
+    ctes = []
+    params["limit"] = limit
+    for k, (sql, tier_params) in enumerate(tiers):
+        params.update({f"t{k}_{name}": v for name, v in {**tier_params, "limit": limit}.items()})
+        earlier = " UNION ALL ".join(f"SELECT id FROM t{j}" for j in range(k))  # noqa: S608
+        gate = f"WHERE (SELECT count(DISTINCT id) FROM ({earlier}) AS e) < %(limit)s"  # noqa: S608
+        tier = _renamed(sql, f"t{k}_")
+        body = f"SELECT {k} AS tier, row_number() OVER () AS pos, id FROM ({tier}) AS q"  # noqa: S608
+        ctes.append(f"t{k} AS MATERIALIZED ({body} {gate if k else ''})")
+    select = " UNION ALL ".join(f"SELECT tier, pos, id FROM t{k}" for k in range(len(tiers)))  # noqa: S608
+    return ctes, select
+
+
+def _in_order(rows) -> list[int]:
+    found: list[int] = []
+    for customer_id in rows:
+        if customer_id not in found:
+            found.append(customer_id)
+    return found
+
+
+def _run_tiers(tiers: list[tuple[str, dict]], limit: int) -> list[int]:
+    if not tiers:
+        return []
+    params: dict = {}
+    ctes, select = _tiers_sql(tiers, limit, params)
     with connection.cursor() as cursor:
-        cursor.execute(_CORRECTION_CANDIDATES, {"words": words})
-        candidates: list[list[tuple[str, float]]] = [[] for _ in words]
-        for position, word, likeness in cursor.fetchall():
-            candidates[position - 1].append((word, likeness))
-    return [_best_corrections(word, found) for word, found in zip(words, candidates, strict=True)]
+        cursor.execute(f"WITH {', '.join(ctes)} {select} ORDER BY tier, pos", params)
+        return _in_order(customer_id for _, _, customer_id in cursor.fetchall())
 
 
-def _corrected_name_matches(words: list[str], run, found: list[int], limit: int) -> None:
-    """Names as the words typed were probably meant ("smtih", "priya de la curz")."""
-    # A last word of a letter or two is still being typed ("jonh smtih j"): it stays a
-    # prefix, not a word to correct into some other short word.
+def _run_tiers_else_corrections(
+    tiers: list[tuple[str, dict]], limit: int, words: list[str] | None
+) -> tuple[list[int], list[list[str]]]:
+    """The name tiers and, only when they find nobody, the candidate corrections of `words`,
+    in one statement: (customers found, the likeliest corrections of each word)."""
+    if words is None:
+        return _run_tiers(tiers, limit), []
+    params: dict = {"words": words}
+    ctes, select = _tiers_sql(tiers, limit, params)
+    sql = f"""
+        WITH {", ".join(ctes)}, tiers AS ({select})
+        SELECT tier, pos, id, NULL::bigint, NULL::text, NULL::real FROM tiers
+        UNION ALL
+        SELECT NULL, NULL, NULL, c.i, c.word, c.similarity
+        FROM ({_CORRECTION_CANDIDATES}) AS c (i, word, similarity)
+        WHERE NOT EXISTS (SELECT 1 FROM tiers)
+        ORDER BY 1, 2
+    """  # noqa: S608 - our statements; what was typed travels as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = _in_order(row[2] for row in rows if row[0] is not None)
+    if found:
+        return found, []
+    candidates: list[list[tuple[str, float]]] = [[] for _ in words]
+    for _, _, _, position, word, likeness in rows:
+        candidates[position - 1].append((word, likeness))
+    return [], [_best_corrections(w, c) for w, c in zip(words, candidates, strict=True)]
+
+
+def _words_to_correct(words: list[str]) -> tuple[list[str], str] | None:
+    """The words typed that typo tolerance corrects, and the last word when it is a letter or
+    two still being typed ("jonh smtih j"): it stays a prefix, not a word to correct into
+    some other short word. None when there are too many words to guess at."""
+    if not words or len(words) > MOST_WORDS_CORRECTED + 1:
+        return None
     still_typing = words[-1] if len(words) > 1 and len(words[-1]) <= 2 else ""
     typed = words[:-1] if still_typing else words
     if len(typed) > MOST_WORDS_CORRECTED:
-        return
-    corrections = _corrections(typed)
+        return None
+    return typed, still_typing
 
+
+def _corrected_tiers(words, typed, still_typing, corrections) -> list[tuple[str, dict]]:
+    """Names as the words typed were probably meant ("smtih", "priya de la curz"): the tiers
+    to walk, best first."""
+    tiers: list[tuple[str, dict]] = []
     tail = "".join(_word_parts(still_typing))
-
-    def every_word(candidates):
-        return _corrected_words_query(candidates)
-
     # Every word corrected, wherever it stands: organisations and names of three words or
     # more ("priya de la curz"), where it is the closest match, so it goes first; the best
     # correction of each word before the others ("juan de la crus": Juan, not Jean).
     if len(words) > 2:
         for candidates in ([c[:1] for c in corrections], corrections):
-            if len(found) < limit and (query := every_word(candidates)):
-                run(_BY_NAME_WORDS, {"words": query, "tail": tail})
+            if query := _corrected_words_query(candidates):
+                tiers.append((_BY_NAME_WORDS, {"words": query, "tail": tail}))
     # Last name [and first name] corrected, when there are no more than two of them.
-    if len(typed) <= 2 and corrections[-1] and len(found) < limit:
+    if len(typed) <= 2 and corrections[-1]:
         lasts, firsts = corrections[-1], corrections[0] if len(typed) > 1 else []
         if firsts:
-            run(_BY_CORRECTED_LAST_FIRST, {"lasts": lasts, "firsts": firsts})
-        if len(found) < limit:
-            run(_BY_CORRECTED_LAST, {"lasts": lasts})
+            tiers.append((_BY_CORRECTED_LAST_FIRST, {"lasts": lasts, "firsts": firsts}))
+        tiers.append((_BY_CORRECTED_LAST, {"lasts": lasts}))
         # A single word may be a first name ("Mcihael" for Michael Williams), two words in
         # either order: each corrected word anywhere in the name.
-        if len(found) < limit and len(typed) <= 2 and (query := every_word(corrections)):
-            run(_BY_NAME_WORDS, {"words": query, "tail": tail})
+        if query := _corrected_words_query(corrections):
+            tiers.append((_BY_NAME_WORDS, {"words": query, "tail": tail}))
+    return tiers
 
 
 def _name_matches(query: str, limit: int):
-    """Customers' accounts whose name is like the query, allowing typos; best first."""
+    """Customers' accounts whose name is like the query, allowing typos; best first.
+
+    At most two statements: the name as typed, tier by tier, with the candidate corrections
+    of each word when that finds nobody; then, only for a name typed wrong, the names the
+    corrections make."""
     term = " ".join(name_key(query).replace(",", " ").split())
     words = term.split()
-    found: list[int] = []
-
-    def run(sql, params):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, {**params, "limit": limit})
-            for (customer_id,) in cursor.fetchall():
-                if customer_id not in found:
-                    found.append(customer_id)
-
-    run(_BY_NAME_PREFIX, {"prefix": _like_prefix(term)})
+    tiers: list[tuple[str, dict]] = [(_BY_NAME_PREFIX, {"prefix": _like_prefix(term)})]
     # A third word makes first-and-last guesses wrong ("john smith j" is not John Jackson):
     # names of more words are matched word by word below.
-    if len(found) < limit and 0 < len(words) <= 2:
-        if len(words) == 1:
-            run(_BY_LAST_FIRST, {"last": _like_prefix(words[0]), "first": "%"})
-        else:
-            # "maria garcia" and "garcia, maria" both name the last name somewhere.
-            run(_BY_LAST_FIRST, {"last": _like_prefix(words[-1]), "first": _like_prefix(words[0])})
-            if len(found) < limit:
-                run(
-                    _BY_LAST_FIRST,
-                    {"last": _like_prefix(words[0]), "first": _like_prefix(words[-1])},
-                )
+    if len(words) == 1:
+        tiers.append((_BY_LAST_FIRST, {"last": _like_prefix(words[0]), "first": "%"}))
+    elif len(words) == 2:
+        # "maria garcia" and "garcia, maria" both name the last name somewhere.
+        for last, first in ((words[-1], words[0]), (words[0], words[-1])):
+            tiers.append(
+                (_BY_LAST_FIRST, {"last": _like_prefix(last), "first": _like_prefix(first)})
+            )
     words_query, tail = _words_query(words)
-    if len(found) < limit and words_query:
-        run(_BY_NAME_WORDS, {"words": words_query, "tail": tail})
+    if words_query:
+        tiers.append((_BY_NAME_WORDS, {"words": words_query, "tail": tail}))
     # Typo tolerance only when the name as typed matched nobody: a name that exists needs no
     # guessing, and skipping the guesses keeps common names fast.
-    if not found and words and len(words) <= MOST_WORDS_CORRECTED + 1:
-        _corrected_name_matches(words, run, found, limit)
+    to_correct = _words_to_correct(words)
+    found, corrections = _run_tiers_else_corrections(
+        tiers, limit, to_correct[0] if to_correct else None
+    )
+    if not found and corrections:
+        typed, still_typing = to_correct
+        found = _run_tiers(_corrected_tiers(words, typed, still_typing, corrections), limit)
     if not found:
         return []
     order = {customer_id: i for i, customer_id in enumerate(found)}

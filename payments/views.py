@@ -27,12 +27,12 @@ from payments.forms import (
 )
 from payments.models import MailBatch, MailBatchItem, PaymentStatus
 from payments.tenders import ChangeNeedsConfirmation, PaymentError, TenderInput, allocate
-from reports.pdf import pdf_response, render_pdf
 from utilityclerk import business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
 from utilityclerk.htmx import htmx_redirect
 from utilityclerk.money import ZERO, MoneyError, format_money, parse_money
+from utilityclerk.pdf import pdf_response, render_pdf
 
 # Card details never reach Django's error reports, even when a tender field holds them.
 _CARD_FIELDS = ("card_last4", "card_auth_code", "memo", "check_number", "money_order_number")

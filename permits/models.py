@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Customer, Premise
@@ -593,6 +593,26 @@ class BackflowReminder(models.Model):
 
     def __str__(self):
         return f"Reminder for {self.due_date}"
+
+
+class BackflowNotice(models.Model):
+    """The overdue notice served for one due date of one device: once, whatever reprints.
+    Its date starts the count to shut-off eligibility when the policy has that on."""
+
+    device = models.ForeignKey(BackflowDevice, on_delete=models.PROTECT, related_name="notices")
+    due_date = models.DateField()
+    noticed_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "due_date"], name="backflow_notice_once"),
+            models.CheckConstraint(
+                condition=Q(noticed_on__gt=F("due_date")), name="backflow_notice_after_due"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Overdue notice {self.noticed_on} for {self.due_date}"
 
 
 # Will-serve letters ----------------------------------------------------------------------

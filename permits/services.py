@@ -11,7 +11,8 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import Customer, Premise
+from accounts import extensions
+from accounts.models import Account, Customer, Premise
 from accounts.services import find_or_create_premise
 from permits.models import (
     REVIEW_PERMISSION,
@@ -868,6 +869,16 @@ def file_backflow_test(
             if next_due > device.next_test_due:
                 device.next_test_due = next_due
                 device.save(update_fields=["next_test_due"])
+                # The test is no longer overdue: an account disconnected for it, or on the
+                # shut-off list for it, hears of it once this commits.
+                account_ids = list(
+                    Account.objects.filter(premise_id=device.premise_id).values_list(
+                        "id", flat=True
+                    )
+                )
+                transaction.on_commit(
+                    lambda: extensions.shutoff_ground_cleared(account_ids=account_ids, by=by)
+                )
         audit.record(
             actor=by,
             action=f"backflow.test.{'pass' if passed else 'fail'}",
@@ -876,6 +887,42 @@ def file_backflow_test(
             after={**audit.snapshot(device, ["next_test_due"]), "test": audit.snapshot(test)},
         )
     return test
+
+
+def serve_backflow_notices(*, on: date, by) -> list[BackflowDevice]:
+    """The overdue notices to print: every device past its test date. The first printing
+    for a due date is the notice served (one per device and due date, in one INSERT ...
+    SELECT): its date starts the count to shut-off when the policy has that on, and a
+    reprint keeps it. Each printing is in its device's audit trail."""
+    from permits import queries
+
+    _require(by, "permits.add_backflowtest", "Your role cannot send backflow notices.")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO permits_backflownotice (device_id, due_date, noticed_on)
+                SELECT d.id, d.next_test_due, %s
+                  FROM permits_backflowdevice d
+                 WHERE d.active AND d.next_test_due < %s
+                ON CONFLICT (device_id, due_date) DO NOTHING
+                """,
+                [on, on],
+            )
+        devices = queries.backflow_overdue(on)
+        for device in devices:
+            audit.record(
+                actor=by,
+                action="backflow.overdue_notice",
+                target=device,
+                after={
+                    "due_date": device.next_test_due,
+                    "noticed_on": device.noticed_on,
+                    "printed_on": on,
+                    "shutoff_from": device.shutoff_from,
+                },
+            )
+    return devices
 
 
 def record_backflow_reminders(*, on: date, by) -> list[BackflowReminder]:

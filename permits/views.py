@@ -47,10 +47,10 @@ from permits.models import (
     WillServeLetter,
 )
 from permits.services import PermitError
-from reports.pdf import pdf_response
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
 from utilityclerk.money import format_money
+from utilityclerk.pdf import pdf_response
 from workorders.models import CrewMember
 
 view_permits = permission_required("permits.view_permit", raise_exception=True)
@@ -668,19 +668,13 @@ def backflow_reminders(request):
 @require_POST
 def backflow_notices(request):
     """Overdue notices: one letter per device past its test date, saying service may be shut
-    off under the utility's rules. Each printing is in the audit trail of its device."""
+    off (from which day, when the policy has that on). Each printing is in the audit trail
+    of its device."""
     today = business_day.today()
-    devices = queries.backflow_overdue(today)
+    devices = services.serve_backflow_notices(on=today, by=request.user)
     if not devices:
         messages.info(request, "No backflow test is overdue.")
         return redirect("permits:backflow")
-    for device in devices:
-        audit.record(
-            actor=request.user,
-            action="backflow.overdue_notice",
-            target=device,
-            after={"due_date": device.next_test_due, "noticed_on": today},
-        )
     pdf = documents.backflow_notices_pdf(devices, today=today, by=request.user)
     return pdf_response(pdf, f"backflow-overdue-{today:%Y-%m-%d}.pdf")
 

@@ -18,10 +18,10 @@ from reports import services
 from reports.exports import TooManyRowsForPdf, csv_response, report_pdf
 from reports.forms import DayForm, SaveReportForm, ScheduleForm
 from reports.models import ReportDelivery, ReportSchedule, SavedReport
-from reports.pdf import pdf_response, render_pdf
 from reports.statements import build_statement
 from utilityclerk import business_day
 from utilityclerk.db_router import reads_from_replica
+from utilityclerk.pdf import pdf_response, render_pdf
 
 
 @permission_required("accounts.view_account", raise_exception=True)

@@ -15,11 +15,11 @@ from payments.refunds import queries, services
 from payments.refunds.forms import CashedForm, ReasonForm, RequestRefundForm
 from payments.refunds.models import Refund, RefundStatus
 from payments.refunds.services import RefundError
-from reports.pdf import pdf_response, render_pdf
 from utilityclerk import audit
 from utilityclerk.errors import show_on_form
 from utilityclerk.htmx import htmx_redirect
 from utilityclerk.money import format_money
+from utilityclerk.pdf import pdf_response, render_pdf
 
 APPROVE = "refunds.approve_refund"
 

@@ -8,7 +8,6 @@ import pytest
 
 from accounts.models import Bill, LedgerEntry
 from accounts.queries import balance_of
-from accounts.service_changes import stop_service
 from payments.deposits import queries, services
 from payments.deposits.models import DepositEntry, InstalmentPlan, LetterOfCredit
 from payments.refunds import services as refunds
@@ -18,6 +17,7 @@ from utilityclerk import business_day
 from utilityclerk.business_day import add_months
 from workorders import services as work_orders
 from workorders.models import Crew
+from workorders.service_changes import stop_service
 
 pytestmark = pytest.mark.django_db
 D = Decimal

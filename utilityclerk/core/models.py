@@ -321,6 +321,16 @@ class Policy(models.Model):
     backflow_reminder_days = models.PositiveSmallIntegerField(
         default=30, help_text="Days before a backflow test is due that the reminder letter goes."
     )
+    # Off by default: a utility switches it on under its own cross-connection rules.
+    backflow_shutoff = models.BooleanField(
+        default=False,
+        help_text="An overdue backflow test puts the premise's account on the shut-off list, "
+        "the days below after its overdue notice.",
+    )
+    backflow_shutoff_after_days = models.PositiveSmallIntegerField(
+        default=10,
+        help_text="Days from a backflow overdue notice until service may be shut off for it.",
+    )
     permit_expiry_reminder_days = models.PositiveSmallIntegerField(
         default=14, help_text="Days before an issued permit expires that it shows as expiring."
     )

@@ -8,13 +8,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Account, AccountStatus
-from accounts.service_changes import stop_service
 from payments.closeout.models import ChangeFundMovement
 from payments.models import Drawer
 from utilityclerk import business_day, roles
 from utilityclerk.core.models import Holiday
 from workorders import services as work_orders
 from workorders.models import Crew, CrewMember, Vendor, WorkOrder
+from workorders.service_changes import stop_service
 
 # (username, first, last, role, staff): one per role, and a second clerk and supervisor
 # for the steps that need two people.
