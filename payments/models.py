@@ -121,7 +121,8 @@ class TenderKind(models.TextChoices):
 
 
 class Payment(models.Model):
-    """A receipt: money taken for an account, with its tenders and its ledger entry."""
+    """A receipt: money taken for an account, with its tenders and its ledger entry (what it
+    paid on the balance; a part paid to a deposit is a payment line instead)."""
 
     # From the database sequence payment_receipt_seq (migration 0002): unique, in order, and
     # any gap is a number that was drawn by a transaction that rolled back.
@@ -407,10 +408,12 @@ class MailBatchItem(models.Model):
 
 
 class PaymentLine(models.Model):
-    """What a payment that is not for an account pays: a purpose and the record it applies to
-    (a permit number), so the drawer and the day's reports show each purpose on a line of its
-    own. Payments knows no permit: the app that takes such a payment names the purposes
-    (`payments.other_payments.register_purpose`)."""
+    """What a payment pays besides an account's balance: a purpose and the record it applies
+    to (a permit number for a payment with no account; the account's number for a deposit
+    paid on an account's receipt), so the drawer and the day's reports show each purpose on a
+    line of its own. Payments knows no permit or deposit: the app that takes such a payment
+    names the purposes (`payments.other_payments.register_purpose`,
+    `register_account_purpose`)."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="lines")
     purpose = models.CharField(max_length=20)
