@@ -12,6 +12,8 @@ Apps register from their AppConfig.ready():
   header_panel("collections/partials/_header_status.html", context_fn, permission=..., order=10)
                         # a panel in the account header; context_fn(request, account) -> dict
                         # or None (nothing to show); one or two queries (the page budget is 10)
+  account_annotations(fn)  # fn() -> {name: expression}: subqueries of the page's own account
+                        # query, read by a header panel as account.<name> (no query of its own)
   work_order_completed(fn)  # fn(order=, by=) inside the completion's transaction, once
   payment_posted(fn)    # fn(payment) after the payment commits (payments calls it)
   receipt_notes(fn)     # fn(payment) -> list[str]: lines a receipt prints (when service returns)
@@ -181,6 +183,24 @@ def header_panels_for(request, account) -> list[tuple[str, dict]]:
         if context is not None:
             panels.append((panel.template, context))
     return panels
+
+
+# Figures the account page reads off the account's own row: an app registers
+# fn() -> {name: expression} and its header panel then reads account.<name> with no query of
+# its own (the deposit held; the page's budget is 10).
+_account_annotations: list[Callable] = []
+
+
+def account_annotations(fn):
+    if fn not in _account_annotations:
+        _account_annotations.append(fn)
+
+
+def annotations_for_account_page() -> dict:
+    annotations: dict = {}
+    for fn in _account_annotations:
+        annotations.update(fn())
+    return annotations
 
 
 def _add(listeners: list, fn) -> None:

@@ -427,6 +427,8 @@ def account_summary(account: Account) -> AccountSummary:
         aging=aging,
         alerts=alerts_for(account),
         pending_adjustments=pending,
+        # Read off the account's row when the deposits app annotated it (no query here).
+        deposit_held=getattr(account, "deposit_held", None) or ZERO,
     )
 
 

@@ -95,21 +95,23 @@ def payments_by_day(filters: dict) -> SqlQuery:
 
 VOIDS_RETURNS_SQL = f"""
 SELECT 'R' || p.receipt_number AS receipt,
-       COALESCE(r.business_date, p.returned_on) AS undone_on,
+       COALESCE(r.business_date, p.returned_on, p.business_date) AS undone_on,
        p.business_date AS taken_on,
        CASE p.status WHEN 'voided' THEN 'Void' ELSE 'Return' END AS what,
        COALESCE(a.number, '') AS account,
        {_person("taker")} AS taken_by,
        {_person("undoer")} AS undone_by,
        CASE p.status WHEN 'voided' THEN p.void_reason ELSE p.return_reason END AS reason,
-       p.amount AS amount
+       -- A void undoes the whole receipt; a return what came back (the check or card).
+       CASE p.status WHEN 'returned' THEN COALESCE(p.returned_amount, r.amount) ELSE p.amount END
+           AS amount
 FROM payments_payment p
 LEFT JOIN accounts_ledgerentry r ON r.id = p.reversal_entry_id
 LEFT JOIN accounts_account a ON a.id = p.account_id
 JOIN auth_user taker ON taker.id = p.taken_by_id
 JOIN auth_user undoer ON undoer.id = COALESCE(p.voided_by_id, p.returned_by_id)
 WHERE p.status IN ('voided', 'returned')
-  AND COALESCE(r.business_date, p.returned_on) BETWEEN %(start)s AND %(end)s
+  AND COALESCE(r.business_date, p.returned_on, p.business_date) BETWEEN %(start)s AND %(end)s
   AND (%(status)s = '' OR p.status = %(status)s)
   AND (%(clerk)s::bigint IS NULL OR p.taken_by_id = %(clerk)s::bigint)
 """

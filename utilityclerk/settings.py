@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "accounts",
     "payments",
     "payments.closeout",
+    "payments.deposits",
     "payments.refunds",
     "permits",
     "collections_app",
