@@ -1,7 +1,7 @@
 """The accounts app in the Django admin.
 
 Services, accounts' status and money change only through the service screens
-(accounts.services, accounts.service_changes), which keep the rules, raise the work orders
+(accounts.services, workorders.service_changes), which keep the rules, raise the work orders
 and write the audit trail; the admin shows those records and searches them.
 """
 
@@ -239,7 +239,7 @@ class AccountAdmin(NumberSearchMixin, AuditedModelAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(NumberSearchMixin, ReadOnlyModelAdmin):
-    """Services start, stop and transfer only through accounts.service_changes."""
+    """Services start, stop and transfer only through workorders.service_changes."""
 
     list_display = ["account", "utility", "rate_code", "status", "start_date", "end_date"]
     list_filter = ["utility", "status", "rate_code"]

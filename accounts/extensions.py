@@ -6,15 +6,21 @@ Apps register from their AppConfig.ready():
   account_action("Take payment", "payments:take", permission="payments.add_payment",
                  accesskey="p", order=10)
   account_action("Stop service", "workorders:stop", ..., statuses=["active", "collections"])
+  account_action("Request refund", "refunds:request", ..., when=lambda summary: ...)
   search_provider(fn)   # fn(query) -> list[SearchHit], asked before the account search
   final_read_hook(fn)   # fn(order=, by=): a stop's final read is in (billing's final bill)
   header_panel("collections/partials/_header_status.html", context_fn, permission=..., order=10)
                         # a panel in the account header; context_fn(request, account) -> dict
                         # or None (nothing to show); one or two queries (the page budget is 10)
+  account_annotations(fn)  # fn() -> {name: expression}: subqueries of the page's own account
+                        # query, read by a header panel as account.<name> (no query of its own)
   work_order_completed(fn)  # fn(order=, by=) inside the completion's transaction, once
   payment_posted(fn)    # fn(payment) after the payment commits (payments calls it)
   receipt_notes(fn)     # fn(payment) -> list[str]: lines a receipt prints (when service returns)
   work_order_links(fn)  # fn(order) -> list[(label, url)]: links on the crew's order screen
+  shutoff_ground("backflow", "Backflow test overdue", provider)
+                        # a reason other than non-payment for the shut-off list (below)
+  shutoff_ground_listener(fn)  # fn(*, account_ids, by): such a reason may have cleared
 
 A tab's context_fn(request, account) returns the template's context (keep it to one or two
 queries: the page budget is 10). An action's URL is reversed with the account number.
@@ -46,6 +52,9 @@ class AccountAction:
     # Account statuses the action applies to (None: all). Stop service is not offered on
     # an account whose service never started, nor any service change on a closed one.
     statuses: frozenset[str] | None = None
+    # Offered only when when(summary) is true for the header's AccountSummary (balance,
+    # aging), which the page has already read: no query. Request refund needs a credit.
+    when: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +91,15 @@ def account_tab(slug, label, template, context, *, permission=None, order=50):
 
 
 def account_action(
-    label, url_name, *, permission=None, accesskey="", order=50, dialog=False, statuses=None
+    label,
+    url_name,
+    *,
+    permission=None,
+    accesskey="",
+    order=50,
+    dialog=False,
+    statuses=None,
+    when=None,
 ):
     if not any(a.url_name == url_name for a in _actions):
         _actions.append(
@@ -94,6 +111,7 @@ def account_action(
                 order,
                 dialog,
                 frozenset(statuses) if statuses is not None else None,
+                when,
             )
         )
 
@@ -114,14 +132,16 @@ def tab(slug) -> AccountTab | None:
     return _tabs.get(slug)
 
 
-def actions_for(user, account=None) -> list[AccountAction]:
-    """The actions this user may take, on this account as it stands when one is given."""
+def actions_for(user, account=None, summary=None) -> list[AccountAction]:
+    """The actions this user may take, on this account as it stands when one is given (and
+    its header summary, for actions offered only on a balance such as a credit)."""
     return sorted(
         (
             a
             for a in _actions
             if (a.permission is None or user.has_perm(a.permission))
             and (account is None or a.statuses is None or account.status in a.statuses)
+            and (summary is None or a.when is None or a.when(summary))
         ),
         key=lambda a: (a.order, a.label),
     )
@@ -163,6 +183,24 @@ def header_panels_for(request, account) -> list[tuple[str, dict]]:
         if context is not None:
             panels.append((panel.template, context))
     return panels
+
+
+# Figures the account page reads off the account's own row: an app registers
+# fn() -> {name: expression} and its header panel then reads account.<name> with no query of
+# its own (the deposit held; the page's budget is 10).
+_account_annotations: list[Callable] = []
+
+
+def account_annotations(fn):
+    if fn not in _account_annotations:
+        _account_annotations.append(fn)
+
+
+def annotations_for_account_page() -> dict:
+    annotations: dict = {}
+    for fn in _account_annotations:
+        annotations.update(fn())
+    return annotations
 
 
 def _add(listeners: list, fn) -> None:
@@ -273,3 +311,48 @@ def adjustment_listener(listener):
 def adjustment_decided(*, request, by) -> None:
     for listener in _adjustment_listeners:
         listener(request=request, by=by)
+
+
+# Reasons other than non-payment to shut service off (issue #17: a backflow test overdue) ---
+# The app that knows the reason registers it; the collections work's shut-off list reads
+# every one, names it on the list, and still honours each protection (life support, a
+# medical certificate, a weather hold, a dispute, an arrangement, the days and hours).
+
+
+@dataclass(frozen=True)
+class ShutoffGround:
+    name: str  # "backflow": keys are kept as "backflow:<the provider's key>"
+    label: str  # "Backflow test overdue": how the list counts these
+    # provider(day) -> (sql, params), or None when the policy has it switched off. The SQL
+    # selects rows of (account_id, reason, key): an account that may be shut off on `day`
+    # for this reason, the reason in words for the list and the crew, and a key naming the
+    # occasion ("<device>:<due date>"): one disconnection per key, however often the list
+    # is approved. Set-based: one statement for every account.
+    provider: Callable
+
+
+_shutoff_grounds: dict[str, ShutoffGround] = {}
+_shutoff_ground_listeners: list[Callable] = []
+
+
+def shutoff_ground(name: str, label: str, provider) -> None:
+    _shutoff_grounds[name] = ShutoffGround(name, label, provider)
+
+
+def unregister_shutoff_ground(name: str) -> None:
+    _shutoff_grounds.pop(name, None)
+
+
+def shutoff_grounds() -> list[ShutoffGround]:
+    return sorted(_shutoff_grounds.values(), key=lambda g: g.name)
+
+
+def shutoff_ground_listener(fn) -> None:
+    """fn(*, account_ids, by), after the commit of something that may have cleared a ground
+    (a passing backflow test): the shut-off work reconnects or calls off a disconnection."""
+    _add(_shutoff_ground_listeners, fn)
+
+
+def shutoff_ground_cleared(*, account_ids, by) -> None:
+    for fn in _shutoff_ground_listeners:
+        fn(account_ids=list(account_ids), by=by)

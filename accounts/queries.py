@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Collate
 
+from accounts.aging_summary import UNPAID_SQL
 from accounts.models import (
     Account,
     AccountStatus,
@@ -61,7 +62,8 @@ AGING_LABELS = {
 #   unpaid = clamp(balance - newer_charges, 0, amount)
 # which equals FIFO allocation and needs the window only over accounts that owe something
 # (most accounts are paid up). The unpaid part is bucketed by days past due on the as-of date.
-# One set-based statement ages one account or every account.
+# One set-based statement ages one account (the account page, a statement) or a page of
+# search results from the ledger itself; every account at once reads the aging summary below.
 _UNPAID_CTES = """
 WITH balances AS (
     SELECT account_id, SUM(amount) AS balance
@@ -186,15 +188,107 @@ def aging_for_accounts(account_ids: list[int]) -> dict[int, Aging]:
     return {row[0]: Aging(*row[1:]) for row in _aging_rows(None, list(account_ids))}
 
 
-def aging_for_all_accounts(as_of: date | None = None) -> dict[int, Aging]:
-    return {row[0]: Aging(*row[1:]) for row in _aging_rows(as_of, None)}
+# Every account at once (reports, totals) reads accounts.models.aging instead of the ledger:
+# each account's balance and its charges by due date as the last fold left them, with what
+# of them is unpaid, plus the postings not folded yet (AgingChange). An account with such
+# changes is aged again here from its newest charges only: changes lower what is due after
+# any day by at most their cuts to charges (charges_cut), so a day whose later charges, less
+# that, still cover the balance is paid whatever the changes, and so is every day before it.
+# Those days are left out; a change's charge due among them comes out paid, as it is (the
+# days kept cover the balance). Exact whenever it runs; quick however much waits to be
+# folded. Charges grouped by due date age exactly as one by one (aging_summary.UNPAID_SQL).
+_EVERY_ACCOUNT_CTES = """
+WITH changes AS (
+    SELECT account_id, due_date, charge, balance FROM accounts_agingchange
+    {taken_back}
+),
+pending AS (
+    SELECT account_id, SUM(balance) AS balance, SUM(LEAST(charge, 0)) AS charges_cut
+    FROM changes GROUP BY account_id
+),
+balances AS (
+    SELECT COALESCE(a.account_id, p.account_id) AS account_id,
+           COALESCE(a.balance, 0) + COALESCE(p.balance, 0) AS balance
+    FROM accounts_accountbalance a FULL JOIN pending p ON p.account_id = a.account_id
+),
+-- The accounts with changes that owe something; charges due up to paid_up_to are paid.
+owing_changed AS (
+    SELECT o.account_id, o.balance, o.charged + o.charges_cut - o.balance AS paid_up_to
+    FROM (
+        SELECT p.account_id, COALESCE(a.balance, 0) + p.balance AS balance,
+               COALESCE(a.charged, 0) AS charged, p.charges_cut
+        FROM pending p LEFT JOIN accounts_accountbalance a ON a.account_id = p.account_id
+    ) AS o
+    WHERE o.balance > 0
+),
+changed_charges AS (
+    SELECT c.account_id, c.due_date, SUM(c.amount) AS amount, MIN(c.balance) AS balance
+    FROM (
+        SELECT o.account_id, d.due_date, d.amount, o.balance
+        FROM owing_changed o
+        JOIN accounts_chargesdue d
+          ON d.account_id = o.account_id AND d.due_up_to > o.paid_up_to
+        UNION ALL
+        SELECT o.account_id, ch.due_date, ch.charge, o.balance
+        FROM changes ch JOIN owing_changed o ON o.account_id = ch.account_id
+        WHERE ch.due_date IS NOT NULL
+    ) AS c
+    GROUP BY c.account_id, c.due_date
+),
+unpaid AS (
+    SELECT d.account_id, d.due_date, d.unpaid AS open_amount
+    FROM accounts_chargesdue d
+    WHERE d.unpaid > 0 AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.account_id = d.account_id)
+    UNION ALL
+    SELECT c.account_id, c.due_date, {unpaid} AS open_amount
+    FROM changed_charges c
+)
+"""
+# Aging as of a past day: what was posted dated after it is taken back off. A charge posted
+# after it (and not reversed) was not yet charged; a charge reversed after it was still owed.
+_TAKEN_BACK_AFTER = """
+    UNION ALL
+    SELECT l.account_id,
+           CASE WHEN l.live_charge THEN l.due_date END,
+           CASE WHEN l.live_charge THEN -l.amount ELSE 0 END,
+           -l.amount
+    FROM (
+        SELECT e.account_id, e.due_date, e.amount,
+               e.amount > 0 AND e.kind <> 'reversal'
+               AND NOT EXISTS (SELECT 1 FROM accounts_ledgerentry r
+                               WHERE r.kind = 'reversal' AND r.reverses_id = e.id) AS live_charge
+        FROM accounts_ledgerentry e WHERE e.business_date > %(through)s
+    ) AS l
+    UNION ALL
+    SELECT o.account_id, o.due_date, o.amount, 0
+    FROM accounts_ledgerentry r JOIN accounts_ledgerentry o ON o.id = r.reverses_id
+    WHERE r.business_date > %(through)s AND r.kind = 'reversal'
+      AND o.amount > 0 AND o.kind <> 'reversal' AND o.business_date <= %(through)s
+"""
 
 
 def every_account_aging_sql(as_of: date | None = None) -> tuple[str, dict]:
     """The set-based aging of every account as SQL and its parameters, to use as a subquery:
-    rows of (account_id, balance, b0 .. b4), the buckets in AGING_BUCKETS order. Reports
-    group and filter it without writing the aging again."""
-    return _aging_sql(_AGING_SQL, as_of=as_of, account_id=None)
+    rows of (account_id, balance, b0 .. b4), the buckets in AGING_BUCKETS order, for every
+    account with a ledger. Reports group and filter it without writing the aging again.
+
+    Without as_of: now (every posting, days past due from today), as aging_for_account; with
+    it: the end of that business day (an account whose entries all came later shows owing
+    nothing). Read from the aging summary; tests/accounts/test_aging_summary.py holds it to
+    aging_for_account account by account."""
+    ctes = _EVERY_ACCOUNT_CTES.format(
+        taken_back=_TAKEN_BACK_AFTER if as_of is not None else "",
+        unpaid=UNPAID_SQL.format(c="c", balance="c.balance"),
+    )
+    params = {"as_of": as_of or business_day.today(), "through": as_of}
+    return ctes + _BUCKETS_SQL, params
+
+
+def aging_for_all_accounts(as_of: date | None = None) -> dict[int, Aging]:
+    sql, params = every_account_aging_sql(as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: Aging(*row[1:]) for row in cursor.fetchall()}
 
 
 def aging_totals(as_of: date | None = None) -> Aging:
@@ -333,6 +427,8 @@ def account_summary(account: Account) -> AccountSummary:
         aging=aging,
         alerts=alerts_for(account),
         pending_adjustments=pending,
+        # Read off the account's row when the deposits app annotated it (no query here).
+        deposit_held=getattr(account, "deposit_held", None) or ZERO,
     )
 
 
@@ -760,85 +856,147 @@ def _best_corrections(word: str, candidates) -> list[str]:
     return [text for text, _ in sorted(candidates, key=rank)[:CORRECTIONS_PER_WORD]]
 
 
-def _corrections(words: list[str]) -> list[list[str]]:
-    """The likeliest intended dictionary words for each word typed, in one query."""
+def _renamed(sql: str, prefix: str) -> str:
+    return re.sub(r"%\((\w+)\)s", rf"%({prefix}\1)s", sql)
+
+
+def _tiers_sql(tiers: list[tuple[str, dict]], limit: int, params: dict) -> tuple[list[str], str]:
+    """Name tiers as one statement: the CTEs and the SELECT of (tier, pos, id) in order.
+
+    Each tier runs only while the tiers before it found fewer than `limit` customers, as if
+    run one after the other: an uncorrelated condition is a one-time filter in PostgreSQL,
+    which skips the tier's index walk when it is false."""
+    # Only our statements and numbers are formatted in; what was typed travels as parameters.
+    ctes = []
+    params["limit"] = limit
+    for k, (sql, tier_params) in enumerate(tiers):
+        params.update({f"t{k}_{name}": v for name, v in {**tier_params, "limit": limit}.items()})
+        earlier = " UNION ALL ".join(f"SELECT id FROM t{j}" for j in range(k))  # noqa: S608
+        gate = f"WHERE (SELECT count(DISTINCT id) FROM ({earlier}) AS e) < %(limit)s"  # noqa: S608
+        tier = _renamed(sql, f"t{k}_")
+        body = f"SELECT {k} AS tier, row_number() OVER () AS pos, id FROM ({tier}) AS q"  # noqa: S608
+        ctes.append(f"t{k} AS MATERIALIZED ({body} {gate if k else ''})")
+    select = " UNION ALL ".join(f"SELECT tier, pos, id FROM t{k}" for k in range(len(tiers)))  # noqa: S608
+    return ctes, select
+
+
+def _in_order(rows) -> list[int]:
+    found: list[int] = []
+    for customer_id in rows:
+        if customer_id not in found:
+            found.append(customer_id)
+    return found
+
+
+def _run_tiers(tiers: list[tuple[str, dict]], limit: int) -> list[int]:
+    if not tiers:
+        return []
+    params: dict = {}
+    ctes, select = _tiers_sql(tiers, limit, params)
     with connection.cursor() as cursor:
-        cursor.execute(_CORRECTION_CANDIDATES, {"words": words})
-        candidates: list[list[tuple[str, float]]] = [[] for _ in words]
-        for position, word, likeness in cursor.fetchall():
-            candidates[position - 1].append((word, likeness))
-    return [_best_corrections(word, found) for word, found in zip(words, candidates, strict=True)]
+        cursor.execute(f"WITH {', '.join(ctes)} {select} ORDER BY tier, pos", params)
+        return _in_order(customer_id for _, _, customer_id in cursor.fetchall())
 
 
-def _corrected_name_matches(words: list[str], run, found: list[int], limit: int) -> None:
-    """Names as the words typed were probably meant ("smtih", "priya de la curz")."""
-    # A last word of a letter or two is still being typed ("jonh smtih j"): it stays a
-    # prefix, not a word to correct into some other short word.
+def _run_tiers_else_corrections(
+    tiers: list[tuple[str, dict]], limit: int, words: list[str] | None
+) -> tuple[list[int], list[list[str]]]:
+    """The name tiers and, only when they find nobody, the candidate corrections of `words`,
+    in one statement: (customers found, the likeliest corrections of each word)."""
+    if words is None:
+        return _run_tiers(tiers, limit), []
+    params: dict = {"words": words}
+    ctes, select = _tiers_sql(tiers, limit, params)
+    sql = f"""
+        WITH {", ".join(ctes)}, tiers AS ({select})
+        SELECT tier, pos, id, NULL::bigint, NULL::text, NULL::real FROM tiers
+        UNION ALL
+        SELECT NULL, NULL, NULL, c.i, c.word, c.similarity
+        FROM ({_CORRECTION_CANDIDATES}) AS c (i, word, similarity)
+        WHERE NOT EXISTS (SELECT 1 FROM tiers)
+        ORDER BY 1, 2
+    """  # noqa: S608 - our statements; what was typed travels as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = _in_order(row[2] for row in rows if row[0] is not None)
+    if found:
+        return found, []
+    candidates: list[list[tuple[str, float]]] = [[] for _ in words]
+    for _, _, _, position, word, likeness in rows:
+        candidates[position - 1].append((word, likeness))
+    return [], [_best_corrections(w, c) for w, c in zip(words, candidates, strict=True)]
+
+
+def _words_to_correct(words: list[str]) -> tuple[list[str], str] | None:
+    """The words typed that typo tolerance corrects, and the last word when it is a letter or
+    two still being typed ("jonh smtih j"): it stays a prefix, not a word to correct into
+    some other short word. None when there are too many words to guess at."""
+    if not words or len(words) > MOST_WORDS_CORRECTED + 1:
+        return None
     still_typing = words[-1] if len(words) > 1 and len(words[-1]) <= 2 else ""
     typed = words[:-1] if still_typing else words
     if len(typed) > MOST_WORDS_CORRECTED:
-        return
-    corrections = _corrections(typed)
+        return None
+    return typed, still_typing
 
+
+def _corrected_tiers(words, typed, still_typing, corrections) -> list[tuple[str, dict]]:
+    """Names as the words typed were probably meant ("smtih", "priya de la curz"): the tiers
+    to walk, best first."""
+    tiers: list[tuple[str, dict]] = []
     tail = "".join(_word_parts(still_typing))
-
-    def every_word(candidates):
-        return _corrected_words_query(candidates)
-
     # Every word corrected, wherever it stands: organisations and names of three words or
     # more ("priya de la curz"), where it is the closest match, so it goes first; the best
     # correction of each word before the others ("juan de la crus": Juan, not Jean).
     if len(words) > 2:
         for candidates in ([c[:1] for c in corrections], corrections):
-            if len(found) < limit and (query := every_word(candidates)):
-                run(_BY_NAME_WORDS, {"words": query, "tail": tail})
+            if query := _corrected_words_query(candidates):
+                tiers.append((_BY_NAME_WORDS, {"words": query, "tail": tail}))
     # Last name [and first name] corrected, when there are no more than two of them.
-    if len(typed) <= 2 and corrections[-1] and len(found) < limit:
+    if len(typed) <= 2 and corrections[-1]:
         lasts, firsts = corrections[-1], corrections[0] if len(typed) > 1 else []
         if firsts:
-            run(_BY_CORRECTED_LAST_FIRST, {"lasts": lasts, "firsts": firsts})
-        if len(found) < limit:
-            run(_BY_CORRECTED_LAST, {"lasts": lasts})
+            tiers.append((_BY_CORRECTED_LAST_FIRST, {"lasts": lasts, "firsts": firsts}))
+        tiers.append((_BY_CORRECTED_LAST, {"lasts": lasts}))
         # A single word may be a first name ("Mcihael" for Michael Williams), two words in
         # either order: each corrected word anywhere in the name.
-        if len(found) < limit and len(typed) <= 2 and (query := every_word(corrections)):
-            run(_BY_NAME_WORDS, {"words": query, "tail": tail})
+        if query := _corrected_words_query(corrections):
+            tiers.append((_BY_NAME_WORDS, {"words": query, "tail": tail}))
+    return tiers
 
 
 def _name_matches(query: str, limit: int):
-    """Customers' accounts whose name is like the query, allowing typos; best first."""
+    """Customers' accounts whose name is like the query, allowing typos; best first.
+
+    At most two statements: the name as typed, tier by tier, with the candidate corrections
+    of each word when that finds nobody; then, only for a name typed wrong, the names the
+    corrections make."""
     term = " ".join(name_key(query).replace(",", " ").split())
     words = term.split()
-    found: list[int] = []
-
-    def run(sql, params):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, {**params, "limit": limit})
-            for (customer_id,) in cursor.fetchall():
-                if customer_id not in found:
-                    found.append(customer_id)
-
-    run(_BY_NAME_PREFIX, {"prefix": _like_prefix(term)})
+    tiers: list[tuple[str, dict]] = [(_BY_NAME_PREFIX, {"prefix": _like_prefix(term)})]
     # A third word makes first-and-last guesses wrong ("john smith j" is not John Jackson):
     # names of more words are matched word by word below.
-    if len(found) < limit and 0 < len(words) <= 2:
-        if len(words) == 1:
-            run(_BY_LAST_FIRST, {"last": _like_prefix(words[0]), "first": "%"})
-        else:
-            # "maria garcia" and "garcia, maria" both name the last name somewhere.
-            run(_BY_LAST_FIRST, {"last": _like_prefix(words[-1]), "first": _like_prefix(words[0])})
-            if len(found) < limit:
-                run(
-                    _BY_LAST_FIRST,
-                    {"last": _like_prefix(words[0]), "first": _like_prefix(words[-1])},
-                )
+    if len(words) == 1:
+        tiers.append((_BY_LAST_FIRST, {"last": _like_prefix(words[0]), "first": "%"}))
+    elif len(words) == 2:
+        # "maria garcia" and "garcia, maria" both name the last name somewhere.
+        for last, first in ((words[-1], words[0]), (words[0], words[-1])):
+            tiers.append(
+                (_BY_LAST_FIRST, {"last": _like_prefix(last), "first": _like_prefix(first)})
+            )
     words_query, tail = _words_query(words)
-    if len(found) < limit and words_query:
-        run(_BY_NAME_WORDS, {"words": words_query, "tail": tail})
+    if words_query:
+        tiers.append((_BY_NAME_WORDS, {"words": words_query, "tail": tail}))
     # Typo tolerance only when the name as typed matched nobody: a name that exists needs no
     # guessing, and skipping the guesses keeps common names fast.
-    if not found and words and len(words) <= MOST_WORDS_CORRECTED + 1:
-        _corrected_name_matches(words, run, found, limit)
+    to_correct = _words_to_correct(words)
+    found, corrections = _run_tiers_else_corrections(
+        tiers, limit, to_correct[0] if to_correct else None
+    )
+    if not found and corrections:
+        typed, still_typing = to_correct
+        found = _run_tiers(_corrected_tiers(words, typed, still_typing, corrections), limit)
     if not found:
         return []
     order = {customer_id: i for i, customer_id in enumerate(found)}

@@ -32,13 +32,16 @@ from utilityclerk.money import format_money
 view_accounts = permission_required("accounts.view_account", raise_exception=True)
 
 
-def _account_or_404(number: str, *, with_people=False) -> Account:
+def _account_or_404(number: str, *, with_people=False, with_figures=False) -> Account:
     # The deposit a started service requires (workorders) comes in the same query.
     accounts = (
         Account.objects.select_related("customer", "premise", "deposit_requirement")
         if with_people
         else Account.objects
     )
+    if with_figures:
+        # Other apps' header figures (the deposit held) as subqueries of this one query.
+        accounts = accounts.annotate(**extensions.annotations_for_account_page())
     return get_object_or_404(accounts, number="".join(ch for ch in number if ch.isdigit()))
 
 
@@ -85,7 +88,7 @@ def account_detail(request, number, tab="ledger"):
         account = _account_or_404(number, with_people=True)
         context = {"account": account, "tab": tab, **current.context(request, account)}
         return render(request, current.template, context)
-    summary = queries.account_summary(_account_or_404(number, with_people=True))
+    summary = queries.account_summary(_account_or_404(number, with_people=True, with_figures=True))
     account = summary.account
     actions = [
         {
@@ -94,7 +97,7 @@ def account_detail(request, number, tab="ledger"):
             "shortcut": a.accesskey,
             "dialog": a.dialog,
         }
-        for a in extensions.actions_for(request.user, account)
+        for a in extensions.actions_for(request.user, account, summary)
     ]
     context = {
         "account": account,

@@ -816,9 +816,14 @@ def service_lines(lines):
     return out
 
 
-def apply_held_deposit(*, account: Account, bill: Bill, by) -> None:
-    """THE place a held security deposit is applied to the final bill (remainder refunded).
-    Deposits are a later issue: until they land, nothing is held, so nothing is applied."""
+def apply_held_deposit(*, account: Account, bill: Bill | None, by) -> None:
+    """THE place a held security deposit is applied to the final bill: the deposit and its
+    interest credit the account (a DEPOSIT_APPLIED entry); what is left over is a credit,
+    which a clerk refunds (payments.refunds). With no final bill to make (billed through the
+    stop date already), the deposit is applied to the final account all the same."""
+    from payments.deposits.services import apply_to_final_bill
+
+    apply_to_final_bill(account=account, bill=bill, by=by)
 
 
 def final_bill(*, account: Account, stop_date: date, reading=None, by) -> Bill | None:

@@ -11,7 +11,10 @@ def on_final_read(*, order, by) -> None:
 
     reading = _record(order, by)
     stop_date = order.requested_for or order.completed_on
-    bills.final_bill(account=order.account, stop_date=stop_date, reading=reading, by=by)
+    bill = bills.final_bill(account=order.account, stop_date=stop_date, reading=reading, by=by)
+    if bill is None:
+        # Nothing left to bill: the deposit still goes back on the final account.
+        bills.apply_held_deposit(account=order.account, bill=None, by=by)
 
 
 def on_work_order(*, order, by) -> None:

@@ -13,8 +13,8 @@ from django.db.models import Sum
 from accounts.models import Bill, EntryKind, LedgerEntry
 from billing.charts import monthly_use, usage_svg
 from billing.models import DraftBill, MeterReading, ReadStatus
-from reports.pdf import render_pdf
 from utilityclerk.money import ZERO
+from utilityclerk.pdf import render_pdf
 
 
 def code128_svg(data: str) -> str:

@@ -14,9 +14,9 @@ from billing import bills, imports, pdf, queries, reads
 from billing.forms import EstimateForm, ImportForm, RouteDayForm, StartRunForm
 from billing.models import BillRun, DraftBill, MeterReading, ReadImport, Route
 from billing.reads import ReadError
-from reports.pdf import pdf_response
 from utilityclerk import business_day
 from utilityclerk.errors import show_on_form
+from utilityclerk.pdf import pdf_response
 
 enter_reads = permission_required("billing.enter_reads", raise_exception=True)
 work_exceptions = permission_required("billing.work_read_exceptions", raise_exception=True)

@@ -17,6 +17,7 @@ def register():
         header_panel,
         payment_posted,
         receipt_notes,
+        shutoff_ground_listener,
         work_order_completed,
         work_order_links,
     )
@@ -55,6 +56,7 @@ def register():
     payment_posted(services.on_payment_posted)
     receipt_notes(services.receipt_notes)
     work_order_links(services.work_order_links)
+    shutoff_ground_listener(services.on_shutoff_ground_cleared)
 
     from collections_app import run_kinds
 

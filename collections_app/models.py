@@ -242,9 +242,13 @@ class WeatherHold(models.Model):
 
 
 class Disconnection(models.Model):
-    """An approved line of a shut-off list: one disconnect work order per notice."""
+    """An approved line of a shut-off list: one disconnect work order per notice, and per
+    other reason the list named (DisconnectionGround: a backflow test overdue)."""
 
-    notice = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="disconnection")
+    # None when the account was listed for another reason only, not for non-payment.
+    notice = models.OneToOneField(
+        Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="disconnection"
+    )
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="disconnections")
     work_order = models.OneToOneField(
         WorkOrder, on_delete=models.PROTECT, related_name="disconnection"
@@ -252,6 +256,9 @@ class Disconnection(models.Model):
     list_date = models.DateField()
     amount = money(help_text="Collectible past due on the list.")
     route = models.CharField(max_length=100)
+    reason = models.CharField(
+        max_length=300, blank=True, help_text="Why, as the list named it: past due, and others."
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -263,6 +270,22 @@ class Disconnection(models.Model):
 
     def __str__(self):
         return f"Disconnect {self.account.display_number} on {self.list_date}"
+
+
+class DisconnectionGround(models.Model):
+    """A reason other than non-payment that a disconnection was for, registered by another
+    app (accounts.extensions.shutoff_ground). Its key names the occasion ("backflow:12:
+    2026-03-01"), and the database takes one disconnection per key; service comes back once
+    the reason no longer holds and nothing is due."""
+
+    disconnection = models.ForeignKey(
+        Disconnection, on_delete=models.PROTECT, related_name="grounds"
+    )
+    key = models.CharField(max_length=120, unique=True)
+    reason = models.CharField(max_length=200)
+
+    def __str__(self):
+        return self.reason
 
 
 class Reconnection(models.Model):

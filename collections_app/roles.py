@@ -43,6 +43,8 @@ URL_PERMISSIONS = {
     "collections:agreement_pdf": "collections.view_arrangement",
     "collections:promise": "collections.add_promise",
     "collections:shutoff": "collections.manage_shutoff",
+    "collections:shutoff_pdf": "collections.manage_shutoff",
+    "collections:shutoff_csv": "collections.manage_shutoff",
     "collections:weather_hold": "collections.manage_shutoff",
     "collections:door_hangers": "collections.manage_shutoff",
     "collections:approve": "collections.start_collections_run",

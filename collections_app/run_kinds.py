@@ -30,6 +30,8 @@ def _crew(run):
 def _listing_proof(listing) -> dict:
     return {
         "counts": {"Accounts": len(listing.eligible), "Routes": len(listing.routes())},
+        # Why the accounts are on it: past due, a backflow test overdue, …
+        "grounds": listing.grounds(),
         "totals": {"Collectible": str(listing.total)},
         "exclusions": listing.exclusions(),
         "day_reason": listing.day_reason,

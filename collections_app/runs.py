@@ -1,9 +1,11 @@
 """The collections runs: late fees, past-due notices, the nightly arrangement and promise check.
 
-Each is a proof (counts, totals, exclusions by reason; writes nothing) and a post (set-based
-INSERT ... SELECT in chunks of account ids, each chunk its own transaction). Posting twice is
-a no-op: the database refuses a second late fee for one bill (a unique index on the late fee's
-bill number, migration 0001) and a second notice for one bill (Notice constraints), and the
+Each is a proof (counts, totals, exclusions by reason; writes nothing) and a post: what to
+post is worked out once, set-based, then posted by INSERT ... SELECT FROM unnest(...) in
+chunks, each chunk its own transaction (no temporary table: a connection pooler in
+transaction mode may hand each chunk another server connection). Posting twice is a no-op:
+the database refuses a second late fee for one bill (a unique index on the late fee's bill
+number, migration 0001) and a second notice for one bill (Notice constraints), and the
 statements skip what is there with ON CONFLICT DO NOTHING.
 
 They are plain functions of a date and a user, registered as background runs in apps.py.
@@ -16,12 +18,13 @@ from django.core.mail import send_mass_mail
 from django.db import connection, transaction
 
 from collections_app import calendar
-from collections_app.collectible import collectible_sql
+from collections_app.collectible import collectible_sql, cursor_without_jit
 from utilityclerk import audit, business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.money import ZERO, format_money
 
-CHUNK = 25_000  # account ids per chunk
+CHUNK = 25_000  # account ids per chunk (write-offs: every final account in the range)
+POST_CHUNK = 5_000  # fees or notices per chunk: each chunk is its own transaction
 # A fee or notice is for a bill that fell due lately; older bills were dealt with when they
 # fell due (the first run on a database does not charge for the whole history).
 RECENT_DAYS = 45
@@ -36,6 +39,23 @@ def _chunks() -> list[tuple[int, int]]:
     if lo is None:
         return []
     return [(start, min(start + CHUNK - 1, hi)) for start in range(lo, hi + 1, CHUNK)]
+
+
+def _pending(sql: str, params: dict) -> list[tuple]:
+    """What a run will post, worked out once (rows ordered by account), set-based."""
+    with cursor_without_jit() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _in_chunks(rows: list[tuple]) -> list[list[tuple]]:
+    """POST_CHUNK rows each: a run with 12,000 fees to post has three chunks."""
+    return [rows[i : i + POST_CHUNK] for i in range(0, len(rows), POST_CHUNK)]
+
+
+def _columns(rows: list[tuple]) -> list[list]:
+    """The rows as one list per column, for unnest(...)."""
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def _audit(by, action: str, target, after: dict):
@@ -62,8 +82,11 @@ candidates AS (
            COALESCE(c.fees, 0) AS fees,
            COALESCE(c.held, 0) AS held, COALESCE(c.covered, 0) AS covered
     FROM latest l LEFT JOIN c ON c.account_id = l.account_id
+    -- The bill's number is the fee's reference: one probe of the late-fee-per-bill index
+    -- (its condition spelled out, or the planner scans the whole ledger for late fees).
     WHERE NOT EXISTS (SELECT 1 FROM accounts_ledgerentry f
-                      WHERE f.kind = 'late_fee' AND f.reference = l.number)
+                      WHERE f.kind = 'late_fee' AND f.reference = l.number
+                        AND f.reference <> '')
 ),
 based AS (
     SELECT *, GREATEST(0, collectible - CASE WHEN %(on_fees)s THEN 0 ELSE fees END) AS base
@@ -81,9 +104,9 @@ SELECT COUNT(*) FILTER (WHERE fee > 0), COALESCE(SUM(fee) FILTER (WHERE fee > 0)
 FROM fees
 """
 
-# Posting works from the candidates worked out once (a temporary table), in chunks.
+# Posting works from the candidates worked out once, in chunks.
 _LATE_FEE_PENDING = """
-SELECT account_id, number, base, fee FROM fees WHERE fee > 0
+SELECT account_id, number, base, fee FROM fees WHERE fee > 0 ORDER BY account_id
 """
 
 _LATE_FEE_POST = """
@@ -93,16 +116,18 @@ INSERT INTO accounts_ledgerentry
 SELECT account_id, 'late_fee', fee, %(day)s, %(day)s, now(), %(by)s, number,
        'Late fee: ' || %(percent_text)s || '%% of $' || to_char(base, 'FM999,999,990.00')
        || ' past due', ''
-FROM collections_pending_fees
-WHERE account_id BETWEEN %(lo)s AND %(hi)s
-  AND NOT EXISTS (SELECT 1 FROM accounts_ledgerentry f
-                  WHERE f.kind = 'late_fee' AND f.reference = collections_pending_fees.number)
+FROM unnest(%(accounts)s::bigint[], %(numbers)s::text[], %(bases)s::numeric[],
+            %(fees)s::numeric[]) AS pending(account_id, number, base, fee)
+WHERE NOT EXISTS (SELECT 1 FROM accounts_ledgerentry f
+                  WHERE f.kind = 'late_fee' AND f.reference = pending.number
+                    AND f.reference <> '')
+ORDER BY account_id
 ON CONFLICT (reference) WHERE kind = 'late_fee' AND reference <> '' DO NOTHING
 RETURNING amount
 """
 
 
-def _late_fee_params(as_of: date, policy: Policy, lo: int = 0, hi: int = 0) -> dict:
+def _late_fee_params(as_of: date, policy: Policy) -> dict:
     return {
         "as_of": as_of,
         "cutoff": as_of,
@@ -110,8 +135,6 @@ def _late_fee_params(as_of: date, policy: Policy, lo: int = 0, hi: int = 0) -> d
         "on_fees": policy.late_fee_on_fees,
         "percent": policy.late_fee_percent,
         "percent_text": f"{policy.late_fee_percent.normalize():f}",
-        "lo": lo,
-        "hi": hi,
     }
 
 
@@ -122,7 +145,7 @@ def _late_fee_sql(tail: str) -> str:
 def late_fee_proof(as_of: date | None = None) -> dict:
     as_of = as_of or business_day.today()
     policy = Policy.current()
-    with connection.cursor() as cursor:
+    with cursor_without_jit() as cursor:
         cursor.execute(_late_fee_sql(_LATE_FEE_PROOF), _late_fee_params(as_of, policy))
         count, total, base, paid, held, fees_only = cursor.fetchone()
     return {
@@ -142,51 +165,42 @@ def late_fee_proof(as_of: date | None = None) -> dict:
     }
 
 
-def _temporary(cursor, name: str, select_sql: str, params: dict) -> None:
-    """What a run will post, worked out once into a temporary table of this session."""
-    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
-    cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select_sql}", params)
-
-
 def post_late_fees(
     as_of: date | None = None, *, by, progress: Progress | None = None, run=None
 ) -> dict:
-    """Work out the fees once (set-based, into a temporary table), then post them in chunks
-    of account ids, each its own transaction; a fee already on a bill is never posted again."""
+    """Work out the fees once (set-based), then post them in chunks, each its own
+    transaction; a fee already on a bill is never posted again."""
     as_of = as_of or business_day.today()
     policy = Policy.current()
     params = _late_fee_params(as_of, policy)
-    with connection.cursor() as cursor:
-        _temporary(cursor, "collections_pending_fees", _late_fee_sql(_LATE_FEE_PENDING), params)
-    chunks = _chunks()
+    chunks = _in_chunks(_pending(_late_fee_sql(_LATE_FEE_PENDING), params))
     count, total = 0, ZERO
-    try:
-        for done, (lo, hi) in enumerate(chunks, start=1):
-            with transaction.atomic():
-                day = business_day.posting_date()
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        _LATE_FEE_POST, {**params, "lo": lo, "hi": hi, "day": day, "by": by.pk}
-                    )
-                    amounts = [row[0] for row in cursor.fetchall()]
-                count += len(amounts)
-                total += sum(amounts, ZERO)
-                if amounts:
-                    _audit(
-                        by,
-                        "collections.late_fees",
-                        run,
-                        {
-                            "accounts": f"{lo}-{hi}",
-                            "fees": len(amounts),
-                            "total": str(sum(amounts)),
-                        },
-                    )
-            if progress:
-                progress(done, len(chunks))
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS pg_temp.collections_pending_fees")
+    for done, chunk in enumerate(chunks, start=1):
+        accounts, numbers, bases, fees = _columns(chunk)
+        with transaction.atomic():
+            day = business_day.posting_date()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _LATE_FEE_POST,
+                    {**params, "accounts": accounts, "numbers": numbers, "bases": bases,
+                     "fees": fees, "day": day, "by": by.pk},
+                )  # fmt: skip
+                amounts = [row[0] for row in cursor.fetchall()]
+            count += len(amounts)
+            total += sum(amounts, ZERO)
+            if amounts:
+                _audit(
+                    by,
+                    "collections.late_fees",
+                    run,
+                    {
+                        "accounts": f"{accounts[0]}-{accounts[-1]}",
+                        "fees": len(amounts),
+                        "total": str(sum(amounts)),
+                    },
+                )
+        if progress:
+            progress(done, len(chunks))
     return {"counts": {"Late fees posted": count}, "totals": {"Late fees": str(total)}}
 
 
@@ -227,13 +241,18 @@ candidates AS (
 _NOTICE_PROOF = """
 SELECT COUNT(*) FILTER (WHERE amount > 0), COALESCE(SUM(amount) FILTER (WHERE amount > 0), 0),
        COUNT(*) FILTER (WHERE amount = 0 AND held = 0), COUNT(*) FILTER (WHERE amount = 0 AND held > 0),
-       COUNT(*) FILTER (WHERE amount > 0 AND cu.preferred_contact = 'email' AND cu.email <> '')
-FROM candidates JOIN accounts_account a ON a.id = candidates.account_id
-JOIN accounts_customer cu ON cu.id = a.customer_id
+       COUNT(*) FILTER (WHERE amount > 0 AND m.by_email)
+FROM candidates
+-- Who prefers e-mail, looked up only for the accounts that get a notice.
+LEFT JOIN LATERAL (
+    SELECT cu.preferred_contact = 'email' AND cu.email <> '' AS by_email
+    FROM accounts_account a JOIN accounts_customer cu ON cu.id = a.customer_id
+    WHERE candidates.amount > 0 AND a.id = candidates.account_id
+) m ON true
 """
 
 _NOTICE_PENDING = """
-SELECT account_id, bill_id, amount FROM candidates WHERE amount > 0
+SELECT account_id, bill_id, amount FROM candidates WHERE amount > 0 ORDER BY account_id
 """
 
 _NOTICE_POST = """
@@ -248,18 +267,23 @@ SELECT a.id, 'past_due', candidates.bill_id, %(day)s, candidates.amount, %(disco
        p.house_number || ' ' || p.street || CASE WHEN p.unit <> '' THEN ' #' || p.unit ELSE '' END,
        CASE WHEN cu.preferred_contact = 'email' THEN cu.email ELSE '' END,
        %(run_id)s, now()
-FROM collections_pending_notices candidates
+FROM unnest(%(accounts)s::bigint[], %(bills)s::bigint[], %(amounts)s::numeric[])
+     AS candidates(account_id, bill_id, amount)
 JOIN accounts_account a ON a.id = candidates.account_id
 JOIN accounts_customer cu ON cu.id = a.customer_id
 JOIN accounts_premise p ON p.id = a.premise_id
-WHERE candidates.account_id BETWEEN %(lo)s AND %(hi)s
+ORDER BY candidates.account_id
 ON CONFLICT (bill_id, kind) WHERE bill_id IS NOT NULL DO NOTHING
 RETURNING id, amount, emailed_to
 """
 
 
 def _notice_sql(tail: str) -> str:
-    return _NOTICE_CANDIDATES.format(recent=RECENT_DAYS, collectible=collectible_sql()) + tail
+    # A notice needs the amount, not which charges are fees (no walk over the charges).
+    return (
+        _NOTICE_CANDIDATES.format(recent=RECENT_DAYS, collectible=collectible_sql(detail=False))
+        + tail
+    )
 
 
 def disconnect_date_for(notice_day: date, policy: Policy) -> date:
@@ -272,7 +296,7 @@ def notice_proof(as_of: date | None = None) -> dict:
     as_of = as_of or business_day.today()
     policy = Policy.current()
     params = {"as_of": as_of, "cutoff": as_of, "due_by": notice_due_by(as_of, policy)}
-    with connection.cursor() as cursor:
+    with cursor_without_jit() as cursor:
         cursor.execute(_notice_sql(_NOTICE_PROOF), params)
         count, total, paid, held, emails = cursor.fetchone()
     return {
@@ -298,38 +322,41 @@ def post_notices(
         "disconnect_on": disconnect_on,
         "run_id": getattr(run, "pk", None),
     }
-    with connection.cursor() as cursor:
-        _temporary(cursor, "collections_pending_notices", _notice_sql(_NOTICE_PENDING), params)
-    chunks = _chunks()
+    chunks = _in_chunks(_pending(_notice_sql(_NOTICE_PENDING), params))
     count, total, emailed = 0, ZERO, 0
-    try:
-        for done, (lo, hi) in enumerate(chunks, start=1):
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute(_NOTICE_POST, {**params, "lo": lo, "hi": hi})
-                    rows = cursor.fetchall()
-                count += len(rows)
-                total += sum((r[1] for r in rows), ZERO)
-                to_email = [r[0] for r in rows if r[2]]
-                emailed += len(to_email)
-                if rows:
-                    _audit(
-                        by,
-                        "collections.notices",
-                        run,
-                        {
-                            "accounts": f"{lo}-{hi}",
-                            "notices": len(rows),
-                            "disconnect_on": disconnect_on,
-                        },
-                    )
-                if to_email:
-                    transaction.on_commit(lambda ids=to_email: email_notices(ids))
-            if progress:
-                progress(done, len(chunks))
-    finally:
+    for done, chunk in enumerate(chunks, start=1):
+        accounts, bills, amounts = _columns(chunk)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _NOTICE_POST,
+                    {**params, "accounts": accounts, "bills": bills, "amounts": amounts},
+                )
+                rows = cursor.fetchall()
+            count += len(rows)
+            total += sum((r[1] for r in rows), ZERO)
+            to_email = [r[0] for r in rows if r[2]]
+            emailed += len(to_email)
+            if rows:
+                _audit(
+                    by,
+                    "collections.notices",
+                    run,
+                    {
+                        "accounts": f"{accounts[0]}-{accounts[-1]}",
+                        "notices": len(rows),
+                        "disconnect_on": disconnect_on,
+                    },
+                )
+            if to_email:
+                transaction.on_commit(lambda ids=to_email: email_notices(ids))
+        if progress:
+            progress(done, len(chunks))
+    if count:
+        # Thousands of notices at once: the shut-off list and the worklist read them next,
+        # and planned on the table's old statistics they take ten times as long.
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS pg_temp.collections_pending_notices")
+            cursor.execute("ANALYZE collections_notice")
     return {
         "counts": {"Notices": count, "E-mailed": emailed},
         "totals": {"Past due on the notices": str(total)},
@@ -434,12 +461,12 @@ def post_nightly(
             )
             ids = [row[0] for row in cursor.fetchall()]
             cursor.execute(
-                _BREAK_ARRANGEMENTS.format(collectible=collectible_sql("ids")),
+                _BREAK_ARRANGEMENTS.format(collectible=collectible_sql("ids", detail=False)),
                 {"as_of": as_of, "cutoff": grace_cutoff, "ids": ids},
             )
             broken = cursor.fetchall()
             cursor.execute(
-                _COMPLETE_ARRANGEMENTS.format(collectible=collectible_sql("ids")),
+                _COMPLETE_ARRANGEMENTS.format(collectible=collectible_sql("ids", detail=False)),
                 {"as_of": as_of, "cutoff": as_of, "ids": ids},
             )
             completed = cursor.fetchall()
@@ -478,7 +505,7 @@ def _broken_arrangement_notices(arrangement_ids, *, as_of, by, run) -> int:
     policy = Policy.current()
     disconnect_on = calendar.next_shutoff_day(as_of + timedelta(days=2), policy)
     sql = f"""
-    WITH c AS ({collectible_sql("ids")})
+    WITH c AS ({collectible_sql("ids", detail=False)})
     INSERT INTO collections_notice
         (account_id, kind, arrangement_id, business_date, amount, disconnect_on, name,
          address_lines, service_address, emailed_to, run_id, created_at)

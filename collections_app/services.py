@@ -280,12 +280,14 @@ def lift_weather_hold(*, day: date, by) -> None:
 # Door hangers --------------------------------------------------------------------------
 
 
-def _metered(account_id: int):
-    from accounts.models import Service
+# Door hangers and disconnects are raised a chunk at a time, set-based (a list of
+# thousands takes seconds, not minutes): each chunk in its own transaction, its rows locked
+# first and what another approval made meanwhile left out.
+APPROVE_CHUNK = 1_000
 
-    return work_orders.metered_service(
-        Service.objects.filter(account_id=account_id, status="active")
-    )
+
+def _chunked(rows: list) -> list[list]:
+    return [rows[i : i + APPROVE_CHUNK] for i in range(0, len(rows), APPROVE_CHUNK)]
 
 
 def issue_door_hangers(*, day: date, by, crew: Crew | None = None) -> dict:
@@ -294,36 +296,51 @@ def issue_door_hangers(*, day: date, by, crew: Crew | None = None) -> dict:
     _require(by, "collections.manage_shutoff", "Only a supervisor may send out door hangers.")
     listing = queries.door_hanger_list(day)
     made = 0
-    for row in listing.eligible:
-        try:
-            with transaction.atomic():
-                notice = Notice.objects.select_for_update().get(pk=row.notice_id)
-                if DoorHanger.objects.filter(notice=notice).exists():
-                    continue
-                account = Account.objects.select_related("premise").get(pk=row.account_id)
-                order = work_orders.raise_work_order(
-                    kind=WorkOrderKind.OTHER,
-                    premise=account.premise,
-                    account=account,
-                    by=by,
-                    requested_for=day,
-                    instructions=(
-                        f"Door hanger: service is disconnected on {row.disconnect_on:%m/%d/%Y} "
-                        f"unless {format_money(row.collectible)} is paid. Mark delivered when left."
-                    ),
+    for chunk in _chunked(listing.eligible):
+        with transaction.atomic():
+            # Lock, then re-check: another supervisor may have hung some meanwhile.
+            list(
+                Notice.objects.select_for_update()
+                .filter(pk__in=[r.notice_id for r in chunk])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            hung = set(
+                DoorHanger.objects.filter(notice_id__in=[r.notice_id for r in chunk]).values_list(
+                    "notice_id", flat=True
                 )
-                DoorHanger.objects.create(
-                    notice=notice,
-                    account=account,
+            )
+            rows = [r for r in chunk if r.notice_id not in hung]
+            orders = work_orders.raise_work_orders(
+                kind=WorkOrderKind.OTHER,
+                orders=[
+                    work_orders.NewOrder(
+                        premise_id=r.premise_id,
+                        account_id=r.account_id,
+                        requested_for=day,
+                        instructions=(
+                            f"Door hanger: service is disconnected on {r.disconnect_on:%m/%d/%Y} "
+                            f"unless {format_money(r.collectible)} is paid. Mark delivered "
+                            "when left."
+                        ),
+                    )
+                    for r in rows
+                ],
+                by=by,
+                crew=crew,
+                on=day,
+            )
+            DoorHanger.objects.bulk_create(
+                DoorHanger(
+                    notice_id=r.notice_id,
+                    account_id=r.account_id,
                     work_order=order,
-                    route=row.route,
-                    disconnect_on=row.disconnect_on,
+                    route=r.route,
+                    disconnect_on=r.disconnect_on,
                 )
-                if crew is not None:
-                    work_orders.schedule_work_order(order=order, by=by, crew=crew, on=day)
-                made += 1
-        except IntegrityError:
-            continue  # another supervisor made it meanwhile
+                for r, order in zip(rows, orders, strict=True)
+            )
+            made += len(orders)
     return {"door_hangers": made, "excluded": len(listing.excluded)}
 
 
@@ -355,10 +372,30 @@ def _post_door_hanger_fee(hanger: DoorHanger, order: WorkOrder, by) -> None:
 # Shut-off ------------------------------------------------------------------------------
 
 
+def _disconnect_instructions(row, notice, other_reasons) -> str:
+    parts = []
+    if notice is not None:
+        parts.append(
+            f"Collect or disconnect: {format_money(row.due_now)} due now "
+            f"(past-due notice {notice.business_date:%m/%d/%Y}). The field screen shows the "
+            "amount due at the door."
+        )
+    parts.extend(
+        f"Disconnect: {reason}. Paying does not stop this: service stays off until the "
+        "utility clears it."
+        for reason in other_reasons
+    )
+    return " ".join(parts)
+
+
 def approve_shutoff(*, day: date, by, crew: Crew | None = None, progress=None, run=None) -> dict:
     """Approve the day's shut-off list: a disconnect work order for each eligible account, by
-    route, scheduled to the crew when one is given. One disconnect per notice, however often
-    this runs (Disconnection.notice is unique)."""
+    route, scheduled to the crew when one is given. One disconnect per notice, and per other
+    reason the list named, however often this runs (Disconnection.notice and
+    DisconnectionGround.key are unique)."""
+    from accounts.models import Service
+    from collections_app.models import DisconnectionGround
+
     _require(by, "collections.manage_shutoff", "Only a supervisor may approve the shut-off list.")
     policy = Policy.current()
     why = calendar.why_not_a_shutoff_day(day, policy) or calendar.why_not_now(day, policy)
@@ -367,50 +404,105 @@ def approve_shutoff(*, day: date, by, crew: Crew | None = None, progress=None, r
     if WeatherHold.objects.filter(date=day).exists():
         raise CollectionsError("Shut-off is held for the weather on that day.", field="day")
     listing = queries.shutoff_list(day)
-    rows = listing.eligible
+    chunks = _chunked(listing.eligible)
     made = []
-    for done, row in enumerate(rows, start=1):
-        try:
-            with transaction.atomic():
-                notice = Notice.objects.select_for_update().get(pk=row.notice_id)
-                if Disconnection.objects.filter(notice=notice).exists():
-                    continue
-                account = Account.objects.select_related("premise").get(pk=row.account_id)
-                order = work_orders.raise_work_order(
-                    kind=WorkOrderKind.DISCONNECT,
-                    premise=account.premise,
-                    account=account,
-                    service=_metered(account.pk),
-                    by=by,
-                    requested_for=day,
-                    instructions=(
-                        f"Collect or disconnect: {format_money(row.due_now)} due now "
-                        f"(past-due notice {notice.business_date:%m/%d/%Y}). The field screen "
-                        "shows the amount due at the door."
-                    ),
+    for done, chunk in enumerate(chunks, start=1):
+        with transaction.atomic():
+            # Lock, then re-check: another approval may have made some of these meanwhile.
+            ids = [r.account_id for r in chunk]
+            list(
+                Account.objects.select_for_update()
+                .filter(pk__in=ids)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            disconnected = set(
+                Disconnection.objects.filter(
+                    notice_id__in=[r.notice_id for r in chunk if r.for_past_due]
+                ).values_list("notice_id", flat=True)
+            )
+            taken = set(
+                DisconnectionGround.objects.filter(
+                    key__in=[k for r in chunk for k in r.ground_keys]
+                ).values_list("key", flat=True)
+            )
+            services: dict[int, list] = {}
+            for service in Service.objects.filter(account_id__in=ids, status="active"):
+                services.setdefault(service.account_id, []).append(service)
+            todo = []  # (row, notice id or None, {key: reason})
+            for row in chunk:
+                notice_id = (
+                    row.notice_id
+                    if row.for_past_due and row.notice_id not in disconnected
+                    else None
                 )
-                Disconnection.objects.create(
-                    notice=notice,
-                    account=account,
+                keys = {
+                    key: reason
+                    for key, reason in zip(row.ground_keys, row.other_grounds, strict=True)
+                    if key not in taken
+                }
+                if notice_id is not None or keys:
+                    todo.append((row, notice_id, keys))
+            notices = {
+                n.pk: n
+                for n in Notice.objects.filter(pk__in=[t[1] for t in todo if t[1] is not None])
+            }
+            orders = work_orders.raise_work_orders(
+                kind=WorkOrderKind.DISCONNECT,
+                orders=[
+                    work_orders.NewOrder(
+                        premise_id=row.premise_id,
+                        account_id=row.account_id,
+                        service_id=getattr(
+                            work_orders.metered_service(services.get(row.account_id, [])),
+                            "pk",
+                            None,
+                        ),
+                        requested_for=day,
+                        instructions=_disconnect_instructions(
+                            row, notices.get(notice_id), keys.values()
+                        ),
+                    )
+                    for row, notice_id, keys in todo
+                ],
+                by=by,
+                crew=crew,
+                on=day,
+            )
+            disconnections = Disconnection.objects.bulk_create(
+                Disconnection(
+                    notice_id=notice_id,
+                    account_id=row.account_id,
                     work_order=order,
                     list_date=day,
                     amount=row.collectible,
                     route=row.route,
+                    reason="; ".join(
+                        ([queries.PAST_DUE] if notice_id is not None else []) + list(keys.values())
+                    )[:300],
                     approved_by=by,
                 )
-                if crew is not None:
-                    work_orders.schedule_work_order(order=order, by=by, crew=crew, on=day)
-                made.append(order.number)
-        except IntegrityError:
-            continue
+                for (row, notice_id, keys), order in zip(todo, orders, strict=True)
+            )
+            DisconnectionGround.objects.bulk_create(
+                DisconnectionGround(disconnection=disconnection, key=key, reason=reason[:200])
+                for (_row, _notice, keys), disconnection in zip(todo, disconnections, strict=True)
+                for key, reason in keys.items()
+            )
+            made.extend(order.number for order in orders)
         if progress:
-            progress(done, len(rows))
+            progress(done, len(chunks))
     with transaction.atomic():
         audit.record(
             actor=by,
             action="shutoff.approve",
             target=run or policy,
-            after={"day": day, "orders": len(made), "excluded": listing.exclusions()},
+            after={
+                "day": day,
+                "orders": len(made),
+                "grounds": listing.grounds(),
+                "excluded": listing.exclusions(),
+            },
         )
     return {
         "counts": {"Disconnect orders": len(made), "Excluded": len(listing.excluded)},
@@ -436,9 +528,28 @@ def reconnect_due_date(at: datetime) -> date:
     return work_orders.due_date_for(WorkOrderType.objects.get(code="reconnect"), raised_at=at)
 
 
-def reconnect_if_paid(*, account_id: int, by, receipt: str = "") -> Reconnection | None:
-    """A disconnected account that owes nothing due now gets its reconnect order at once.
-    Called after a payment commits; once per disconnection (Reconnection is unique on it)."""
+def grounds_still_holding(disconnection: Disconnection) -> list[str]:
+    """The other reasons this disconnection was for that still hold today (a backflow test
+    still overdue): service does not come back while any does, whatever is paid."""
+    keys = set(disconnection.grounds.values_list("key", flat=True))
+    if not keys:
+        return []
+    return [
+        reason
+        for _account, reason, key in queries.other_shutoff_grounds(
+            business_day.today(), account_ids=[disconnection.account_id]
+        )
+        if key in keys
+    ]
+
+
+def reconnect_if_paid(
+    *, account_id: int, by, receipt: str = "", cleared: bool = False
+) -> Reconnection | None:
+    """A disconnected account that owes nothing due now, and whose other reasons for the
+    disconnection (a backflow test) no longer hold, gets its reconnect order at once. Called
+    after a payment commits, and after such a reason may have cleared (`cleared`); once per
+    disconnection (Reconnection is unique on it)."""
     policy = Policy.current()
     try:
         with transaction.atomic():
@@ -450,22 +561,28 @@ def reconnect_if_paid(*, account_id: int, by, receipt: str = "") -> Reconnection
                 return None
             order = disconnection.work_order
             due_now = collectible_for_account(account.pk).due_now
+            holding = grounds_still_holding(disconnection)
             if order.status in STILL_TO_DO:
-                # Paid before the crew got there: the disconnect is called off.
-                if due_now < policy.shutoff_minimum:
-                    work_orders.cancel_work_order(
-                        order=order, reason=f"Paid before the disconnection ({receipt})", by=by
+                # Paid (or put right) before the crew got there: the disconnect is called off.
+                owes = disconnection.notice_id is not None and due_now >= policy.shutoff_minimum
+                if not holding and not owes:
+                    reason = (
+                        f"Paid before the disconnection ({receipt})"
+                        if receipt
+                        else "The reason for the disconnection was put right"
                     )
+                    work_orders.cancel_work_order(order=order, reason=reason, by=by)
                 return None
-            if order.status != "completed" or due_now > ZERO:
+            if order.status != "completed" or due_now > ZERO or holding:
                 return None
+            why = f"paid ({receipt})" if receipt else "put right and nothing due"
             reconnect = work_orders.raise_work_order(
                 kind=WorkOrderKind.RECONNECT,
                 premise=account.premise,
                 account=account,
                 service=order.service,
                 by=by,
-                instructions=f"Reconnect: paid ({receipt}). Disconnected by {order.number}.",
+                instructions=f"Reconnect: {why}. Disconnected by {order.number}.",
             )
             reconnection = Reconnection.objects.create(
                 disconnection=disconnection,
@@ -477,7 +594,12 @@ def reconnect_if_paid(*, account_id: int, by, receipt: str = "") -> Reconnection
                 actor=by,
                 action="collections.reconnect",
                 target=account,
-                after={"order": reconnect.number, "due": reconnect.due_date, "receipt": receipt},
+                after={
+                    "order": reconnect.number,
+                    "due": reconnect.due_date,
+                    "receipt": receipt,
+                    "cleared": cleared,
+                },
             )
     except IntegrityError:
         return Reconnection.objects.filter(account_id=account_id).order_by("-raised_at").first()
@@ -522,6 +644,17 @@ def on_payment_posted(payment) -> None:
         )
     except Exception:  # the payment stands; the log says what went wrong
         log.exception("Reconnect check failed after payment %s", payment.receipt)
+
+
+def on_shutoff_ground_cleared(*, account_ids, by) -> None:
+    """Another app says a reason to shut off may have cleared (a passing backflow test): a
+    disconnection that no longer has a reason, and nothing due, is reconnected or called
+    off. After its commit; a failure is logged and never undoes what was filed."""
+    for account_id in account_ids:
+        try:
+            reconnect_if_paid(account_id=account_id, by=by, cleared=True)
+        except Exception:  # what was filed stands; the log says what went wrong
+            log.exception("Reconnect check failed for account %s", account_id)
 
 
 def receipt_notes(payment) -> list[str]:

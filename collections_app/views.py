@@ -19,12 +19,12 @@ from collections_app.forms import (
     RunForm,
     WeatherHoldForm,
 )
-from collections_app.models import Arrangement, Notice
+from collections_app.models import Arrangement, DisconnectionGround, Notice
 from collections_app.services import CollectionsError
-from reports.pdf import pdf_response, render_pdf
 from utilityclerk import business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
+from utilityclerk.pdf import pdf_response, render_pdf
 from utilityclerk.roles import any_permission_required
 from workorders.models import WorkOrder
 
@@ -93,7 +93,7 @@ def arrangement(request, number):
         plan = services.offer(account, months=months)
     except CollectionsError as error:
         problem = str(error)
-    from accounts.service_changes import average_monthly_bill
+    from workorders.service_changes import average_monthly_bill
 
     context = {
         "account": account,
@@ -201,18 +201,58 @@ def _day(request) -> date:
     return business_day.today()
 
 
+def _listing_context(listing, day) -> dict:
+    return {
+        "listing": listing,
+        "day": day,
+        "eligible": listing.eligible,
+        "excluded": listing.excluded,
+        "grounds": listing.grounds(),
+    }
+
+
 @manage_shutoff
 def shutoff(request):
     day = _day(request)
-    listing = queries.shutoff_list(day)
     context = {
-        "listing": listing,
-        "day": day,
+        **_listing_context(queries.shutoff_list(day), day),
         "approve_form": ApproveForm(initial={"day": day}),
         "weather_form": WeatherHoldForm(initial={"day": day}),
         "reasons": queries.REASONS,
     }
     return render(request, "collections/shutoff.html", context)
+
+
+@manage_shutoff
+def shutoff_pdf(request):
+    """The day's list to print: by route, each account with why it is on it, then each
+    one left off with why not."""
+    day = _day(request)
+    pdf = render_pdf(
+        "collections/pdf/shutoff.html",
+        _listing_context(queries.shutoff_list(day), day),
+        generated_by=request.user,
+    )
+    return pdf_response(pdf, f"shutoff-{day}.pdf")
+
+
+@manage_shutoff
+def shutoff_csv(request):
+    """Every account the day's list looked at, one row each: on the list or not, why."""
+    day = _day(request)
+    listing = queries.shutoff_list(day)
+    response, out = _csv(f"shutoff-{day}.csv")
+    out.writerow(
+        ["account", "name", "address", "route", "disconnect_on", "collectible", "due_now",
+         "on_list", "listed_for", "excluded_because"]
+    )  # fmt: skip
+    for r in listing.eligible + listing.excluded:
+        out.writerow(
+            [r.display_number, r.name, r.address, r.route, r.disconnect_on, r.collectible,
+             r.due_now, "yes" if r.eligible else "no", "; ".join(r.grounds),
+             "; ".join(r.reasons)]
+        )  # fmt: skip
+    return response
 
 
 RUN_KINDS = {
@@ -304,7 +344,13 @@ def field_order(request, number):
     if order.account_id is None:
         raise Http404("No account on this order")
     due = collectible_for_account(order.account_id)
-    return render(request, "collections/field_order.html", {"order": order, "due": due})
+    # Reasons other than non-payment the order was raised for (a backflow test overdue).
+    others = DisconnectionGround.objects.filter(disconnection__work_order=order).order_by("key")
+    return render(
+        request,
+        "collections/field_order.html",
+        {"order": order, "due": due, "others": list(others)},
+    )
 
 
 # After final ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django import forms
 
 from accounts.models import Account
 from payments.models import Channel, Drawer, TenderKind
+from payments.other_payments import field_name
 from payments.queries import parse_receipt_number
 from payments.tenders import CARD_NUMBER_MESSAGE, TenderInput, looks_like_card_number
 from utilityclerk.forms import (
@@ -16,6 +17,7 @@ from utilityclerk.forms import (
     IntegerField,
     MoneyField,
 )
+from utilityclerk.money import ZERO, format_money
 
 # Fields never scanned for card numbers: the hidden key and the CSRF token are machine-made.
 _NOT_SCANNED = {"csrfmiddlewaretoken", "idempotency_key"}
@@ -86,6 +88,39 @@ class TakePaymentForm(CardNumberScrubbingForm):
         (TenderKind.CARD, "card_amount", None),
     ]
 
+    def __init__(self, data=None, *args, purposes=(), **kwargs):
+        """`purposes`: (AccountPurpose, PurposeOffer) pairs the account may pay beside its
+        balance (a deposit still owed): a field each, and the payment may then put nothing
+        on the balance itself."""
+        super().__init__(data, *args, **kwargs)
+        self.purposes = list(purposes)
+        for purpose, offer in self.purposes:
+            self.fields[field_name(purpose.code)] = MoneyField(
+                label=purpose.field_label,
+                required=False,
+                allow_zero=True,
+                help_text=offer.note,
+                # The change due sums these with the amount (take form's hx-include).
+                widget=AmountInput({"class": "amount purpose-amount"}),
+            )
+        if self.purposes and "amount" in self.fields:
+            amount = self.fields["amount"]
+            amount.required, amount.allow_zero = False, True
+            amount.label = "On the account"
+
+    def purpose_fields(self) -> list:
+        """(bound field, offer) for each purpose, for the dialog."""
+        return [(self[field_name(p.code)], offer) for p, offer in self.purposes]
+
+    def purpose_amounts(self) -> dict:
+        """What the clerk put to each purpose: {code: amount}, zeros left out."""
+        data = self.cleaned_data
+        return {
+            purpose.code: data[field_name(purpose.code)]
+            for purpose, _ in self.purposes
+            if data.get(field_name(purpose.code))
+        }
+
     def clean_card_last4(self):
         value = self.cleaned_data["card_last4"].strip()
         if value and not re.fullmatch(r"\d{4}", value):
@@ -109,6 +144,22 @@ class TakePaymentForm(CardNumberScrubbingForm):
         card_details = data.get("card_last4") or data.get("card_auth_code")
         if card_details and not data.get("card_amount") and "card_amount" not in self.errors:
             self.add_error("card_amount", "Enter the card amount.")
+        if self.purposes:
+            for purpose, offer in self.purposes:
+                name = field_name(purpose.code)
+                value = data.get(name)
+                if value and value > offer.most and name not in self.errors:
+                    self.add_error(
+                        name,
+                        f"At most {format_money(offer.most)} of the "
+                        f"{purpose.field_label.lower()} is still owed.",
+                    )
+            if "amount" not in self.errors and not any(
+                self.errors.get(field_name(p.code)) for p, _ in self.purposes
+            ):
+                data["amount"] = data.get("amount") or ZERO
+                if data["amount"] + sum(self.purpose_amounts().values(), ZERO) <= ZERO:
+                    self.add_error("amount", "The amount must be more than $0.00.")
         return data
 
     def tenders(self) -> list[TenderInput]:

@@ -121,7 +121,8 @@ class TenderKind(models.TextChoices):
 
 
 class Payment(models.Model):
-    """A receipt: money taken for an account, with its tenders and its ledger entry."""
+    """A receipt: money taken for an account, with its tenders and its ledger entry (what it
+    paid on the balance; a part paid to a deposit is a payment line instead)."""
 
     # From the database sequence payment_receipt_seq (migration 0002): unique, in order, and
     # any gap is a number that was drawn by a transaction that rolled back.
@@ -174,6 +175,9 @@ class Payment(models.Model):
     fee_entry = models.OneToOneField(
         LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The check, money order or card that came back, as an amount (a split payment's cash
+    # stands): what the day's reports show as returned.
+    returned_amount = money(null=True, blank=True)
 
     class Meta:
         ordering = ["-receipt_number"]
@@ -199,17 +203,24 @@ class Payment(models.Model):
                 | (~Q(channel="counter") & Q(session__isnull=True)),
                 name="payment_counter_has_session",
             ),
-            models.CheckConstraint(
-                condition=Q(account__isnull=True) | Q(ledger_entry__isnull=False),
-                name="payment_for_account_has_ledger_entry",
-            ),
+            # An account payment's ledger entry is what it pays on the account: all of it,
+            # or, when part pays a deposit (a payment line), the rest; a payment wholly for
+            # a deposit has none. reports/reconcile.py checks the arithmetic.
             models.CheckConstraint(
                 condition=~Q(status="posted") | Q(reversal_entry__isnull=True),
                 name="posted_payment_not_reversed",
             ),
+            # A void reverses the account's part in full. A return reverses what came back:
+            # the deposit's part first, so it may leave the account's part standing.
             models.CheckConstraint(
-                condition=~Q(status__in=["voided", "returned"]) | Q(reversal_entry__isnull=False),
-                name="undone_payment_has_reversal",
+                condition=~Q(status="voided")
+                | Q(reversal_entry__isnull=False)
+                | Q(ledger_entry__isnull=True),
+                name="voided_payment_has_reversal",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="returned") | Q(returned_amount__gt=0),
+                name="returned_payment_says_what_came_back",
             ),
             models.CheckConstraint(
                 condition=~Q(status="voided") | (Q(voided_by__isnull=False) & ~Q(void_reason="")),
@@ -242,8 +253,32 @@ class Payment(models.Model):
         return self.print_count > 1
 
     @property
+    def came_back(self) -> Decimal | None:
+        """What a returned payment lost: the check or card that came back (kept since
+        deposits; before, what its reversal took off)."""
+        if self.returned_amount is not None:
+            return self.returned_amount
+        return self.reversal_entry.amount if self.reversal_entry_id else None
+
+    @property
+    def account_amount(self) -> Decimal:
+        """What the payment paid on the account's balance: its ledger entry (select it
+        with the payment). The rest paid its lines (a deposit); a permit's payment pays
+        no account."""
+        if self.ledger_entry_id is None:
+            return ZERO
+        return -self.ledger_entry.amount
+
+    @property
+    def other_amount(self) -> Decimal:
+        """What the payment paid beside the account's balance: its payment lines."""
+        return self.amount - self.account_amount
+
+    @property
     def balance_after(self) -> Decimal | None:
-        return None if self.balance_before is None else self.balance_before - self.amount
+        if self.balance_before is None:
+            return None
+        return self.balance_before - self.account_amount
 
     @property
     def credit_left(self) -> Decimal:
@@ -373,10 +408,12 @@ class MailBatchItem(models.Model):
 
 
 class PaymentLine(models.Model):
-    """What a payment that is not for an account pays: a purpose and the record it applies to
-    (a permit number), so the drawer and the day's reports show each purpose on a line of its
-    own. Payments knows no permit: the app that takes such a payment names the purposes
-    (`payments.other_payments.register_purpose`)."""
+    """What a payment pays besides an account's balance: a purpose and the record it applies
+    to (a permit number for a payment with no account; the account's number for a deposit
+    paid on an account's receipt), so the drawer and the day's reports show each purpose on a
+    line of its own. Payments knows no permit or deposit: the app that takes such a payment
+    names the purposes (`payments.other_payments.register_purpose`,
+    `register_account_purpose`)."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="lines")
     purpose = models.CharField(max_length=20)

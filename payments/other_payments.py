@@ -5,9 +5,16 @@ instead the payment's lines say what it pays and for which record.
 Apps above payments register their purposes from their AppConfig.ready():
   register_purpose("permit_fee", "Permit fees")
 so the drawer and the day's reports label each purpose's line, without importing that app.
+
+A purpose may also be paid on an account's own receipt beside its balance (a security
+deposit): register_account_purpose(...) below. The payment dialog then offers it in a field
+of its own, take_payment(lines=...) splits the one payment between the account and it, and a
+void or a returned check undoes its part through the purpose's own handler.
 """
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
@@ -28,6 +35,52 @@ def register_purpose(code: str, label: str) -> None:
 def purposes() -> dict[str, str]:
     """Every registered purpose and its label, in the order registered."""
     return dict(_purposes)
+
+
+@dataclass(frozen=True)
+class PurposeOffer:
+    """What the payment dialog offers for a purpose on one account: `due` is filled in,
+    up to `most` may be taken, and `note` says why (shown beside the field)."""
+
+    due: Decimal
+    most: Decimal
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AccountPurpose:
+    code: str
+    label: str  # the line on the drawer and the day's reports
+    field_label: str  # the payment dialog's field
+    # offer(account) -> PurposeOffer | None (nothing to take): one query.
+    offer: Callable
+    # posted(*, payment, amount, by): inside the payment's transaction, with the account
+    # locked; raises PaymentError (field "purpose_<code>") to refuse the whole payment.
+    posted: Callable
+    # undone(*, payment, amount, by, reason, returned): a void (the whole line) or a
+    # returned check (its part of what came back), inside that transaction.
+    undone: Callable
+
+
+_account_purposes: dict[str, AccountPurpose] = {}
+
+
+def register_account_purpose(purpose: AccountPurpose) -> None:
+    register_purpose(purpose.code, purpose.label)
+    _account_purposes[purpose.code] = purpose
+
+
+def account_purposes() -> list[AccountPurpose]:
+    return list(_account_purposes.values())
+
+
+def account_purpose(code: str) -> AccountPurpose | None:
+    return _account_purposes.get(code)
+
+
+def field_name(code: str) -> str:
+    """The payment dialog's field for a purpose's amount."""
+    return f"purpose_{code}"
 
 
 def take_payment_for(
@@ -137,8 +190,9 @@ def take_payment_for(
 def purpose_totals(
     *, session_id: int | None = None, business_date=None
 ) -> list[tuple[str, Decimal]]:
-    """What a drawer session or a business day took, by what it was for: account payments,
-    then each registered purpose (permit fees, permit deposits) on a line of its own. Voided
+    """What a drawer session or a business day took, by what it was for: account payments
+    (what they paid on balances), then each registered purpose (customer deposits, permit
+    fees, permit deposits) on a line of its own, held money apart from revenue. Voided
     payments are left out, as in the drawer's expected totals. One query."""
     from django.db import connection
 
@@ -148,7 +202,8 @@ def purpose_totals(
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT 'account', COALESCE(SUM(p.amount), 0) FROM payments_payment p
+            SELECT 'account', COALESCE(SUM(-e.amount), 0) FROM payments_payment p
+              JOIN accounts_ledgerentry e ON e.id = p.ledger_entry_id
              WHERE {where} AND p.status <> 'voided' AND p.account_id IS NOT NULL
             UNION ALL
             SELECT l.purpose, SUM(l.amount) FROM payments_paymentline l

@@ -57,6 +57,7 @@ def payment_for_receipt(number: int) -> Payment | None:
                 "voided_by",
                 "returned_by",
                 "session__drawer",
+                "ledger_entry",
             )
         )
         .filter(receipt_number=number)
@@ -67,7 +68,7 @@ def payment_for_receipt(number: int) -> Payment | None:
 def payments_for_account(account_id: int, limit: int = 50) -> list[Payment]:
     return list(
         _with_tenders(
-            Payment.objects.filter(account_id=account_id).select_related("taken_by")
+            Payment.objects.filter(account_id=account_id).select_related("taken_by", "ledger_entry")
         ).order_by("-taken_at", "-id")[:limit]
     )
 
@@ -75,7 +76,9 @@ def payments_for_account(account_id: int, limit: int = 50) -> list[Payment]:
 def session_payments(session: DrawerSession, limit: int = 200) -> list[Payment]:
     return list(
         _with_tenders(
-            Payment.objects.filter(session=session).select_related("account__customer")
+            Payment.objects.filter(session=session).select_related(
+                "account__customer", "ledger_entry"
+            )
         ).order_by("-receipt_number")[:limit]
     )
 

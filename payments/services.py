@@ -23,12 +23,14 @@ from payments.models import (
     MailBatch,
     MailBatchItem,
     Payment,
+    PaymentLine,
     PaymentStatus,
     SessionStatus,
     Tender,
     TenderKind,
     receipt_label,
 )
+from payments.other_payments import account_purpose, field_name
 from payments.tenders import (
     CARD_NUMBER_MESSAGE,
     ChangeNeedsConfirmation,
@@ -212,8 +214,14 @@ def take_payment(
     memo: str = "",
     mail_batch: MailBatch | None = None,
     change_confirmed: Decimal | None = None,
+    lines: dict[str, Decimal] | None = None,
 ) -> Payment:
     """Post a payment on an account: the tenders, its receipt and its ledger credit.
+
+    `amount` is what it pays on the account's balance; `lines` what it pays beside it on
+    the same receipt, by account purpose (a security deposit: {"deposit": 100}). The
+    tenders pay the sum; only the account's part is a ledger credit, each line is handed to
+    its purpose (payments.other_payments.register_account_purpose). Either may be zero.
 
     Posting the same idempotency key again returns the first payment: a double click, a
     resubmitted form or two identical requests racing post one payment. The same key with
@@ -228,13 +236,17 @@ def take_payment(
     memo = (memo or "").strip()
     _refuse_card_numbers(memo, tenders)
     policy = Policy.current()
-    amount = quantize_money(amount)
-    if amount > policy.max_payment_amount:
+    amount = quantize_money(amount or ZERO)
+    lines = _account_lines(lines)
+    total = amount + sum(lines.values(), ZERO)
+    if amount < ZERO:
+        raise PaymentError("The amount cannot be negative.", "amount")
+    if total > policy.max_payment_amount:
         raise PaymentError(
             f"The largest payment taken is {format_money(policy.max_payment_amount)}.", "amount"
         )
     refuse_cash_above_largest_payment(tenders, policy)
-    allocation = allocate(amount, tenders)
+    allocation = allocate(total, tenders)
     _check_tender_details(tenders)
     if allocation.change > policy.large_change_confirm_above and (
         change_confirmed is None or quantize_money(change_confirmed) != allocation.change
@@ -258,7 +270,7 @@ def take_payment(
                 key=idempotency_key,
             )
             if existing_id is not None:
-                return _same_payment_again(existing_id, account=account, amount=amount, clerk=clerk)
+                return _same_payment_again(existing_id, account=account, amount=total, clerk=clerk)
             if status == AccountStatus.CLOSED:
                 raise PaymentError(
                     f"Account {account.display_number} is closed and cannot take payments."
@@ -287,14 +299,19 @@ def take_payment(
             balance_before = balance_of(account.pk)
             number = _next_receipt_number()
             receipt = receipt_label(number)
-            entry = LedgerEntry.objects.create(
-                account=account,
-                kind=EntryKind.PAYMENT,
-                amount=-amount,
-                business_date=today,
-                posted_by=clerk,
-                reference=receipt,
-                memo=f"{Channel(channel).label} payment",
+            # Nothing on the balance (all of it a deposit): no ledger entry.
+            entry = (
+                LedgerEntry.objects.create(
+                    account=account,
+                    kind=EntryKind.PAYMENT,
+                    amount=-amount,
+                    business_date=today,
+                    posted_by=clerk,
+                    reference=receipt,
+                    memo=f"{Channel(channel).label} payment",
+                )
+                if amount > ZERO
+                else None
             )
             payment = Payment.objects.create(
                 receipt_number=number,
@@ -305,7 +322,7 @@ def take_payment(
                 mail_batch=mail_batch,
                 idempotency_key=idempotency_key,
                 taken_by=clerk,
-                amount=amount,
+                amount=total,
                 change_given=allocation.change,
                 memo=memo[:200],
                 ledger_entry=entry,
@@ -328,16 +345,22 @@ def take_payment(
                 )
                 for line in allocation.lines
             )
+            _post_account_lines(payment, lines, account=account, clerk=clerk)
             audit.record(
                 actor=clerk,
                 action="payment.take",
                 target=account,
                 after={
                     "receipt": receipt,
-                    "amount": str(amount),
+                    "amount": str(total),
                     "channel": channel,
                     "tenders": {line.kind: str(line.amount) for line in allocation.lines},
                     "change": str(allocation.change),
+                    **(
+                        {"on_account": str(amount), "lines": {p: str(a) for p, a in lines.items()}}
+                        if lines
+                        else {}
+                    ),
                 },
             )
     except IntegrityError:
@@ -346,10 +369,59 @@ def take_payment(
         found = Payment.objects.filter(idempotency_key=idempotency_key).first()
         if found is None:
             raise
-        return _same_payment_again(found.pk, account=account, amount=amount, clerk=clerk)
+        return _same_payment_again(found.pk, account=account, amount=total, clerk=clerk)
     # Other apps act on a posted payment (collections: reconnect) once it has committed.
     transaction.on_commit(lambda: extensions.notify_payment_posted(payment))
     return payment
+
+
+def _account_lines(lines: dict[str, Decimal] | None) -> dict[str, Decimal]:
+    """The purposes a payment pays beside the account's balance, amounts to the cent; a
+    purpose no app registered for accounts is refused."""
+    cleaned = {}
+    for code, value in (lines or {}).items():
+        value = quantize_money(value or ZERO)
+        if value == ZERO:
+            continue
+        purpose = account_purpose(code)
+        if purpose is None:
+            raise PaymentError(f"Nothing called {code!r} is paid on an account.")
+        if value < ZERO:
+            raise PaymentError("The amount cannot be negative.", field_name(code))
+        cleaned[code] = value
+    return cleaned
+
+
+def _post_account_lines(payment: Payment, lines: dict[str, Decimal], *, account, clerk) -> None:
+    """Each purpose's part of the receipt, then its own posting (the deposit ledger) in this
+    transaction, under the account's lock: a purpose that refuses undoes the payment."""
+    if not lines:
+        return
+    PaymentLine.objects.bulk_create(
+        PaymentLine(payment=payment, purpose=code, reference=account.number, amount=value)
+        for code, value in lines.items()
+    )
+    for code, value in lines.items():
+        account_purpose(code).posted(payment=payment, amount=value, by=clerk)
+
+
+def _undo_account_lines(payment: Payment, *, by, reason: str, most: Decimal | None = None):
+    """Undo what a payment paid beside the account's balance, through each purpose: all of
+    it (a void), or at most `most` of it (a returned check, which takes the deposit's part
+    first). Returns how much was undone."""
+    undone = ZERO
+    for line in payment.lines.order_by("id"):
+        part = line.amount if most is None else min(line.amount, most - undone)
+        if part <= ZERO:
+            break
+        purpose = account_purpose(line.purpose)
+        if purpose is None:
+            raise PaymentError(f"Receipt {payment.receipt} pays something that cannot be undone.")
+        purpose.undone(
+            payment=payment, amount=part, by=by, reason=reason, returned=most is not None
+        )
+        undone += part
+    return undone
 
 
 class KeyAlreadyUsed(PaymentError):
@@ -389,11 +461,12 @@ def _lock_for_undo(payment: Payment) -> tuple[Account, Payment]:
 
 
 def _reversal_of(payment: Payment, *, by, memo: str, amount: Decimal | None = None) -> LedgerEntry:
+    """The account ledger's reversal of the payment's entry: its whole part by default."""
     today = business_day.posting_date()
     return LedgerEntry.objects.create(
         account_id=payment.account_id,
         kind=EntryKind.REVERSAL,
-        amount=payment.amount if amount is None else amount,
+        amount=payment.account_amount if amount is None else amount,
         business_date=today,
         due_date=today,
         posted_by=by,
@@ -461,7 +534,9 @@ def void_payment(*, payment: Payment, reason: str, supervisor) -> Payment:
             return payment  # a second click: already done
         if refusal := why_not_voidable(payment, supervisor, today=business_day.posting_date()):
             raise PaymentError(refusal)
-        payment.reversal_entry = _reversal_of(payment, by=supervisor, memo=f"Void: {reason}")
+        if payment.ledger_entry_id is not None:
+            payment.reversal_entry = _reversal_of(payment, by=supervisor, memo=f"Void: {reason}")
+        _undo_account_lines(payment, by=supervisor, reason=f"Void: {reason}")
         payment.status = PaymentStatus.VOIDED
         payment.voided_by = supervisor
         payment.voided_at = timezone.now()
@@ -528,12 +603,17 @@ def record_returned_payment(
         came_back = _tender_that_came_back(returnable, tender_id)
         today = business_day.posting_date()
         returned = came_back.amount
-        payment.reversal_entry = _reversal_of(
-            payment,
-            by=supervisor,
-            memo=f"Returned {came_back.get_kind_display().lower()}: {reason}",
-            amount=returned,
+        memo = f"Returned {came_back.get_kind_display().lower()}: {reason}"
+        # A deposit paid with the check is undone first: money that never arrived is not
+        # held; what is left of the check comes off the account's part.
+        on_account = returned - _undo_account_lines(
+            payment, by=supervisor, reason=memo, most=returned
         )
+        if on_account > ZERO:
+            payment.reversal_entry = _reversal_of(
+                payment, by=supervisor, memo=memo, amount=on_account
+            )
+        payment.returned_amount = returned
         if policy.returned_payment_fee > ZERO:
             payment.fee_entry = LedgerEntry.objects.create(
                 account=account,
@@ -557,6 +637,7 @@ def record_returned_payment(
                 "returned_by",
                 "returned_on",
                 "return_reason",
+                "returned_amount",
             ]
         )
         audit.record(

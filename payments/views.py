@@ -14,7 +14,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts.models import Account
 from accounts.queries import aging_for_account, balance_of_account_number
-from payments import queries, services
+from payments import other_payments, queries, services
 from payments.forms import (
     BatchControlsForm,
     BatchItemForm,
@@ -27,12 +27,12 @@ from payments.forms import (
 )
 from payments.models import MailBatch, MailBatchItem, PaymentStatus
 from payments.tenders import ChangeNeedsConfirmation, PaymentError, TenderInput, allocate
-from reports.pdf import pdf_response, render_pdf
 from utilityclerk import business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
 from utilityclerk.htmx import htmx_redirect
 from utilityclerk.money import ZERO, MoneyError, format_money, parse_money
+from utilityclerk.pdf import pdf_response, render_pdf
 
 # Card details never reach Django's error reports, even when a tender field holds them.
 _CARD_FIELDS = ("card_last4", "card_auth_code", "memo", "check_number", "money_order_number")
@@ -99,8 +99,14 @@ def take(request, number):
         number="".join(ch for ch in number if ch.isdigit()),
     )
     confirm_change = None
+    # What the account may pay beside its balance on this receipt (a deposit still owed).
+    purposes = [
+        (purpose, offer)
+        for purpose in other_payments.account_purposes()
+        if (offer := purpose.offer(account)) is not None
+    ]
     if request.method == "POST":
-        form = TakePaymentForm(request.POST)
+        form = TakePaymentForm(request.POST, purposes=purposes)
         if form.is_valid():
             try:
                 payment = services.take_payment(
@@ -112,19 +118,20 @@ def take(request, number):
                     channel=form.cleaned_data["channel"],
                     memo=form.cleaned_data["memo"],
                     change_confirmed=form.cleaned_data["change_confirmed"],
+                    lines=form.purpose_amounts(),
                 )
             except ChangeNeedsConfirmation as error:
                 # The same form again, carrying the change to confirm: Enter posts it.
                 data = request.POST.copy()
                 data["change_confirmed"] = f"{error.change:.2f}"
-                form = TakePaymentForm(data)
+                form = TakePaymentForm(data, purposes=purposes)
                 form.is_valid()
                 show_on_form(form, error)
                 confirm_change = error.change
             except services.KeyAlreadyUsed as error:
                 data = request.POST.copy()
                 data["idempotency_key"] = str(uuid.uuid4())
-                form = TakePaymentForm(data)
+                form = TakePaymentForm(data, purposes=purposes)
                 form.is_valid()
                 show_on_form(form, error)
             except PaymentError as error:
@@ -141,8 +148,13 @@ def take(request, number):
         aging = aging_for_account(account.pk)
     else:
         aging = aging_for_account(account.pk)
-        initial = {"amount": aging.balance} if aging.balance > ZERO else {}
-        form = TakePaymentForm(initial=initial)
+        # Opened for one purpose (Take the deposit): that alone is filled in.
+        only = request.GET.get("for", "")
+        initial = {"amount": aging.balance} if aging.balance > ZERO and not only else {}
+        for purpose, offer in purposes:
+            if offer.due > ZERO and only in ("", purpose.code):
+                initial[other_payments.field_name(purpose.code)] = offer.due
+        form = TakePaymentForm(initial=initial, purposes=purposes)
         if initial:
             # The amount due is prefilled: most customers pay it, in cash, so the clerk
             # starts in Cash tendered (Shift+Tab reaches the amount).
@@ -173,7 +185,15 @@ def change_due(request):
     Only amounts come in the query string: no tender numbers or card details."""
     change, problem, credit = None, "", None
     try:
-        amount = parse_money(request.GET.get("amount"), allow_zero=False)
+        amount = parse_money(request.GET.get("amount") or "0")
+        # What goes beside the balance (a deposit) is paid by the same tenders.
+        beside = sum(
+            (
+                parse_money(request.GET.get(other_payments.field_name(p.code)) or "0")
+                for p in other_payments.account_purposes()
+            ),
+            ZERO,
+        )
         account = request.GET.get("account", "")
         if account.isdigit():
             # Paying more than is owed leaves a credit: said before the payment posts.
@@ -185,9 +205,9 @@ def change_due(request):
             for kind, name, _ in TakePaymentForm.TENDERS
             if request.GET.get(name, "").strip()
         ]
-        if tenders:
+        if tenders and amount + beside > ZERO:
             services.refuse_cash_above_largest_payment(tenders, Policy.current())
-            change = allocate(amount, tenders).change
+            change = allocate(amount + beside, tenders).change
     except MoneyError:
         pass  # still typing
     except PaymentError as error:

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from permits import queries
 from permits.models import Permit, WillServeLetter
-from reports.pdf import render_pdf
 from utilityclerk.core.models import Policy
 from utilityclerk.money import ZERO
+from utilityclerk.pdf import render_pdf
 
 
 def verify_url(permit: Permit, request) -> str:

@@ -9,7 +9,7 @@ def permits_tab(request, account) -> dict:
 
 
 def register():
-    from accounts.extensions import account_action, account_tab, search_provider
+    from accounts.extensions import account_action, account_tab, search_provider, shutoff_ground
     from payments.other_payments import register_purpose
 
     account_tab(
@@ -29,3 +29,6 @@ def register():
     search_provider(queries.search_permits)
     register_purpose(queries.PURPOSE["fee"], "Permit fees")
     register_purpose(queries.PURPOSE["deposit"], "Permit deposits")
+    # By policy (off by default) an overdue backflow test can put the account on the
+    # collections work's shut-off list, which names the reason.
+    shutoff_ground("backflow", "Backflow test overdue", queries.backflow_shutoff_ground)

@@ -255,3 +255,13 @@ class ReportForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", "The end date must be on or after the start date.")
         return data
+
+
+class RefundCheckForm(forms.Form):
+    """Who a permit's refund check goes to: the applicant unless the clerk changes it."""
+
+    payee_name = forms.CharField(label="Pay to", max_length=120)
+    mailing_address = forms.CharField(
+        label="Mail the check to", max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    idempotency_key = IdempotencyKeyField()

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Customer, Premise
@@ -376,8 +376,9 @@ class PermitReview(models.Model):
 
 
 class RefundDue(models.Model):
-    """A fee or deposit owed back on a permit that ended. The deposits/refunds work pays it;
-    until it lands the refund is recorded here as due."""
+    """A fee or deposit owed back on a permit that ended, recorded as due when it ends. A
+    clerk then requests its refund check (payments.refunds, approved by a supervisor like
+    every refund); paid_at is when that refund was approved and its check requested."""
 
     permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="refunds_due")
     kind = models.CharField(max_length=8, choices=ChargeKind)
@@ -388,6 +389,11 @@ class RefundDue(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The refund that pays it: the latest request (one rejected or cancelled is followed by
+    # a new request, which takes its place here).
+    refund = models.ForeignKey(
+        "refunds.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["recorded_at", "id"]
@@ -587,6 +593,26 @@ class BackflowReminder(models.Model):
 
     def __str__(self):
         return f"Reminder for {self.due_date}"
+
+
+class BackflowNotice(models.Model):
+    """The overdue notice served for one due date of one device: once, whatever reprints.
+    Its date starts the count to shut-off eligibility when the policy has that on."""
+
+    device = models.ForeignKey(BackflowDevice, on_delete=models.PROTECT, related_name="notices")
+    due_date = models.DateField()
+    noticed_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "due_date"], name="backflow_notice_once"),
+            models.CheckConstraint(
+                condition=Q(noticed_on__gt=F("due_date")), name="backflow_notice_after_due"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Overdue notice {self.noticed_on} for {self.due_date}"
 
 
 # Will-serve letters ----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from payments.models import PaymentLine, PaymentStatus
 from permits.models import (
     OPEN_STATUSES,
     BackflowDevice,
+    BackflowNotice,
     ChargeKind,
     Contractor,
     HydrantCheckout,
@@ -35,6 +36,7 @@ from permits.models import (
     PermitStatus,
     RefundDue,
 )
+from utilityclerk.core.models import Policy
 from utilityclerk.money import ZERO
 
 # What the payments app's lines name: the purpose, and the permit in the reference.
@@ -264,17 +266,67 @@ def overdue_meters(today: date):
 
 
 def backflow_due(today: date, *, within_days: int = 30):
-    return list(
+    """Devices due within the days or overdue, each with the date its overdue notice was
+    served for the date it is due (`noticed_on`, None before one is) and, when the policy
+    lets an overdue test lead to shut-off, the first day it may (`shutoff_from`): two
+    queries (the policy and the devices)."""
+    policy = Policy.current()
+    devices = list(
         BackflowDevice.objects.filter(
             active=True, next_test_due__lte=today + timedelta(days=within_days)
+        )
+        .annotate(
+            noticed_on=Subquery(
+                BackflowNotice.objects.filter(
+                    device=OuterRef("pk"), due_date=OuterRef("next_test_due")
+                ).values("noticed_on")[:1]
+            )
         )
         .select_related("premise")
         .order_by("next_test_due", "id")
     )
+    for device in devices:
+        device.shutoff_from = (
+            device.noticed_on + timedelta(days=policy.backflow_shutoff_after_days)
+            if policy.backflow_shutoff and device.noticed_on
+            else None
+        )
+    return devices
 
 
 def backflow_overdue(today: date):
     return [d for d in backflow_due(today, within_days=0) if d.next_test_due < today]
+
+
+# The shut-off list's reason "backflow test overdue" (registered in extensions.py for the
+# collections work's list): the active accounts at a premise whose device is past its test
+# date, its overdue notice served for that date at least the policy's days ago. One
+# disconnection per device and due date (the key); a passing test moves the due date on and
+# the reason is gone.
+BACKFLOW_SHUTOFF_SQL = """
+SELECT a.id AS account_id,
+       'Backflow test overdue: ' || d.device_type || ' ' || d.size || ' #' || d.serial
+           || ', due ' || to_char(d.next_test_due, 'MM/DD/YYYY')
+           || ' (notice ' || to_char(n.noticed_on, 'MM/DD/YYYY') || ')' AS reason,
+       d.id || ':' || d.next_test_due AS key
+FROM permits_backflowdevice d
+JOIN permits_backflownotice n ON n.device_id = d.id AND n.due_date = d.next_test_due
+JOIN accounts_account a ON a.premise_id = d.premise_id AND a.status = 'active'
+WHERE d.active AND d.next_test_due < %(backflow_day)s
+  AND n.noticed_on <= %(backflow_day)s::date - %(backflow_after_days)s::integer
+"""
+
+
+def backflow_shutoff_ground(day: date):
+    """(sql, params) of the accounts an overdue backflow test makes shut-off eligible on
+    `day`; None while the policy has it off (the default)."""
+    policy = Policy.current()
+    if not policy.backflow_shutoff:
+        return None
+    return BACKFLOW_SHUTOFF_SQL, {
+        "backflow_day": day,
+        "backflow_after_days": policy.backflow_shutoff_after_days,
+    }
 
 
 # Reports -----------------------------------------------------------------------------------

@@ -74,6 +74,8 @@ URL_PERMISSIONS = {
     "permits:will_serve_detail": "permits.view_willserveletter",
     "permits:will_serve_pdf": "permits.view_willserveletter",
     "permits:reports": "permits.view_permit_reports",
+    # A refund due on an ended permit becomes a refund check request (payments.refunds).
+    "permits:request_refund_check": "refunds.add_refund",
     # The QR code on a printed permit opens it signed out: number, type, status, dates only.
     "permits:verify": "<public>",
 }

@@ -11,7 +11,8 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import Customer, Premise
+from accounts import extensions
+from accounts.models import Account, Customer, Premise
 from accounts.services import find_or_create_premise
 from permits.models import (
     REVIEW_PERMISSION,
@@ -437,6 +438,71 @@ def _end(permit: Permit, to_status: str, *, by, reason: str) -> Permit:
     return permit
 
 
+def refund_payee(permit: Permit) -> tuple[str, str]:
+    """Who a permit's refund check goes to by default: the applicant. A customer is mailed
+    at their mailing address; a contractor has none on file, so the clerk types it."""
+    if permit.customer_id:
+        customer = permit.customer
+        return customer.display_name, "\n".join(customer.mailing_address_lines)
+    if permit.contractor_id:
+        return permit.contractor.company, ""
+    return "", ""
+
+
+def request_refund_check(
+    *,
+    due: RefundDue,
+    payee_name: str,
+    mailing_address: str,
+    by,
+    idempotency_key: uuid.UUID | None = None,
+):
+    """Ask for the check that pays a refund due on a permit: a refund of the permit's money
+    (payments.refunds), approved by a supervisor like any other. Once requested and waiting
+    or approved, asking again returns that refund."""
+    from payments.refunds import services as refunds
+    from payments.refunds.models import OPEN_STATUSES
+
+    with transaction.atomic():
+        due = (
+            RefundDue.objects.select_for_update(of=("self",))
+            .select_related("permit", "refund")
+            .get(pk=due.pk)
+        )
+        if due.refund is not None and due.refund.status in OPEN_STATUSES:
+            return due.refund
+        try:
+            refund = refunds.request_permit_refund(
+                reference=due.permit.number,
+                amount=due.amount,
+                reason=f"{due.get_kind_display()} back on permit {due.permit.number}: {due.reason}",
+                requested_by=by,
+                payee_name=payee_name,
+                mailing_address=mailing_address,
+                idempotency_key=idempotency_key,
+            )
+        except refunds.RefundError as error:
+            raise PermitError(str(error), field=error.field) from error
+        due.refund = refund
+        due.save(update_fields=["refund"])
+        audit.record(
+            actor=by,
+            action="permit.refund_requested",
+            target=due.permit,
+            after={"refund_due": due.pk, "refund": refund.pk, "amount": str(refund.amount)},
+        )
+    return refund
+
+
+def refund_decided(*, refund, event: str, by) -> None:
+    """Heard from payments.refunds inside its transaction: an approved refund's check is
+    requested, so the refund due is paid; a void makes it due again."""
+    if refund.source != "permit" or event not in ("approved", "voided"):
+        return
+    paid_at = timezone.now() if event == "approved" else None
+    RefundDue.objects.filter(refund=refund).update(paid_at=paid_at)
+
+
 def withdraw_permit(*, permit: Permit, reason: str, by) -> Permit:
     if not reason.strip():
         raise PermitError("Say why the permit is withdrawn.", field="reason")
@@ -803,6 +869,16 @@ def file_backflow_test(
             if next_due > device.next_test_due:
                 device.next_test_due = next_due
                 device.save(update_fields=["next_test_due"])
+                # The test is no longer overdue: an account disconnected for it, or on the
+                # shut-off list for it, hears of it once this commits.
+                account_ids = list(
+                    Account.objects.filter(premise_id=device.premise_id).values_list(
+                        "id", flat=True
+                    )
+                )
+                transaction.on_commit(
+                    lambda: extensions.shutoff_ground_cleared(account_ids=account_ids, by=by)
+                )
         audit.record(
             actor=by,
             action=f"backflow.test.{'pass' if passed else 'fail'}",
@@ -811,6 +887,42 @@ def file_backflow_test(
             after={**audit.snapshot(device, ["next_test_due"]), "test": audit.snapshot(test)},
         )
     return test
+
+
+def serve_backflow_notices(*, on: date, by) -> list[BackflowDevice]:
+    """The overdue notices to print: every device past its test date. The first printing
+    for a due date is the notice served (one per device and due date, in one INSERT ...
+    SELECT): its date starts the count to shut-off when the policy has that on, and a
+    reprint keeps it. Each printing is in its device's audit trail."""
+    from permits import queries
+
+    _require(by, "permits.add_backflowtest", "Your role cannot send backflow notices.")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO permits_backflownotice (device_id, due_date, noticed_on)
+                SELECT d.id, d.next_test_due, %s
+                  FROM permits_backflowdevice d
+                 WHERE d.active AND d.next_test_due < %s
+                ON CONFLICT (device_id, due_date) DO NOTHING
+                """,
+                [on, on],
+            )
+        devices = queries.backflow_overdue(on)
+        for device in devices:
+            audit.record(
+                actor=by,
+                action="backflow.overdue_notice",
+                target=device,
+                after={
+                    "due_date": device.next_test_due,
+                    "noticed_on": device.noticed_on,
+                    "printed_on": on,
+                    "shutoff_from": device.shutoff_from,
+                },
+            )
+    return devices
 
 
 def record_backflow_reminders(*, on: date, by) -> list[BackflowReminder]:

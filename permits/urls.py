@@ -32,5 +32,10 @@ urlpatterns = [
     path("<str:number>/meter/", views.check_out, name="check_out"),
     path("<str:number>/meter/return/", views.return_meter, name="return_meter"),
     path("<str:number>/pdf/", views.permit_pdf, name="pdf"),
+    path(
+        "<str:number>/refunds/<int:pk>/check/",
+        views.request_refund_check,
+        name="request_refund_check",
+    ),
     path("<str:number>/history/", views.history, name="history"),
 ]

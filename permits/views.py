@@ -27,6 +27,7 @@ from permits.forms import (
     LetterDecisionForm,
     PermitPaymentForm,
     ReasonForm,
+    RefundCheckForm,
     ReportForm,
     ReturnForm,
     ReviewForm,
@@ -42,12 +43,14 @@ from permits.models import (
     PermitReview,
     PermitStatus,
     PermitType,
+    RefundDue,
     WillServeLetter,
 )
 from permits.services import PermitError
-from reports.pdf import pdf_response
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
+from utilityclerk.money import format_money
+from utilityclerk.pdf import pdf_response
 from workorders.models import CrewMember
 
 view_permits = permission_required("permits.view_permit", raise_exception=True)
@@ -200,7 +203,7 @@ def _detail_context(request, permit: Permit, **forms) -> dict:
         "checkout": checkout,
         "is_hydrant": is_hydrant,
         "inspections": inspections,
-        "refunds": list(permit.refunds_due.all()) if permit.is_ended else [],
+        "refunds": _refunds_due(permit, forms) if permit.is_ended else [],
         "has_scheduled": any(i.status == "scheduled" for i in inspections),
         "review_form": forms.get("review_form") or ReviewForm(),
         "issue_form": forms.get("issue_form") or IssueForm(),
@@ -213,6 +216,51 @@ def _detail_context(request, permit: Permit, **forms) -> dict:
         "today": today,
         "ended": permit.is_ended,
     }
+
+
+def _refunds_due(permit, forms: dict) -> list:
+    """Each refund due with its refund check (when requested) and the form to request one,
+    filled with the applicant; the form that failed keeps what was typed and its errors."""
+    dues = list(permit.refunds_due.select_related("refund"))
+    payee, address = services.refund_payee(permit)
+    failed_for = forms.get("refund_form_for")
+    for due in dues:
+        due.check_form = (
+            forms["refund_form"]
+            if due.pk == failed_for
+            else RefundCheckForm(
+                initial={"payee_name": payee, "mailing_address": address},
+                prefix=f"due{due.pk}",
+            )
+        )
+    return dues
+
+
+@permission_required("refunds.add_refund", raise_exception=True)
+@require_POST
+def request_refund_check(request, number, pk):
+    permit = _permit_or_404(number)
+    due = get_object_or_404(RefundDue, permit=permit, pk=pk)
+    form = RefundCheckForm(request.POST, prefix=f"due{due.pk}")
+    if form.is_valid():
+        try:
+            refund = services.request_refund_check(
+                due=due,
+                payee_name=form.cleaned_data["payee_name"],
+                mailing_address=form.cleaned_data["mailing_address"],
+                by=request.user,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except PermitError as error:
+            show_on_form(form, error)
+        else:
+            messages.success(
+                request,
+                f"Refund check of {format_money(refund.amount)} to {refund.payee_name} "
+                "requested: it waits for a supervisor's approval.",
+            )
+            return _back(permit)
+    return _render_detail_with(request, permit, refund_form=form, refund_form_for=due.pk)
 
 
 @view_permits
@@ -620,19 +668,13 @@ def backflow_reminders(request):
 @require_POST
 def backflow_notices(request):
     """Overdue notices: one letter per device past its test date, saying service may be shut
-    off under the utility's rules. Each printing is in the audit trail of its device."""
+    off (from which day, when the policy has that on). Each printing is in the audit trail
+    of its device."""
     today = business_day.today()
-    devices = queries.backflow_overdue(today)
+    devices = services.serve_backflow_notices(on=today, by=request.user)
     if not devices:
         messages.info(request, "No backflow test is overdue.")
         return redirect("permits:backflow")
-    for device in devices:
-        audit.record(
-            actor=request.user,
-            action="backflow.overdue_notice",
-            target=device,
-            after={"due_date": device.next_test_due, "noticed_on": today},
-        )
     pdf = documents.backflow_notices_pdf(devices, today=today, by=request.user)
     return pdf_response(pdf, f"backflow-overdue-{today:%Y-%m-%d}.pdf")
 

@@ -8,8 +8,10 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from reports import registry
+        from reports import deposits, refunds, registry
         from reports.models import ensure_gl_chart
 
         registry.register()
+        refunds.register()
+        deposits.register()
         post_migrate.connect(ensure_gl_chart, sender=self)

@@ -24,7 +24,8 @@ own in ``reports/registry.py``)::
 The query is a read-side function in the owning app's ``queries.py`` that returns an
 ``SqlQuery(sql, params)``: one set-based SELECT whose column aliases are the column keys.
 The engine wraps it to sort (by a whitelisted column), page (LIMIT/OFFSET), total (SUM over
-the same SELECT, so the totals are the rows' totals) and stream (a server-side cursor, rows
+the same SELECT, so the totals are the rows' totals; a page carries them, and the count, from
+the same pass) and stream (a server-side cursor, rows
 written as read). Parameters are passed to psycopg, never formatted into the text. A small
 already-computed result (a list of dicts) may be returned as ``ListRows(rows)`` instead.
 
@@ -97,7 +98,7 @@ class Report:
     # PDF on letter paper, landscape when the table is wide.
     landscape: bool = False
     # A few rows from a costly query (aging every account): run it once and count, total,
-    # sort and page the rows in memory rather than asking the database three times.
+    # sort and page the rows in memory rather than asking the database again for each.
     few_rows: bool = False
 
     @property
@@ -216,7 +217,11 @@ class ReportRun:
         with connection.cursor() as cursor:
             cursor.execute(self._wrapped(select), self.source.params)
             count, *values = cursor.fetchone()
+        return self._counted(count, values)
+
+    def _counted(self, count, values) -> tuple[int, dict]:
         # SUM of a count is numeric in PostgreSQL: counts are shown as whole numbers.
+        columns = self.report.totals_columns
         return count, {
             c.key: int(v) if c.kind == "int" else v for c, v in zip(columns, values, strict=True)
         }
@@ -229,17 +234,26 @@ class ReportRun:
         return (present + missing) if self.desc else (missing + present)
 
     def page(self, offset: int, limit: int) -> list[dict]:
+        """A page of rows, sorted. The count and the totals come with it in the same pass
+        (window aggregates over every row), so a screen runs the report's SELECT once; only
+        a page past the end leaves them to count() and totals()."""
         if isinstance(self.source, ListRows):
             return self._sorted_list()[offset : offset + limit]
+        columns = self.report.totals_columns
+        over_all = ["COUNT(*) OVER ()", *(f'COALESCE(SUM("{c.key}") OVER (), 0)' for c in columns)]
         sql = (
-            self._wrapped(", ".join(f'"{k}"' for k in self.keys))
+            self._wrapped(", ".join([*(f'"{k}"' for k in self.keys), *over_all]))
             + " "
             + _order_clause(self.report, self.sort, self.desc)
             + " LIMIT %(_limit)s OFFSET %(_offset)s"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, {**self.source.params, "_limit": limit, "_offset": offset})
-            return [dict(zip(self.keys, row, strict=True)) for row in cursor.fetchall()]
+            rows = cursor.fetchall()
+        width = len(self.keys)
+        if rows and "_summary" not in self.__dict__:
+            self.__dict__["_summary"] = self._counted(rows[0][width], rows[0][width + 1 :])
+        return [dict(zip(self.keys, row[:width], strict=True)) for row in rows]
 
     def all_rows(self) -> list[dict]:
         return list(self.stream())

@@ -23,8 +23,8 @@ SELECT
     WHERE status IN ('open', 'scheduled', 'dispatched') AND due_date < %(today)s),
   (SELECT COUNT(*) FROM accounts_contact
     WHERE status = 'open' AND follow_up_on IS NOT NULL AND follow_up_on <= %(today)s),
-  (SELECT COUNT(*) FROM payments_payment p JOIN accounts_ledgerentry r ON r.id = p.reversal_entry_id
-    WHERE p.status = 'voided' AND r.business_date = %(today)s),
+  (SELECT COUNT(*) FROM payments_payment p LEFT JOIN accounts_ledgerentry r ON r.id = p.reversal_entry_id
+    WHERE p.status = 'voided' AND COALESCE(r.business_date, p.business_date) = %(today)s),
   (SELECT COUNT(*) FROM payments_payment WHERE status = 'returned' AND returned_on = %(today)s),
   (SELECT COUNT(*) FROM closeout_drawercount c JOIN payments_drawersession s ON s.id = c.session_id
     WHERE s.business_date = %(today)s AND c.kind IN ('close', 'recount')

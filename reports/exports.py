@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.validation import format_account_number
 from reports.catalogue import Column, ReportRun
-from reports.pdf import render_pdf
 from utilityclerk.money import format_money
+from utilityclerk.pdf import render_pdf
 
 # A PDF is for reading: beyond this many rows the CSV is the document.
 PDF_ROW_LIMIT = 5000

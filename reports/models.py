@@ -139,7 +139,8 @@ class GLSource(models.TextChoices):
     RECONNECT_FEE = "reconnect_fee", "Reconnect fees"
     RETURNED_PAYMENT_FEE = "returned_payment_fee", "Returned-payment fees"
     ADJUSTMENT = "adjustment", "Billing adjustments"
-    DEPOSIT_HELD = "deposit_held", "Customer deposits held (billed and applied)"
+    DEPOSIT_HELD = "deposit_held", "Customer deposits held (taken, billed and applied)"
+    DEPOSIT_INTEREST = "deposit_interest", "Interest paid on customer deposits"
     PAYMENT = "payment", "Payments received (undeposited funds)"
     REFUND = "refund", "Refunds"
     WRITE_OFF = "write_off", "Write-offs"
@@ -199,6 +200,7 @@ DEFAULT_CHART = [
     ("101-4830", "Permit fees", "revenue", [("permit_fee", "")]),
     ("101-4890", "Cash over / short", "revenue", [("over_short", "")]),
     ("101-6910", "Bad debt expense", "expense", [("write_off", "")]),
+    ("101-6920", "Interest on customer deposits", "expense", [("deposit_interest", "")]),
 ]
 
 

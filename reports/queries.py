@@ -95,21 +95,23 @@ def payments_by_day(filters: dict) -> SqlQuery:
 
 VOIDS_RETURNS_SQL = f"""
 SELECT 'R' || p.receipt_number AS receipt,
-       COALESCE(r.business_date, p.returned_on) AS undone_on,
+       COALESCE(r.business_date, p.returned_on, p.business_date) AS undone_on,
        p.business_date AS taken_on,
        CASE p.status WHEN 'voided' THEN 'Void' ELSE 'Return' END AS what,
        COALESCE(a.number, '') AS account,
        {_person("taker")} AS taken_by,
        {_person("undoer")} AS undone_by,
        CASE p.status WHEN 'voided' THEN p.void_reason ELSE p.return_reason END AS reason,
-       p.amount AS amount
+       -- A void undoes the whole receipt; a return what came back (the check or card).
+       CASE p.status WHEN 'returned' THEN COALESCE(p.returned_amount, r.amount) ELSE p.amount END
+           AS amount
 FROM payments_payment p
 LEFT JOIN accounts_ledgerentry r ON r.id = p.reversal_entry_id
 LEFT JOIN accounts_account a ON a.id = p.account_id
 JOIN auth_user taker ON taker.id = p.taken_by_id
 JOIN auth_user undoer ON undoer.id = COALESCE(p.voided_by_id, p.returned_by_id)
 WHERE p.status IN ('voided', 'returned')
-  AND COALESCE(r.business_date, p.returned_on) BETWEEN %(start)s AND %(end)s
+  AND COALESCE(r.business_date, p.returned_on, p.business_date) BETWEEN %(start)s AND %(end)s
   AND (%(status)s = '' OR p.status = %(status)s)
   AND (%(clerk)s::bigint IS NULL OR p.taken_by_id = %(clerk)s::bigint)
 """
@@ -162,10 +164,21 @@ def adjustments_by_reason(filters: dict) -> SqlQuery:
     )
 
 
-# The accounts app's set-based aging (credits pay the oldest charges first), every account in
-# one statement; the reports group and filter it. Kept in one place so the account page, the
-# statement and these reports age alike.
+# The accounts app's aging of every account in one statement (credits pay the oldest charges
+# first; read from its aging summary, held to the account page's aging by its tests), which
+# the reports group and filter. Kept in one place so the account page, the statement and
+# these reports age alike.
 _AGED = "(__AGED__) AS aged(account_id, balance, b0, b1, b2, b3, b4)"
+# An account that owes nothing and has no credit adds nothing; the others (about half of
+# those with a ledger) are looked up by id. (Joined plainly, the planner, not knowing how few
+# they are, reads all million accounts to hash them: OFFSET 0 keeps the lookup by id.)
+_AGED_ACCOUNTS = f"""
+FROM {_AGED}
+CROSS JOIN LATERAL (SELECT a.id, a.number, a.status, a.customer_id FROM accounts_account a
+                    WHERE a.id = aged.account_id OFFSET 0) AS ac
+JOIN accounts_customer c ON c.id = ac.customer_id
+WHERE aged.balance <> 0
+"""
 _AGING_FILTERS = """
   AND (%(customer_class)s = '' OR c.customer_class = %(customer_class)s)
   AND (%(utility)s = '' OR EXISTS (SELECT 1 FROM accounts_service s
@@ -183,10 +196,7 @@ SELECT {label_sql("c.customer_class", CustomerClass)} AS customer_class,
        SUM(aged.b3) AS days_61_90,
        SUM(aged.b4) AS days_over_90,
        SUM(aged.b1 + aged.b2 + aged.b3 + aged.b4) AS past_due
-FROM {_AGED}
-JOIN accounts_account ac ON ac.id = aged.account_id
-JOIN accounts_customer c ON c.id = ac.customer_id
-WHERE TRUE {_AGING_FILTERS}
+{_AGED_ACCOUNTS} {_AGING_FILTERS}
 GROUP BY c.customer_class
 """
 
@@ -203,10 +213,7 @@ SELECT ac.number AS account,
        aged.b3 AS days_61_90,
        aged.b4 AS days_over_90,
        aged.b1 + aged.b2 + aged.b3 + aged.b4 AS past_due
-FROM {_AGED}
-JOIN accounts_account ac ON ac.id = aged.account_id
-JOIN accounts_customer c ON c.id = ac.customer_id
-WHERE aged.balance <> 0 {_AGING_FILTERS}
+{_AGED_ACCOUNTS} {_AGING_FILTERS}
   AND (NOT %(past_due_only)s OR aged.b1 + aged.b2 + aged.b3 + aged.b4 > 0)
 """
 
@@ -239,38 +246,59 @@ _UTILITY_FLAGS = ", ".join(f"bool_or(utility = {_quote(u)}) AS has_{u}" for u in
 _UTILITY_COUNTS = ",\n       ".join(
     f"COUNT(*) FILTER (WHERE svc.has_{u}) AS {u}" for u in COUNTED_UTILITIES
 )
-_NO_UTILITIES = ",\n       ".join(f"0 AS {u}" for u in COUNTED_UTILITIES)
+_UTILITY_TOTALS = ",\n       ".join(f"COALESCE(u.{u}, 0) AS {u}" for u in COUNTED_UTILITIES)
 
 # Accounts by customer class and account status, with how many of them have each utility
 # active; customers with no account at all (prospects, old accounts purged) in a row of
 # their own. A customer whose accounts are in two statuses counts under each.
+# At a million customers and accounts the class of each account is the costly part: the
+# accounts are walked in customer order (index (customer, status)) beside the customers in
+# id order, no sort and no hash of a million rows; the utilities are counted apart, from the
+# accounts with a service active (a tenth of them).
+_ACCOUNT_FILTERS = """
+      AND (%(status)s = '' OR ac.status = %(status)s)
+      AND (%(utility)s = '' OR EXISTS (SELECT 1 FROM accounts_service s
+                                       WHERE s.account_id = ac.id AND s.utility = %(utility)s
+                                         AND s.status = 'active'))
+"""
 CUSTOMER_COUNTS_SQL = f"""
-WITH svc AS (
+WITH per_customer AS (
+    SELECT ac.customer_id, ac.status, COUNT(*) AS accounts
+    FROM accounts_account ac
+    WHERE TRUE {_ACCOUNT_FILTERS}
+    GROUP BY ac.customer_id, ac.status
+),
+by_class AS (
+    SELECT c.customer_class, pc.status, COUNT(*) AS customers,
+           COALESCE(SUM(pc.accounts), 0) AS accounts
+    FROM accounts_customer c
+    LEFT JOIN per_customer pc ON pc.customer_id = c.id
+    WHERE (%(customer_class)s = '' OR c.customer_class = %(customer_class)s)
+      -- A customer with no account of the status or utility asked for is left out; one with
+      -- no account at all has a row of its own when neither is asked for.
+      AND (pc.status IS NOT NULL OR (%(status)s = '' AND %(utility)s = ''))
+    GROUP BY c.customer_class, pc.status
+),
+svc AS (
     SELECT account_id, {_UTILITY_FLAGS}
     FROM accounts_service WHERE status = 'active' GROUP BY account_id
+),
+with_utilities AS (
+    SELECT c.customer_class, ac.status,
+           {_UTILITY_COUNTS}
+    FROM svc
+    JOIN accounts_account ac ON ac.id = svc.account_id
+    JOIN accounts_customer c ON c.id = ac.customer_id
+    WHERE (%(customer_class)s = '' OR c.customer_class = %(customer_class)s) {_ACCOUNT_FILTERS}
+    GROUP BY c.customer_class, ac.status
 )
-SELECT {label_sql("c.customer_class", CustomerClass)} AS customer_class,
-       {label_sql("ac.status", AccountStatus)} AS status,
-       COUNT(DISTINCT c.id) AS customers,
-       COUNT(*) AS accounts,
-       {_UTILITY_COUNTS}
-FROM accounts_account ac
-JOIN accounts_customer c ON c.id = ac.customer_id
-LEFT JOIN svc ON svc.account_id = ac.id
-WHERE (%(customer_class)s = '' OR c.customer_class = %(customer_class)s)
-  AND (%(status)s = '' OR ac.status = %(status)s)
-  AND (%(utility)s = '' OR EXISTS (SELECT 1 FROM accounts_service s
-                                   WHERE s.account_id = ac.id AND s.utility = %(utility)s
-                                     AND s.status = 'active'))
-GROUP BY c.customer_class, ac.status
-UNION ALL
-SELECT {label_sql("c.customer_class", CustomerClass)}, 'No account', COUNT(*), 0,
-       {_NO_UTILITIES}
-FROM accounts_customer c
-WHERE NOT EXISTS (SELECT 1 FROM accounts_account ac WHERE ac.customer_id = c.id)
-  AND (%(customer_class)s = '' OR c.customer_class = %(customer_class)s)
-  AND %(status)s = '' AND %(utility)s = ''
-GROUP BY c.customer_class
+SELECT {label_sql("b.customer_class", CustomerClass)} AS customer_class,
+       COALESCE({label_sql("b.status", AccountStatus)}, 'No account') AS status,
+       b.customers AS customers,
+       b.accounts AS accounts,
+       {_UTILITY_TOTALS}
+FROM by_class b
+LEFT JOIN with_utilities u ON u.customer_class = b.customer_class AND u.status = b.status
 """
 
 

@@ -68,21 +68,28 @@ def run_all(*, day: date | None = None, using: str = "default", stop_at_first=Tr
 
 # Ledger and receipts ---------------------------------------------------------------------
 
+# What a receipt paid beside the account's balance (a security deposit): its payment lines.
+_LINES = (
+    "(SELECT COALESCE(SUM(pl.amount), 0) FROM payments_paymentline pl WHERE pl.payment_id = p.id)"
+)
+
 register(
     Check(
-        "every receipt for an account has its ledger entry: a payment, minus its amount, "
-        "same account, same day",
-        """
-        SELECT p.receipt_number AS receipt, p.amount, p.account_id, p.business_date,
-               e.id AS entry, e.kind, e.amount AS entry_amount, e.account_id AS entry_account,
-               e.business_date AS entry_day
+        "every receipt for an account has its ledger entry: a payment, minus its amount (less "
+        "what it paid to a deposit; none when it all did), same account, same day",
+        f"""
+        SELECT p.receipt_number AS receipt, p.amount, {_LINES} AS to_deposit, p.account_id,
+               p.business_date, e.id AS entry, e.kind, e.amount AS entry_amount,
+               e.account_id AS entry_account, e.business_date AS entry_day
         FROM payments_payment p
         LEFT JOIN accounts_ledgerentry e ON e.id = p.ledger_entry_id
         WHERE p.account_id IS NOT NULL AND (%(day)s::date IS NULL OR p.business_date = %(day)s::date)
-          AND (e.id IS NULL OR e.kind <> 'payment' OR e.amount <> -p.amount
-               OR e.account_id <> p.account_id OR e.business_date <> p.business_date)
+          AND CASE WHEN p.amount = {_LINES} THEN e.id IS NOT NULL
+                   ELSE (e.id IS NULL OR e.kind <> 'payment' OR e.amount <> -(p.amount - {_LINES})
+                         OR e.account_id <> p.account_id OR e.business_date <> p.business_date)
+              END
         ORDER BY p.receipt_number LIMIT 50
-        """,
+        """,  # noqa: S608 - constant SQL, no input
     )
 )
 
@@ -136,21 +143,25 @@ register(
 register(
     Check(
         "a voided receipt is reversed by its amount, a returned one by the check or card that "
-        "came back, on its account",
+        "came back, on its account (a deposit's part is undone first, on the deposit ledger)",
         """
-        SELECT p.receipt_number AS receipt, p.status, p.amount, r.id AS reversal,
-               r.amount AS reversal_amount, r.reverses_id, p.ledger_entry_id
+        SELECT p.receipt_number AS receipt, p.status, p.amount, p.returned_amount,
+               e.amount AS entry_amount, r.id AS reversal, r.amount AS reversal_amount,
+               r.reverses_id, p.ledger_entry_id
         FROM payments_payment p
+        LEFT JOIN accounts_ledgerentry e ON e.id = p.ledger_entry_id
         LEFT JOIN accounts_ledgerentry r ON r.id = p.reversal_entry_id
         WHERE p.account_id IS NOT NULL AND p.status IN ('voided', 'returned')
           AND (%(day)s::date IS NULL OR p.business_date = %(day)s::date)
-          AND (r.id IS NULL OR r.kind <> 'reversal'
-               OR (p.status = 'voided' AND r.amount <> p.amount)
-               OR (p.status = 'returned' AND NOT EXISTS (
-                   SELECT 1 FROM payments_tender t
-                   WHERE t.payment_id = p.id AND t.kind <> 'cash' AND t.amount = r.amount))
-               OR r.reverses_id IS DISTINCT FROM p.ledger_entry_id
-               OR r.account_id <> p.account_id)
+          AND ((p.status = 'voided' AND ((e.id IS NULL) <> (r.id IS NULL) OR r.amount <> -e.amount))
+               OR (p.status = 'returned' AND (
+                   NOT EXISTS (SELECT 1 FROM payments_tender t
+                               WHERE t.payment_id = p.id AND t.kind <> 'cash'
+                                 AND t.amount = p.returned_amount)
+                   OR COALESCE(r.amount, 0) > p.returned_amount))
+               OR (r.id IS NOT NULL AND (r.kind <> 'reversal'
+                   OR r.reverses_id IS DISTINCT FROM p.ledger_entry_id
+                   OR r.account_id <> p.account_id)))
         ORDER BY p.receipt_number LIMIT 50
         """,
     )
@@ -190,12 +201,19 @@ register(
 
 register(
     Check(
-        "per day, the counter's payment entries equal its tenders",
+        "per day, the counter's payment entries equal its tenders, with the deposits its "
+        "receipts took",
         """
         WITH ledger AS (
             SELECT p.business_date AS day, -SUM(e.amount) AS amount
             FROM payments_payment p JOIN accounts_ledgerentry e ON e.id = p.ledger_entry_id
             WHERE p.session_id IS NOT NULL AND p.status <> 'voided'
+              AND (%(day)s::date IS NULL OR p.business_date = %(day)s::date)
+            GROUP BY p.business_date
+        ), lines AS (
+            SELECT p.business_date AS day, SUM(l.amount) AS amount
+            FROM payments_payment p JOIN payments_paymentline l ON l.payment_id = p.id
+            WHERE p.session_id IS NOT NULL AND p.status <> 'voided' AND p.account_id IS NOT NULL
               AND (%(day)s::date IS NULL OR p.business_date = %(day)s::date)
             GROUP BY p.business_date
         ), tenders AS (
@@ -204,10 +222,13 @@ register(
             WHERE p.session_id IS NOT NULL AND p.status <> 'voided' AND p.account_id IS NOT NULL
               AND (%(day)s::date IS NULL OR p.business_date = %(day)s::date)
             GROUP BY p.business_date
-        )
-        SELECT COALESCE(l.day, t.day) AS day, l.amount AS ledger, t.amount AS tenders
-        FROM ledger l FULL JOIN tenders t ON t.day = l.day
-        WHERE l.amount IS DISTINCT FROM t.amount
+        ), days AS (SELECT day FROM ledger UNION SELECT day FROM lines UNION SELECT day FROM tenders)
+        SELECT d.day, l.amount AS ledger, x.amount AS deposits, t.amount AS tenders
+        FROM days d
+        LEFT JOIN ledger l ON l.day = d.day
+        LEFT JOIN lines x ON x.day = d.day
+        LEFT JOIN tenders t ON t.day = d.day
+        WHERE COALESCE(l.amount, 0) + COALESCE(x.amount, 0) <> COALESCE(t.amount, 0)
         ORDER BY 1 LIMIT 50
         """,
     )
@@ -311,6 +332,113 @@ register(
     )
 )
 
+# Customer deposits (payments.deposits) ------------------------------------------------------
+
+register(
+    Check(
+        "every deposit a receipt took is collected on the deposit ledger (same account, "
+        "amount and day), and nothing is collected without its receipt",
+        """
+        SELECT p.receipt_number AS receipt, l.amount AS receipt_line, d.id AS deposit_entry,
+               d.amount AS collected
+        FROM payments_paymentline l
+        JOIN payments_payment p ON p.id = l.payment_id
+        LEFT JOIN deposits_depositentry d ON d.payment_id = p.id AND d.kind = 'collected'
+        WHERE l.purpose = 'deposit' AND (%(day)s::date IS NULL OR p.business_date = %(day)s::date)
+          AND (d.id IS NULL OR d.amount <> l.amount OR d.account_id <> p.account_id
+               OR d.business_date <> p.business_date)
+        UNION ALL
+        SELECT p.receipt_number, l.amount, d.id, d.amount
+        FROM deposits_depositentry d
+        JOIN payments_payment p ON p.id = d.payment_id
+        LEFT JOIN payments_paymentline l ON l.payment_id = p.id AND l.purpose = 'deposit'
+        WHERE d.kind = 'collected' AND l.id IS NULL
+          AND (%(day)s::date IS NULL OR d.business_date = %(day)s::date)
+        LIMIT 50
+        """,
+    )
+)
+
+register(
+    Check(
+        "a voided receipt's deposit is reversed in full; a returned one's by what came back "
+        "less what came off the account",
+        """
+        SELECT p.receipt_number AS receipt, p.status, l.amount AS deposit, p.returned_amount,
+               r.amount AS account_reversal, -COALESCE(SUM(x.amount), 0) AS deposit_reversed
+        FROM payments_payment p
+        JOIN payments_paymentline l ON l.payment_id = p.id AND l.purpose = 'deposit'
+        LEFT JOIN accounts_ledgerentry r ON r.id = p.reversal_entry_id
+        LEFT JOIN deposits_depositentry x ON x.payment_id = p.id AND x.kind = 'reversed'
+        WHERE (%(day)s::date IS NULL OR p.business_date = %(day)s::date)
+        GROUP BY p.id, l.amount, r.amount
+        HAVING -COALESCE(SUM(x.amount), 0) <> CASE p.status
+            WHEN 'voided' THEN l.amount
+            WHEN 'returned' THEN p.returned_amount - COALESCE(r.amount, 0)
+            ELSE 0 END
+        LIMIT 50
+        """,
+    )
+)
+
+register(
+    Check(
+        "each deposit instalment billed is a deposit-billed charge of its amount on its "
+        "account that day, and each such charge is an instalment",
+        """
+        SELECT d.id AS deposit_entry, d.amount, d.account_id, e.id AS ledger_entry,
+               e.kind, e.amount AS charge
+        FROM deposits_depositentry d
+        LEFT JOIN accounts_ledgerentry e ON e.id = d.ledger_entry_id
+        WHERE d.kind = 'instalment_billed'
+          AND (%(day)s::date IS NULL OR d.business_date = %(day)s::date)
+          AND (e.id IS NULL OR e.kind <> 'deposit_billed' OR e.amount <> d.amount
+               OR e.account_id <> d.account_id OR e.business_date <> d.business_date)
+        UNION ALL
+        SELECT NULL, NULL, e.account_id, e.id, e.kind, e.amount
+        FROM accounts_ledgerentry e
+        WHERE e.kind = 'deposit_billed'
+          AND (%(day)s::date IS NULL OR e.business_date = %(day)s::date)
+          AND NOT EXISTS (SELECT 1 FROM deposits_depositentry d
+                          WHERE d.ledger_entry_id = e.id AND d.kind = 'instalment_billed')
+        LIMIT 50
+        """,
+    )
+)
+
+register(
+    Check(
+        "each deposit applied on the account ledger (or its reversal) is what left (or came "
+        "back to) the deposit ledger for it",
+        """
+        SELECT e.id AS ledger_entry, e.kind, e.amount, e.account_id,
+               COALESCE(SUM(d.amount), 0) AS deposit_side
+        FROM accounts_ledgerentry e
+        LEFT JOIN accounts_ledgerentry o ON o.id = e.reverses_id
+        LEFT JOIN deposits_depositentry d ON d.ledger_entry_id = e.id
+        WHERE (e.kind = 'deposit_applied' OR (e.kind = 'reversal' AND o.kind = 'deposit_applied'))
+          AND (%(day)s::date IS NULL OR e.business_date = %(day)s::date)
+        GROUP BY e.id
+        HAVING COALESCE(SUM(d.amount), 0) <> e.amount
+            OR bool_or(d.account_id <> e.account_id)
+        LIMIT 50
+        """,
+    )
+)
+
+register(
+    Check(
+        "no account's deposit held is less than nothing",
+        """
+        SELECT d.account_id, SUM(d.amount) AS held
+        FROM deposits_depositentry d
+        WHERE (%(day)s::date IS NULL OR d.business_date <= %(day)s::date)
+        GROUP BY d.account_id HAVING SUM(d.amount) < 0
+        LIMIT 50
+        """,
+    )
+)
+
 # The day's close and the bank ------------------------------------------------------------
 
 register(
@@ -390,5 +518,25 @@ register(
           AND d.business_date > CURRENT_DATE + 1  -- the database's date may be a day ahead
         ORDER BY d.business_date LIMIT 50
         """,
+    )
+)
+
+
+# The aging summary ------------------------------------------------------------------------
+
+
+def _aging_summary_agrees(day, using):
+    """Aging every account reads balances and charges kept from the ledger (accounts.models
+    .aging): they agree with the ledger, account by account and day by day. Over the whole
+    ledger whatever the day asked about: a few seconds at 100,000 accounts."""
+    from accounts import aging_summary
+
+    return aging_summary.disagreements(using)
+
+
+register(
+    Check(
+        "the aging summary (balances, charges due, what is unpaid) agrees with the ledger",
+        run=_aging_summary_agrees,
     )
 )

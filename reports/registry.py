@@ -34,8 +34,8 @@ def register() -> None:
                 Column("amount", "Amount", MONEY, total=True),
             ],
             reconciles_with="The ledger's payment entries of the same days, less those "
-            "voided the same day, plus permit fees; for one day, the daily cash report's "
-            "receipts total.",
+            "voided the same day, plus customer deposits taken (the deposit ledger) and permit "
+            "fees; for one day, the daily cash report's receipts total.",
             default_sort="day",
             description="Voided payments are left out; a payment returned later counts on "
             "the day it was taken. A payment in two tenders counts under each.",
@@ -60,7 +60,8 @@ def register() -> None:
                 Column("reason", "Reason"),
                 Column("amount", "Amount", MONEY, total=True),
             ],
-            reconciles_with="The ledger's reversals of payment entries dated in the period.",
+            reconciles_with="The ledger's reversals of payment entries dated in the period, "
+            "with the deposit ledger's reversals of deposits taken on those receipts.",
             default_sort="undone_on",
             landscape=True,
         )

@@ -5,7 +5,10 @@ from django.contrib import admin
 from utilityclerk import audit
 
 
-class AuditedModelAdmin(admin.ModelAdmin):
+class AuditedAdminMixin:
+    """Adds, changes and deletes made in the admin, one by one or by the "delete selected"
+    action, each leave an audit event."""
+
     def save_model(self, request, obj, form, change):
         before = None
         if change:
@@ -28,6 +31,20 @@ class AuditedModelAdmin(admin.ModelAdmin):
             before=audit.snapshot(obj),
         )
         super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit.record(
+                actor=request.user,
+                action=f"{obj._meta.model_name}.delete.admin",
+                target=obj,
+                before=audit.snapshot(obj),
+            )
+        super().delete_queryset(request, queryset)
+
+
+class AuditedModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    pass
 
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):

@@ -74,6 +74,31 @@ def record(
     )
 
 
+def record_many(*, actor, action: str, targets: Iterable[models.Model], after=None) -> None:
+    """One audit event per target, written in one statement: the same as `record` for each
+    (a batch of work orders raised at once). `after(target) -> dict` gives each its own."""
+    targets = list(targets)
+    if not targets:
+        return
+    context = current_request.get()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    target_type = ContentType.objects.get_for_model(targets[0], for_concrete_model=True)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=user,
+            actor_name=user.get_username() if user else "system",
+            action=action,
+            target_type=target_type,
+            target_id=str(target.pk),
+            target_repr=str(target)[:200],
+            after=after(target) if after else None,
+            request_id=context.request_id,
+            ip_address=context.ip_address,
+        )
+        for target in targets
+    )
+
+
 def _name_of(record: models.Model) -> str:
     full_name = getattr(record, "get_full_name", None)
     return (full_name() if full_name else "") or str(record)

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "accounts",
     "payments",
     "payments.closeout",
+    "payments.deposits",
+    "payments.refunds",
     "permits",
     "collections_app",
     "collections_app.disputes",

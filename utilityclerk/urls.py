@@ -22,6 +22,8 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("payments/", include("payments.urls")),
     path("closeout/", include("payments.closeout.urls")),
+    path("deposits/", include("payments.deposits.urls")),
+    path("refunds/", include("payments.refunds.urls")),
     path("runs/", include("utilityclerk.runs.urls")),
     path("collections/", include("collections_app.urls")),
     path("disputes/", include("collections_app.disputes.urls")),

@@ -4,7 +4,6 @@ from django import forms
 
 from accounts.forms import MailingAddressMixin
 from accounts.models import Utility, UtilityOffering
-from accounts.service_changes import STOP_REASONS
 from accounts.services import MAILING_FIELDS
 from utilityclerk import business_day
 from utilityclerk.forms import (
@@ -16,6 +15,7 @@ from utilityclerk.forms import (
     ascii_digits,
 )
 from workorders.models import WorkOrderKind, WorkOrderStatus
+from workorders.service_changes import STOP_REASONS
 
 DATE = forms.DateInput(attrs={"type": "date"})
 

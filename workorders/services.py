@@ -118,6 +118,85 @@ def raise_work_order(
     return order
 
 
+@dataclass(frozen=True)
+class NewOrder:
+    """One of many orders raised at once (raise_work_orders)."""
+
+    premise_id: int
+    account_id: int | None = None
+    service_id: int | None = None
+    requested_for: date | None = None
+    instructions: str = ""
+
+
+def raise_work_orders(
+    *, kind: str, orders: list[NewOrder], by, crew: Crew | None = None, on: date | None = None
+) -> list[WorkOrder]:
+    """Many orders of one kind at once (a shut-off list's disconnects, its door hangers):
+    what raise_work_order and schedule_work_order do for one, in a handful of statements
+    whatever the number: numbers from the one sequence, each order's history and audit
+    events. Scheduled to the crew for `on` when one is given (orders start open: the
+    database says so)."""
+    if not orders:
+        return []
+    _check_assignee(crew, None)
+    order_type = WorkOrderType.objects.get(code=kind)
+    now = timezone.now()
+    due_dates: dict[date | None, date] = {}
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval('work_order_number_seq') FROM generate_series(1, %s)",
+                [len(orders)],
+            )
+            numbers = [f"WO-{n}" for (n,) in cursor.fetchall()]
+        for new in orders:
+            if new.requested_for not in due_dates:
+                due_dates[new.requested_for] = due_date_for(
+                    order_type, raised_at=now, requested_for=new.requested_for
+                )
+        made = WorkOrder.objects.bulk_create(
+            WorkOrder(
+                number=number,
+                type=order_type,
+                premise_id=new.premise_id,
+                account_id=new.account_id,
+                service_id=new.service_id,
+                priority=order_type.default_priority,
+                requested_for=new.requested_for,
+                due_date=due_dates[new.requested_for],
+                instructions=new.instructions[:300],
+                raised_on=timezone.localdate(now),
+                raised_at=now,
+                raised_by=by,
+            )
+            for number, new in zip(numbers, orders, strict=True)
+        )
+        changes = [WorkOrderStatusChange(order=o, to_status=S.OPEN, by=by, at=now) for o in made]
+        audit.record_many(actor=by, action="workorder.raise", targets=made, after=audit.snapshot)
+        if crew is not None:
+            on = on or business_day.today()
+            WorkOrder.objects.filter(pk__in=[o.pk for o in made]).update(
+                status=S.SCHEDULED, crew=crew, scheduled_for=on
+            )
+            for order in made:
+                order.status, order.crew, order.scheduled_for = S.SCHEDULED, crew, on
+            changes += [
+                WorkOrderStatusChange(
+                    order=o, from_status=S.OPEN, to_status=S.SCHEDULED, by=by, at=now
+                )
+                for o in made
+            ]
+            audit.record_many(
+                actor=by,
+                action=f"workorder.{S.SCHEDULED}",
+                targets=made,
+                after=lambda o: {"status": S.SCHEDULED, "crew": crew.pk, "scheduled_for": on},
+            )
+        WorkOrderStatusChange.objects.bulk_create(changes)
+    return made
+
+
 # Status changes ------------------------------------------------------------------------
 
 
@@ -229,7 +308,7 @@ def send_back_work_order(*, order: WorkOrder, by, note: str) -> WorkOrder:
 
 def cancel_work_order(*, order: WorkOrder, reason: str, by) -> WorkOrder:
     """A cancelled turn-on also ends the start it was raised for (on_work_order_cancelled)."""
-    from accounts import service_changes
+    from workorders import service_changes
 
     if not reason.strip():
         raise WorkOrderError("Say why the order is cancelled.", field="reason")
@@ -395,7 +474,7 @@ def complete_work_order(
     """Record the read, notes, who and when, and apply the order's effects on the account's
     services, all in one transaction. Two crew tablets submitting at once: the row lock queues
     the second, which finds the order completed and returns it without applying anything."""
-    from accounts import service_changes
+    from workorders import service_changes
 
     today = business_day.today()
     done_on = done_on or today

@@ -10,7 +10,7 @@ def work_orders(request, account) -> dict:
 
 def register():
     from accounts.extensions import account_action, account_tab, search_provider
-    from accounts.service_changes import STOPPABLE
+    from workorders.service_changes import STOPPABLE
 
     account_tab(
         "workorders",

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import service_changes
 from accounts.forms import (
     ConfirmDuplicatesForm,
     CustomerForm,
@@ -21,12 +20,12 @@ from accounts.forms import (
 from accounts.models import Account, AccountStatus, Customer, ServiceStatus
 from accounts.queries import likely_duplicates_of
 from accounts.services import MAILING_FIELDS, AccountError
-from reports.pdf import pdf_response, render_pdf
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
 from utilityclerk.htmx import htmx_redirect
+from utilityclerk.pdf import pdf_response, render_pdf
 from utilityclerk.roles import any_permission_required
-from workorders import queries, services
+from workorders import queries, service_changes, services
 from workorders.forms import (
     AssignForm,
     BoardFilterForm,

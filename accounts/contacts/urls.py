@@ -1,7 +1,6 @@
 from django.urls import path
 
-from accounts.contacts import views
-from reports import contact_views
+from accounts.contacts import report_views, views
 
 app_name = "contacts"
 
@@ -12,7 +11,7 @@ urlpatterns = [
     path("follow-ups/", views.my_follow_ups, name="my_follow_ups"),
     path("follow-ups/board/", views.board, name="board"),
     path("customer/<int:pk>/", views.customer_contacts, name="customer"),
-    path("report/", contact_views.contact_report, name="report"),
+    path("report/", report_views.contact_report, name="report"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/close/", views.close, name="close"),
     path("<int:pk>/reassign/", views.reassign, name="reassign"),

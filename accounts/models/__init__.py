@@ -7,6 +7,7 @@ from accounts.models.account import (
     Utility,
     UtilityOffering,
 )
+from accounts.models.aging import AccountBalance, AgingChange, ChargesDue
 from accounts.models.contact import Contact
 from accounts.models.customer import (
     Customer,
@@ -30,13 +31,16 @@ from accounts.models.ledger import (
 
 __all__ = [
     "Account",
+    "AccountBalance",
     "AccountNote",
     "AccountStatus",
     "AdjustmentReason",
     "AdjustmentRequest",
     "AdjustmentRequestStatus",
+    "AgingChange",
     "Bill",
     "BillLine",
+    "ChargesDue",
     "Contact",
     "Customer",
     "CustomerClass",

@@ -97,6 +97,14 @@ class LedgerEntry(models.Model):
             models.Index(
                 fields=["reference"], name="ledger_reference_idx", condition=~Q(reference="")
             ),
+            # A day's (or a period's) entries: the GL journal, the ledger report, and aging as
+            # of a past day (which takes back what was dated after it).
+            models.Index(fields=["business_date"], name="ledger_business_date_idx"),
+            # The few reversals: "is this entry reversed?" asked of many entries at once reads
+            # these instead of the whole ledger.
+            models.Index(
+                fields=["reverses"], name="ledger_reversals", condition=Q(kind="reversal")
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,7 +5,7 @@ from django.conf import settings
 
 from accounts.queries import aging_for_account
 from collections_app.disputes.models import CaseStatus, Outcome
-from reports.pdf import render_pdf
+from utilityclerk.pdf import render_pdf
 
 
 def letter_context(case) -> dict:

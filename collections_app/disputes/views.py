@@ -21,9 +21,9 @@ from collections_app.disputes.models import (
     Referral,
 )
 from collections_app.disputes.services import DisputeError
-from reports.pdf import pdf_response, render_pdf
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
+from utilityclerk.pdf import pdf_response, render_pdf
 
 view_case = permission_required(
     ["disputes.view_case", "accounts.view_account"], raise_exception=True

@@ -7,8 +7,8 @@ from datetime import date
 from payments.closeout import queries
 from payments.closeout.models import BankDeposit
 from payments.models import DrawerSession
-from reports.pdf import render_pdf
 from utilityclerk.money import ZERO
+from utilityclerk.pdf import render_pdf
 
 
 def drawer_closeout_pdf(session: DrawerSession, *, by) -> bytes:

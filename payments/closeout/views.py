@@ -20,9 +20,9 @@ from payments.closeout.forms import (
 from payments.closeout.models import BankDeposit, CountKind
 from payments.closeout.services import CloseoutError
 from payments.models import DrawerSession, SessionStatus
-from reports.pdf import pdf_response
 from utilityclerk import business_day
 from utilityclerk.errors import show_on_form
+from utilityclerk.pdf import pdf_response
 from utilityclerk.roles import any_permission_required
 
 

@@ -237,5 +237,12 @@
   // On the swap itself, in the same task, after the dialog has opened (showModal focuses its
   // first field): waiting for the settle would take focus back from a clerk who had already
   // typed the amount and moved on to the tender, so the tender's digits landed in the amount.
-  document.addEventListener("htmx:afterSwap", function (event) { autofocus(event.detail.target); });
+  // htmx wires up the swapped content's own hx- attributes only at the settle, a moment later:
+  // a key pressed on the focused button before then (Enter on Print receipt) would send its
+  // form as a plain post and leave the page. Wiring them now (htmx skips what it has wired
+  // already) makes the focused element do what it says from the first key.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (window.htmx && event.detail.target) { window.htmx.process(event.detail.target); }
+    autofocus(event.detail.target);
+  });
 })();

@@ -143,14 +143,17 @@ def test_the_same_seed_gives_the_same_accounts_and_names(db):
     assert len({name for _, _, name, *_ in first}) > ACCOUNTS // 2
 
 
+class FixedBlocks:
+    """Ids without a database: every block starts at the same number."""
+
+    def sequence_for(self, table):
+        return table
+
+    def reserve(self, sequence, count):
+        return 1_000_001
+
+
 def test_the_generator_writes_identical_rows_for_a_seed():
-    class FixedBlocks:
-        def sequence_for(self, table):
-            return table
-
-        def reserve(self, sequence, count):
-            return 1_000_001
-
     def rows(seed_value):
         data = demo_data.DemoData(seed=seed_value, months=4, today=date(2026, 3, 15))
         data.blocks = FixedBlocks()
@@ -160,6 +163,30 @@ def test_the_generator_writes_identical_rows_for_a_seed():
 
     assert rows(3) == rows(3)
     assert rows(3) != rows(4)
+
+
+def test_the_demo_customers_are_the_same_whatever_day_it_is_loaded():
+    # The README's search examples ("jsoe", "ending 9848") name demo customers: loaded
+    # on another day, the history differs, the people must not. They once did from one day
+    # to the next, since the history drew as many random numbers as the day made it.
+    def customers(today):
+        data = demo_data.DemoData(seed=42, months=24, today=today)
+        data.blocks = FixedBlocks()
+        made, seen = data._customer, []
+
+        def customer(person, since, *, mail):
+            row = made(person, since, mail=mail)
+            seen.append((person.first, person.last, person.organisation, row.phone, row.email))
+            return row
+
+        data._customer = customer
+        for _ in data.history_batches(300):
+            pass
+        return seen
+
+    monday = customers(date(2026, 12, 7))
+    assert len(monday) > 250
+    assert customers(date(2026, 12, 6)) == monday == customers(date(2027, 3, 1))
 
 
 def test_if_empty_seeds_once(db):

@@ -38,6 +38,9 @@ def test_reads_to_printed_bills(page, sign_in, clerk, supervisor, make_metered_a
     sign_in(clerk)
     page.get_by_role("link", name="Meter reads").click()
     page.get_by_role("link", name=route.code, exact=True).click()
+    # Enter moves to the next field once the page's script has run: wait for it, as a slow
+    # machine may show the fields first.
+    page.wait_for_load_state("load")
     first_field = page.locator(f"#id_read-{first.point.pk}")
     first_field.fill(str(int(last[first.pk] + 5400)))
     first_field.press("Enter")

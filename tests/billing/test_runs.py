@@ -203,12 +203,12 @@ def test_estimate_then_true_up(make_metered_account, route, clerk):
 def test_final_read_raises_the_final_bill_prorated_to_the_stop_date(make_metered_account, clerk):
     from datetime import timedelta
 
-    from accounts.service_changes import stop_service
     from billing.models import DraftKind
     from utilityclerk import business_day
     from utilityclerk.business_day import add_months
     from workorders import services as work_orders
     from workorders.models import Crew
+    from workorders.service_changes import stop_service
 
     today = business_day.today()
     billed = today - timedelta(days=15)
@@ -255,12 +255,12 @@ def test_a_first_bill_is_prorated_from_the_start_date(make_metered_account, rout
 
 
 def test_a_turn_on_puts_a_new_premise_on_its_streets_route(make_metered_account, clerk, route):
-    from accounts.service_changes import start_service
     from billing.models import PremiseBilling
     from tests.factories import make_customer, make_premise
     from utilityclerk import business_day
     from workorders import services as work_orders
     from workorders.models import Crew
+    from workorders.service_changes import start_service
 
     neighbour = make_metered_account()
     premise = make_premise(street=neighbour.premise.street)

@@ -342,7 +342,7 @@ def test_the_count_page_is_not_offered_after_the_recount(clerk_client, busy_sess
 
 
 def test_a_pdf_name_keeps_only_safe_characters():
-    from reports.pdf import pdf_response
+    from utilityclerk.pdf import pdf_response
 
     response = pdf_response(b"%PDF", 'deposit-<b>BAG "7"</b>.pdf')
     assert response["Content-Disposition"] == r'inline; filename="deposit-<b>BAG \"7\"<-b>.pdf"'

@@ -203,3 +203,16 @@ def test_after_hours_reconnect_charges_the_difference_once_and_only_after_hours(
     assert [f.amount for f in fees] == [Decimal("50.00"), Decimal("50.00")]
     reconnection.work_order.refresh_from_db()
     assert reconnection.work_order.priority == "emergency"
+
+
+def test_door_hangers_a_chunk_at_a_time_one_per_notice(supervisor, crew, monkeypatch):
+    monkeypatch.setattr(services, "APPROVE_CHUNK", 1)
+    day = business_day.today()
+    disconnect_on = business_day.add_business_days(day, 1)
+    notices = [noticed(f"{200 + i}.00", day=disconnect_on)[1] for i in range(3)]
+    assert services.issue_door_hangers(day=day, by=supervisor, crew=crew)["door_hangers"] == 3
+    assert services.issue_door_hangers(day=day, by=supervisor, crew=crew)["door_hangers"] == 0
+    hangers = DoorHanger.objects.filter(notice__in=notices).select_related("work_order")
+    assert len(hangers) == 3
+    assert {h.work_order.status for h in hangers} == {"scheduled"}
+    assert all("Door hanger: service is disconnected" in h.work_order.instructions for h in hangers)

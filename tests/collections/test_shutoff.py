@@ -197,6 +197,24 @@ def test_a_clerk_cannot_approve_the_list(clerk):
 
 
 PROTECTIONS = ["life_support", "medical", "dispute", "arrangement", "promise", "small", "final"]
+# Why an account is listed: a past-due notice, an overdue backflow test (issue #17, by
+# policy), or both.
+GROUNDS = ["notice", "backflow", "both"]
+
+
+def _overdue_backflow(account, day):
+    from permits.models import BackflowDevice, BackflowNotice
+
+    device = BackflowDevice.objects.create(
+        premise=account.premise,
+        device_type="RPZ",
+        size='1"',
+        serial=f"P-{account.pk}",
+        next_test_due=day - timedelta(days=60),
+    )
+    BackflowNotice.objects.create(
+        device=device, due_date=device.next_test_due, noticed_on=day - timedelta(days=30)
+    )
 
 
 @settings(
@@ -209,6 +227,7 @@ PROTECTIONS = ["life_support", "medical", "dispute", "arrangement", "promise", "
         st.tuples(
             st.sets(st.sampled_from(PROTECTIONS), max_size=3),
             st.integers(min_value=1, max_value=90000),
+            st.sampled_from(GROUNDS),
         ),
         min_size=1,
         max_size=4,
@@ -216,16 +235,24 @@ PROTECTIONS = ["life_support", "medical", "dispute", "arrangement", "promise", "
     st.booleans(),
 )
 def test_no_protected_account_ever_lands_on_a_shut_off_list(cases, weather):
-    """Whatever mix of protections, amounts and weather: every account on the list is
-    unprotected and over the minimum, and every protected one is off it."""
+    """Whatever mix of protections, amounts, weather and reasons to be listed (past due, an
+    overdue backflow test): every account on the list is unprotected, and over the minimum
+    when it is listed for the money; every protected one is off it."""
     # Each example in a savepoint rolled back: examples do not see each other's accounts.
     with transaction.atomic():
         day = shutoff_day()
+        Policy.objects.filter(pk=Policy.current().pk).update(backflow_shutoff=True)
         minimum = Policy.current().shutoff_minimum
-        protected, holds = set(), []
-        for protections, cents in cases:
+        everyone, protected, holds = set(), set(), []
+        for protections, cents, grounds in cases:
             amount = Decimal(cents) / 100
-            account, _ = noticed(f"{amount:.2f}")
+            if grounds == "backflow":
+                account, _bill = delinquent(f"{amount:.2f}", days_past_due=15)
+            else:
+                account, _ = noticed(f"{amount:.2f}")
+            if grounds in ("backflow", "both"):
+                _overdue_backflow(account, day)
+            everyone.add(account.pk)
             customer = account.customer.__class__.objects.filter(pk=account.customer_id)
             if "life_support" in protections:
                 customer.update(life_support=True)
@@ -247,7 +274,9 @@ def test_no_protected_account_ever_lands_on_a_shut_off_list(cases, weather):
                 pay(account, f"{max(Decimal('0.01'), amount - minimum + Decimal('0.01')):.2f}")
             if "final" in protections:
                 account.__class__.objects.filter(pk=account.pk).update(status="final")
-            if protections or amount < minimum or weather:
+            # The amount protects only against the money: an overdue test is no debt.
+            money_only = grounds == "notice" and ("small" in protections or amount < minimum)
+            if protections - {"small"} or weather or money_only:
                 protected.add(account.pk)
         if weather:
             WeatherHold.objects.create(date=day, reason="Hot", set_by=_user())
@@ -259,8 +288,11 @@ def test_no_protected_account_ever_lands_on_a_shut_off_list(cases, weather):
             collectible.unregister_hold("prop_dispute")
         on_list = {r.account_id for r in listing.eligible}
         assert not (on_list & protected)
+        assert on_list == everyone - protected  # and nobody unprotected is missed
         for row in listing.eligible:
-            assert row.collectible >= minimum
+            assert row.grounds
+            if row.for_past_due:
+                assert row.collectible >= minimum
         for row in listing.excluded:
             assert row.reasons
         transaction.set_rollback(True)

@@ -121,3 +121,50 @@ def test_history_shows_dates_and_times_as_the_screens_do(db):
     # 04:25 UTC is 10:25 PM the evening before in the utility's time zone (America/Chicago).
     assert shown["Checked at"] == "11/26/2026 10:25 PM"
     assert shown["Called at"] == "11/27/2026 3:05 PM"  # as the screens write it
+
+
+def test_lifting_a_lock_out_in_the_admin_is_audited_one_by_one_or_in_bulk(admin_user):
+    from axes.models import AccessAttempt
+    from django.test import Client
+
+    attempts = [
+        AccessAttempt.objects.create(
+            username=name, ip_address="10.0.0.9", user_agent="", failures_since_start=5
+        )
+        for name in ("pat", "lee", "kim")
+    ]
+    client = Client()
+    client.force_login(admin_user)
+    one = client.post(f"/admin/axes/accessattempt/{attempts[0].pk}/delete/", {"post": "yes"})
+    assert one.status_code == 302
+    bulk = client.post(
+        "/admin/axes/accessattempt/",
+        {
+            "action": "delete_selected",
+            "post": "yes",
+            "_selected_action": [a.pk for a in attempts[1:]],
+        },
+    )
+    assert bulk.status_code == 302
+    assert not AccessAttempt.objects.exists()
+    events = AuditEvent.objects.filter(action="accessattempt.delete.admin")
+    assert sorted(e.before["username"] for e in events) == ["kim", "lee", "pat"]
+    assert {e.actor for e in events} == {admin_user}
+
+
+def test_removing_a_second_factor_device_in_the_admin_is_audited(admin_user, supervisor):
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=supervisor, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/otp_totp/totpdevice/",
+        {"action": "delete_selected", "post": "yes", "_selected_action": [device.pk]},
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.exists()
+    event = AuditEvent.objects.get(action="totpdevice.delete.admin")
+    assert event.target_repr == str(device)
+    assert event.actor == admin_user

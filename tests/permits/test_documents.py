@@ -204,3 +204,40 @@ def test_overdue_notices_print_for_devices_past_their_test(clerk_client, clerk, 
     assert AuditEvent.objects.filter(
         action="backflow.overdue_notice", target_id=str(late.pk)
     ).exists()
+
+
+def test_an_overdue_notice_is_served_once_per_due_date_and_by_policy_names_the_shutoff_day(
+    clerk_client, clerk, site
+):
+    from permits.models import BackflowNotice
+    from utilityclerk.core.models import Policy
+
+    today = business_day.today()
+    device = services.add_backflow_device(
+        premise=site,
+        device_type="DCVA",
+        size='2"',
+        serial="DC-91",
+        location="",
+        next_test_due=today - timedelta(days=3),
+        by=clerk,
+    )
+    text = _text(clerk_client.post(reverse("permits:backflow_notices")).content)
+    assert "DC-91" in text and "shut off on or after" not in text  # the policy is off
+    Policy.objects.filter(pk=Policy.current().pk).update(
+        backflow_shutoff=True, backflow_shutoff_after_days=10
+    )
+    # A reprint keeps the date the notice was first served, and counts from it.
+    BackflowNotice.objects.filter(device=device).update(noticed_on=today - timedelta(days=2))
+    text = _text(clerk_client.post(reverse("permits:backflow_notices")).content)
+    shutoff_from = today - timedelta(days=2) + timedelta(days=10)
+    assert (
+        f"shut off on or after {shutoff_from:%A, %B} {shutoff_from.day}, {shutoff_from.year}"
+        in text
+    )
+    assert f"We first sent this notice on {today - timedelta(days=2):%m/%d/%Y}" in text
+    assert BackflowNotice.objects.filter(device=device).count() == 1
+    page = clerk_client.get(reverse("permits:backflow")).content.decode()
+    assert (
+        f"Sent {today - timedelta(days=2):%m/%d/%Y}; shut-off from {shutoff_from:%m/%d/%Y}" in page
+    )

@@ -58,6 +58,7 @@ def day(clerk, submit, drawer_session):
 def test_purposes_are_totalled_for_the_session_and_the_day(day):
     expected = [
         ("Account payments", Decimal("80.00")),
+        ("Customer deposits (held)", Decimal("0.00")),
         ("Permit fees", Decimal("50.00")),
         ("Permit deposits", Decimal("1500.00")),
     ]

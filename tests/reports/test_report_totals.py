@@ -223,3 +223,57 @@ def test_paging_returns_each_row_once(busy_day):
         seen += [row["entry"] for row in r.page(offset, 4)]
     assert sorted(seen) == sorted(row["entry"] for row in r.all_rows())
     assert len(seen) == len(set(seen)) == r.count()
+
+
+def test_customer_counts_filtered_agree_with_the_tables(busy_day):
+    from tests.factories import make_account, make_customer
+
+    # A customer with two active accounts counts once; a customer with no account only
+    # when no status or utility is asked for.
+    twice = make_customer(first_name="Two", last_name="Accounts", customer_class="commercial")
+    make_account(customer=twice)
+    make_account(customer=twice)
+    make_customer(first_name="No", last_name="Account", customer_class="commercial")
+    active = run("customer_counts", {"status": "active"})
+    accounts, customers = sql_one(
+        "SELECT COUNT(*), COUNT(DISTINCT customer_id) FROM accounts_account WHERE status = 'active'"
+    )
+    assert (active.totals()["accounts"], active.totals()["customers"]) == (accounts, customers)
+    assert "No account" not in {row["status"] for row in active.all_rows()}
+    commercial = run("customer_counts", {"customer_class": "commercial"}).all_rows()
+    by_status = {row["status"]: row for row in commercial}
+    assert by_status["No account"]["customers"] == 1
+    (commercial_customers,) = sql_one(
+        "SELECT COUNT(DISTINCT c.id) FROM accounts_customer c JOIN accounts_account a "
+        "ON a.customer_id = c.id WHERE c.customer_class = 'commercial' AND a.status = 'active'"
+    )
+    assert by_status["Active"]["customers"] == commercial_customers
+    (sewer,) = sql_one(
+        "SELECT COUNT(DISTINCT account_id) FROM accounts_service "
+        "WHERE utility = 'sewer' AND status = 'active'"
+    )
+    with_sewer = run("customer_counts", {"utility": "sewer"}).totals()
+    assert with_sewer["accounts"] == with_sewer["sewer"] == sewer
+
+
+def test_aging_reports_agree_before_and_after_the_fold(busy_day):
+    """The reports read the aging summary; what waits to be folded counts the same."""
+    from accounts import aging_summary
+
+    (ledger_balance,) = sql_one("SELECT SUM(amount) FROM accounts_ledgerentry")
+    (waiting,) = sql_one("SELECT COUNT(*) FROM accounts_agingchange")
+    assert waiting > 0  # the busy day's postings are not folded yet
+    before = run("aging_summary").totals()
+    detail_before = {row["account"]: row for row in run("aging_detail").all_rows()}
+    aging_summary.fold()
+    assert sql_one("SELECT COUNT(*) FROM accounts_agingchange") == (0,)
+    assert run("aging_summary").totals() == before
+    assert {row["account"]: row for row in run("aging_detail").all_rows()} == detail_before
+    assert before["balance"] == ledger_balance
+    for row in run("aging_detail").all_rows():
+        (balance,) = sql_one(
+            "SELECT SUM(e.amount) FROM accounts_ledgerentry e JOIN accounts_account a "
+            "ON a.id = e.account_id WHERE a.number = %s",
+            [row["account"]],
+        )
+        assert row["balance"] == balance

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from reports.catalogue import all_reports, get_report
 from tests.factories import make_user
+from utilityclerk import business_day
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -222,3 +223,19 @@ def test_a_report_that_needs_a_choice_opens_without_an_error(supervisor_client):
     page = supervisor_client.get(get_report("audit_trail").url).content.decode()
     assert "Type an account number or choose a user." not in page
     assert "report-run" not in page
+
+
+def test_the_screen_pages_through_the_first_rows_only(busy_day, supervisor_client, monkeypatch):
+    """A long report pages on screen up to a limit (10,000 rows; here 2 pages of 5) and
+    says the CSV has every row; a page beyond it shows the last one allowed."""
+    from reports import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 5)
+    monkeypatch.setattr(views, "SCREEN_PAGES", 2)
+    url = get_report("ledger").url
+    data = {"start": (business_day.today() - timedelta(days=60)).isoformat()}
+    page = supervisor_client.get(url, {**data, "page": "99"}).content.decode()
+    assert "page 2 of 2" in page
+    assert "the screen pages through the first 10; the CSV has every row" in page
+    rows = read_csv(supervisor_client.get(url, {**data, "format": "csv"}))
+    assert len(rows) > 12  # the header, every entry (more than 10) and the total

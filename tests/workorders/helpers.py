@@ -3,10 +3,9 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from accounts import service_changes
 from tests.factories import make_customer, make_premise
 from utilityclerk import business_day
-from workorders import services
+from workorders import service_changes, services
 
 
 def start(

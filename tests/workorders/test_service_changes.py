@@ -4,17 +4,16 @@ from decimal import Decimal
 
 import pytest
 
-from accounts import service_changes
 from accounts.models import Account, EntryKind, LedgerEntry, Premise, Service
 from accounts.queries import balance_of
-from accounts.service_changes import ServiceChangeError
 from accounts.validation import street_without_type
 from tests.factories import make_customer, make_premise, post_bill
 from tests.workorders.helpers import active_account, complete, start
 from utilityclerk import business_day
 from utilityclerk.core.models import AuditEvent, Policy
-from workorders import services
+from workorders import service_changes, services
 from workorders.models import DepositRequirement, MeterRead, WorkOrder
+from workorders.service_changes import ServiceChangeError
 from workorders.services import WorkOrderError
 
 pytestmark = pytest.mark.django_db
@@ -419,9 +418,10 @@ def test_a_transferred_debt_keeps_its_age(db, clerk):
     from datetime import timedelta
     from decimal import Decimal
 
-    from accounts import queries, service_changes
+    from accounts import queries
     from tests.factories import make_account, post_charge
     from utilityclerk import business_day
+    from workorders import service_changes
     from workorders.models import WorkOrder
 
     today = business_day.today()

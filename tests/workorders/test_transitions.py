@@ -155,7 +155,7 @@ def test_completing_twice_applies_the_effects_once(clerk, crew):
         business_date=account.opened_on,
         due_date=account.opened_on,
     )
-    from accounts import service_changes
+    from workorders import service_changes
 
     moved = service_changes.transfer_service(
         account=account,

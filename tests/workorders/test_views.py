@@ -188,7 +188,7 @@ def test_assign_to_inactive_vendor_shows_the_error(clerk_client, clerk, vendor):
 
 def test_work_order_sheet_pdf(clerk_client, clerk, crew):
     account = active_account(clerk, crew)
-    from accounts import service_changes
+    from workorders import service_changes
 
     order = service_changes.stop_service(account=account, stop_date=business_day.today(), by=clerk)
     text = pdf_text(clerk_client.get(f"/workorders/{order.number}/sheet.pdf"))

@@ -1,6 +1,10 @@
+from axes import admin as axes_admin  # imported first: it registers what is replaced below
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django_otp.plugins.otp_totp import admin as totp_admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from utilityclerk.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
+from utilityclerk.admin_audit import AuditedAdminMixin, AuditedModelAdmin, ReadOnlyModelAdmin
 from utilityclerk.core.models import AuditEvent, BusinessDay, Holiday, Policy
 
 
@@ -38,3 +42,17 @@ class BusinessDayAdmin(ReadOnlyModelAdmin):
     list_display = ["date", "status", "closed_by", "closed_at"]
     list_filter = ["status"]
     date_hierarchy = "date"
+
+
+# Sign-in security records belong to django-axes and django-otp, whose admin pages let an
+# admin unlock a locked-out user (delete the attempt) or remove a second-factor device. Those
+# are security actions: the same admin pages, with every delete and change audited.
+def _audited(model, package_admin):
+    admin.site.unregister(model)
+    admin.site.register(model, type(package_admin.__name__, (AuditedAdminMixin, package_admin), {}))
+
+
+_audited(AccessAttempt, axes_admin.AccessAttemptAdmin)
+_audited(AccessLog, axes_admin.AccessLogAdmin)
+_audited(AccessFailureLog, axes_admin.AccessFailureLogAdmin)
+_audited(TOTPDevice, totp_admin.TOTPDeviceAdmin)

@@ -274,7 +274,36 @@ class Policy(models.Model):
     deposit_average_bill_multiple = models.PositiveSmallIntegerField(
         default=2, help_text="Deposit as this many average monthly bills at the premise."
     )
-    deposit_instalments_max = models.PositiveSmallIntegerField(default=3)
+    deposit_instalments_max = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="A deposit may be billed in up to this many monthly instalments.",
+    )
+    deposit_interest_percent = policy_percent(
+        "0.00", "Yearly interest paid on a deposit held (simple, on the days held)."
+    )
+    deposit_review_months = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text="The deposit review returns a deposit held this many months with good history.",
+    )
+    deposit_review_late_payments_max = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Good history: at most this many late payments (late fees) in those months.",
+    )
+    deposit_review_action = models.CharField(
+        max_length=8,
+        choices=[
+            ("credit", "Credit it to the account"),
+            ("refund", "Refund it (what it leaves as a credit is refunded by check)"),
+        ],
+        default="credit",
+        help_text="What the deposit review does with a deposit it returns.",
+    )
+    deposit_security_reminder_days = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="Days before a letter of credit or surety bond expires that it lists for renewal.",
+    )
     # Meter reads (billing): a read whose use is above high% or below low% of what the
     # service's own 12-month average daily use predicts waits in the exceptions queue.
     read_high_percent = models.PositiveSmallIntegerField(
@@ -291,6 +320,16 @@ class Policy(models.Model):
     )
     backflow_reminder_days = models.PositiveSmallIntegerField(
         default=30, help_text="Days before a backflow test is due that the reminder letter goes."
+    )
+    # Off by default: a utility switches it on under its own cross-connection rules.
+    backflow_shutoff = models.BooleanField(
+        default=False,
+        help_text="An overdue backflow test puts the premise's account on the shut-off list, "
+        "the days below after its overdue notice.",
+    )
+    backflow_shutoff_after_days = models.PositiveSmallIntegerField(
+        default=10,
+        help_text="Days from a backflow overdue notice until service may be shut off for it.",
     )
     permit_expiry_reminder_days = models.PositiveSmallIntegerField(
         default=14, help_text="Days before an issued permit expires that it shows as expiring."
@@ -388,6 +427,13 @@ class Policy(models.Model):
     )
     leak_credit_months_between = models.PositiveSmallIntegerField(
         default=12, help_text="Leak adjustment: at most one per account in this many months."
+    )
+    # Refunds (payments.refunds); source in docs/policies.md
+    refund_unclaimed_days = models.PositiveSmallIntegerField(
+        default=365,
+        validators=[MinValueValidator(1)],
+        help_text="A refund check not cashed this many days after it was approved lists for "
+        "the state's unclaimed-property report.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

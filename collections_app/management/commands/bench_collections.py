@@ -2,6 +2,7 @@
 for every account, proof and post. Everything posted is rolled back at the end, so the
 benchmark can be run again on the same data. Prints figures; asserts nothing about time."""
 
+import os
 import time
 from datetime import date, timedelta
 
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Collections benchmark as of {today}: {accounts:,} accounts, {entries:,} ledger entries"
         )
+        # Timings on a shared machine vary with what else runs: say how busy it was.
+        self.stdout.write("  load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         user, _ = get_user_model().objects.get_or_create(username="bench-collections")
         from accounts.queries import aging_totals
 
@@ -58,19 +61,29 @@ class Command(BaseCommand):
                     "collectible amount, every account", lambda: collectible_for_all(today)
                 )
                 self.stdout.write(f"    {len(owing):,} accounts owe something due")
-                proof, _ = self._time("late-fee proof", lambda: runs.late_fee_proof(today))
+                proof, proof_s = self._time("late-fee proof", lambda: runs.late_fee_proof(today))
                 self.stdout.write(f"    {proof['counts']} {proof['totals']}")
-                posted, _ = self._time("late-fee post", lambda: runs.post_late_fees(today, by=user))
+                posted, post_s = self._time(
+                    "late-fee post", lambda: runs.post_late_fees(today, by=user)
+                )
                 self.stdout.write(f"    {posted['counts']} {posted['totals']}")
+                self.stdout.write(
+                    f"  {'late-fee run (proof and post)':<44} {proof_s + post_s:7.2f} s"
+                )
                 again, _ = self._time(
                     "late-fee post again (posts nothing)",
                     lambda: runs.post_late_fees(today, by=user),
                 )
                 self.stdout.write(f"    {again['counts']}")
-                proof, _ = self._time("notice proof", lambda: runs.notice_proof(today))
+                proof, proof_s = self._time("notice proof", lambda: runs.notice_proof(today))
                 self.stdout.write(f"    {proof['counts']} {proof['totals']}")
-                posted, _ = self._time("notice post", lambda: runs.post_notices(today, by=user))
+                posted, post_s = self._time(
+                    "notice post", lambda: runs.post_notices(today, by=user)
+                )
                 self.stdout.write(f"    {posted['counts']} disconnect on {posted['disconnect_on']}")
+                self.stdout.write(
+                    f"  {'notice run (proof and post)':<44} {proof_s + post_s:7.2f} s"
+                )
                 day = business_day.add_business_days(today, 0)
                 disconnect_on = date.fromisoformat(posted["disconnect_on"])
                 listing, _ = self._time(
@@ -96,3 +109,4 @@ class Command(BaseCommand):
                     raise Rollback
         except Rollback:
             self.stdout.write("Rolled back: the database is as it was.")
+        self.stdout.write("  load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))

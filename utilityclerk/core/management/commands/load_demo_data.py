@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -7,13 +8,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Account, AccountStatus
-from accounts.service_changes import stop_service
 from payments.closeout.models import ChangeFundMovement
 from payments.models import Drawer
 from utilityclerk import business_day, roles
 from utilityclerk.core.models import Holiday
 from workorders import services as work_orders
 from workorders.models import Crew, CrewMember, Vendor, WorkOrder
+from workorders.service_changes import stop_service
 
 # (username, first, last, role, staff): one per role, and a second clerk and supervisor
 # for the steps that need two people.
@@ -96,6 +97,10 @@ class Command(BaseCommand):
                 clerk=User.objects.get(username="clerk"),
                 crew=Crew.objects.get(name=DEMO_CREWS[0]),
             )
+        self._demo_deposits(
+            clerk=User.objects.get(username="clerk"),
+            supervisor=User.objects.get(username="supervisor"),
+        )
         self.stdout.write(
             self.style.SUCCESS(f"Demo sign-ins (password for each: {DEMO_PASSWORD}):")
         )
@@ -136,3 +141,109 @@ class Command(BaseCommand):
             instructions="Water pooling by the meter box after 5 pm.",
             by=clerk,
         )
+
+    def _demo_deposits(self, *, clerk, supervisor):
+        """A few deposits so the account page, the Deposits page, the runs and the deposit
+        register have something to show: five held since a bill about fourteen months ago
+        (the review returns those with good history), two held since lately, one on
+        instalments, one still to take, one waived, and a commercial account whose letter of
+        credit comes up for renewal. Dated to days the accounts' ledgers already have."""
+        from accounts.models import Bill, EntryKind, LedgerEntry
+        from payments.deposits.demo import record_past_deposit
+        from payments.deposits.models import (
+            DepositEntry,
+            DepositInstalment,
+            DepositWaiver,
+            InstalmentPlan,
+            LetterOfCredit,
+        )
+        from payments.deposits.services import split_in_instalments
+        from utilityclerk.business_day import add_months
+        from workorders.models import DepositRequirement
+
+        if DepositEntry.objects.exists() or LetterOfCredit.objects.exists():
+            return
+        today = business_day.today()
+        active = Account.objects.filter(status=AccountStatus.ACTIVE).order_by("number")
+        # The first three carry the demo's work orders.
+        renters = list(active.filter(customer__customer_class="residential")[3:14])
+        if len(renters) < 11:
+            return
+        rule = "Residential renter: greater of $100.00 or 2 × the average bill"
+
+        def require(account, amount, why=rule):
+            DepositRequirement.objects.get_or_create(
+                account=account, defaults={"amount": Decimal(amount), "rule": why}
+            )
+
+        for account, months, amount in [
+            *((a, 14, "100.00") for a in renters[:3]),
+            *((a, 14, "150.00") for a in renters[3:5]),
+            *((a, 4, "120.00") for a in renters[5:7]),
+        ]:
+            bill = (
+                Bill.objects.filter(account=account, bill_date__lte=add_months(today, -months))
+                .order_by("-bill_date")
+                .first()
+            )
+            if bill is None:
+                continue
+            require(account, amount)
+            record_past_deposit(
+                account=account, amount=Decimal(amount), on=bill.bill_date, by=clerk
+            )
+        # On instalments: three of $50, the first billed a month ago, the second due now.
+        on_plan = renters[7]
+        require(on_plan, "150.00")
+        plan = InstalmentPlan.objects.create(
+            account=on_plan, total=Decimal("150.00"), instalment_count=3, set_up_by=clerk
+        )
+        instalments = DepositInstalment.objects.bulk_create(
+            DepositInstalment(plan=plan, number=n, bill_on=add_months(today, n - 2), amount=a)
+            for n, a in enumerate(split_in_instalments(Decimal("150.00"), 3), start=1)
+        )
+        billed_on = instalments[0].bill_on
+        charge = LedgerEntry.objects.create(
+            account=on_plan,
+            kind=EntryKind.DEPOSIT_BILLED,
+            amount=instalments[0].amount,
+            business_date=billed_on,
+            due_date=billed_on + timedelta(days=20),
+            posted_by=supervisor,
+            reference=f"DEP-{instalments[0].pk}",
+            memo="Deposit instalment 1 of 3",
+        )
+        DepositEntry.objects.create(
+            account=on_plan,
+            kind="instalment_billed",
+            amount=charge.amount,
+            business_date=billed_on,
+            posted_by=supervisor,
+            ledger_entry=charge,
+            instalment=instalments[0],
+            reference=charge.reference,
+            memo=charge.memo,
+        )
+        # Still to take at the counter (Take the deposit on the account page).
+        require(renters[8], "100.00")
+        # Waived by a supervisor.
+        require(renters[9], "100.00")
+        DepositWaiver.objects.create(
+            account=renters[9],
+            required_before=Decimal("100.00"),
+            required_after=Decimal("0.00"),
+            reason="Owner: brought the deed after the start of service",
+            decided_by=supervisor,
+        )
+        commercial = active.filter(customer__customer_class="commercial").first()
+        if commercial is not None:
+            require(commercial, "300.00", "Commercial: 2 × the average bill, at least $150.00")
+            LetterOfCredit.objects.create(
+                account=commercial,
+                kind="letter_of_credit",
+                issuer="First Texas Bank of Cibolo",
+                number="LC-2026-0412",
+                amount=Decimal("300.00"),
+                expires_on=today + timedelta(days=21),
+                recorded_by=clerk,
+            )

@@ -2,8 +2,8 @@
 account and its services. One function per action; each takes the acting user, runs in one
 transaction and writes the audit trail.
 
-Raising the work orders is workorders' business (workorders.services); this module owns the
-account and service rows they change.
+The work orders themselves go through workorders.services; this module changes the account
+and service rows they are raised for (it lives here, above accounts, because it raises them).
 """
 
 import uuid

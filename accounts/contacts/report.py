@@ -5,7 +5,7 @@ import csv
 import io
 
 from accounts.contacts.queries import ContactReport, contact_report
-from reports.pdf import render_pdf
+from utilityclerk.pdf import render_pdf
 
 __all__ = ["ContactReport", "contact_report", "report_csv", "report_pdf"]
 
@@ -61,4 +61,4 @@ def report_csv(report: ContactReport) -> str:
 
 
 def report_pdf(report: ContactReport, *, generated_by) -> bytes:
-    return render_pdf("reports/pdf/contacts.html", {"r": report}, generated_by=generated_by)
+    return render_pdf("accounts/contacts/pdf/report.html", {"r": report}, generated_by=generated_by)

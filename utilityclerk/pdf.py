@@ -1,5 +1,5 @@
 """Render a template to PDF with WeasyPrint. Every document shares one base (utility
-header, generated at/by, page x of y) in reports/templates/reports/pdf/base.html."""
+header, generated at/by, page x of y) in templates/pdf/base.html."""
 
 import re
 

@@ -6,11 +6,11 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
 from accounts.contacts.forms import ContactReportForm
-from reports.contacts import contact_report as build_report
-from reports.contacts import report_csv, report_pdf
-from reports.pdf import pdf_response
+from accounts.contacts.report import contact_report as build_report
+from accounts.contacts.report import report_csv, report_pdf
 from utilityclerk import business_day
 from utilityclerk.db_router import reads_from_replica
+from utilityclerk.pdf import pdf_response
 
 
 @permission_required("accounts.view_contact_report", raise_exception=True)
