@@ -432,6 +432,28 @@ def approve_refund(*, refund: Refund, by, note: str = "") -> Refund:
     return refund
 
 
+def _close_request(refund: Refund, status: str, *, reason: str, by) -> None:
+    """A request ended without a posting (rejected or cancelled): who, when, why, audited."""
+    refund.status = status
+    refund.decided_by = by
+    refund.decided_at = timezone.now()
+    refund.decision_note = reason[:200]
+    refund.save()
+    action, event = {
+        RefundStatus.REJECTED: ("refund.reject", "rejected"),
+        RefundStatus.CANCELLED: ("refund.cancel", "cancelled"),
+    }[status]
+    audit.record(
+        actor=by,
+        action=action,
+        target=refund,
+        before={"status": RefundStatus.REQUESTED},
+        after={"status": refund.status},
+        reason=reason,
+    )
+    _notify(refund, event, by)
+
+
 def reject_refund(*, refund: Refund, reason: str, by) -> Refund:
     _require(by, APPROVE_PERMISSION, "Only a supervisor can reject a refund.")
     reason = " ".join((reason or "").split())
@@ -445,20 +467,7 @@ def reject_refund(*, refund: Refund, reason: str, by) -> Refund:
             raise RefundError(_decided_message(refund))
         if refund.requested_by_id == by.pk:
             raise RefundError("Someone other than the requester must decide a refund: cancel it.")
-        refund.status = RefundStatus.REJECTED
-        refund.decided_by = by
-        refund.decided_at = timezone.now()
-        refund.decision_note = reason[:200]
-        refund.save()
-        audit.record(
-            actor=by,
-            action="refund.reject",
-            target=refund,
-            before={"status": RefundStatus.REQUESTED},
-            after={"status": refund.status},
-            reason=reason,
-        )
-        _notify(refund, "rejected", by)
+        _close_request(refund, RefundStatus.REJECTED, reason=reason, by=by)
     return refund
 
 
@@ -487,20 +496,7 @@ def cancel_refund(*, refund: Refund, reason: str, by) -> Refund:
             )
         if not can_cancel(refund, by):
             raise RefundError("Only the clerk who asked for it or a supervisor can cancel it.")
-        refund.status = RefundStatus.CANCELLED
-        refund.decided_by = by
-        refund.decided_at = timezone.now()
-        refund.decision_note = reason[:200]
-        refund.save()
-        audit.record(
-            actor=by,
-            action="refund.cancel",
-            target=refund,
-            before={"status": RefundStatus.REQUESTED},
-            after={"status": refund.status},
-            reason=reason,
-        )
-        _notify(refund, "cancelled", by)
+        _close_request(refund, RefundStatus.CANCELLED, reason=reason, by=by)
     return refund
 
 
