@@ -171,11 +171,13 @@ def adjust(request, number):
             if isinstance(result, AdjustmentRequest):
                 messages.warning(
                     request,
-                    f"The adjustment of ${abs(result.amount):,.2f} takes you over your limit for "
+                    f"The adjustment of {format_money(abs(result.amount))} takes you over your limit for "
                     "this account today and waits for a supervisor's approval.",
                 )
             else:
-                messages.success(request, f"Adjustment of ${abs(result.amount):,.2f} posted.")
+                messages.success(
+                    request, f"Adjustment of {format_money(abs(result.amount))} posted."
+                )
             return _redirect_to_account(request, account)
     template = "accounts/partials/_adjust_form.html" if request.htmx else "accounts/adjust.html"
     limit = format_money(Policy.current().clerk_adjustment_limit)

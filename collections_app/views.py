@@ -24,6 +24,7 @@ from collections_app.services import CollectionsError
 from utilityclerk import business_day
 from utilityclerk.core.models import Policy
 from utilityclerk.errors import show_on_form
+from utilityclerk.money import format_money
 from utilityclerk.pdf import pdf_response, render_pdf
 from utilityclerk.roles import any_permission_required
 from workorders.models import WorkOrder
@@ -82,7 +83,7 @@ def arrangement(request, number):
         else:
             messages.success(
                 request,
-                f"Arrangement made: {made.months} months, down payment ${made.down_payment:,.2f} "
+                f"Arrangement made: {made.months} months, down payment {format_money(made.down_payment)} "
                 "due today.",
             )
             return _to_account(request, account)
@@ -151,7 +152,7 @@ def promise(request, number):
             show_on_form(form, error)
         else:
             messages.success(
-                request, f"Promise recorded: ${made.amount:,.2f} by {made.pay_by:%m/%d/%Y}."
+                request, f"Promise recorded: {format_money(made.amount)} by {made.pay_by:%m/%d/%Y}."
             )
             return _to_account(request, account)
     context = {
@@ -460,8 +461,8 @@ def recovery(request):
             else:
                 messages.success(
                     request,
-                    f"Recovery recorded: ${made.gross:,.2f}, commission ${made.commission:,.2f}, "
-                    f"net ${made.net:,.2f}.",
+                    f"Recovery recorded: {format_money(made.gross)}, commission {format_money(made.commission)}, "
+                    f"net {format_money(made.net)}.",
                 )
                 return redirect("collections:write_offs")
     start, end = _period(request)

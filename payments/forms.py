@@ -211,7 +211,7 @@ class ReturnForm(ReasonForm):
                 (
                     t.pk,
                     f"{t.get_kind_display()}{f' #{t.number}' if t.number else ''}"
-                    f"{f' ****{t.card_last4}' if t.card_last4 else ''} · ${t.amount:,.2f}",
+                    f"{f' ****{t.card_last4}' if t.card_last4 else ''} · {format_money(t.amount)}",
                 )
                 for t in returnable
             ]

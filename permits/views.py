@@ -364,7 +364,9 @@ def pay(request, number):
         except (PaymentError, PermitError) as error:
             show_on_form(form, error)
         else:
-            change = f" Change {payment.change_given:,.2f}." if payment.change_given else ""
+            change = (
+                f" Change {format_money(payment.change_given)}." if payment.change_given else ""
+            )
             messages.success(
                 request, f"Receipt {payment.receipt} for permit {permit.number}.{change}"
             )
@@ -464,7 +466,7 @@ def return_meter(request, number):
             messages.success(
                 request,
                 f"Meter {checkout.meter} back: {checkout.gallons:,.0f} gallons; "
-                f"deposit back ${checkout.deposit_back:,.2f}.",
+                f"deposit back {format_money(checkout.deposit_back)}.",
             )
             return _back(permit)
     return _render_detail_with(request, permit, return_form=form)

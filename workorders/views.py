@@ -23,6 +23,7 @@ from accounts.services import MAILING_FIELDS, AccountError
 from utilityclerk import audit, business_day
 from utilityclerk.errors import show_on_form
 from utilityclerk.htmx import htmx_redirect
+from utilityclerk.money import format_money
 from utilityclerk.pdf import pdf_response, render_pdf
 from utilityclerk.roles import any_permission_required
 from workorders import queries, service_changes, services
@@ -453,7 +454,7 @@ def start(request, number=None):
             messages.success(
                 request,
                 f"Account {started.account.display_number} opened; turn-on {started.order.number} "
-                f"due {started.order.due_date:%m/%d/%Y}. Deposit required: ${started.deposit.amount:,.2f}.",
+                f"due {started.order.due_date:%m/%d/%Y}. Deposit required: {format_money(started.deposit.amount)}.",
             )
             return redirect("accounts:detail", number=started.account.number)
     return render(

@@ -14,6 +14,7 @@ from collections_app.disputes.models import (
 )
 from collections_app.disputes.services import CREDIT_REASONS
 from utilityclerk.forms import DateField, IdempotencyKeyField, MoneyField
+from utilityclerk.money import format_money
 
 
 class OpenCaseForm(forms.Form):
@@ -45,10 +46,13 @@ class OpenCaseForm(forms.Form):
         self.bills = {b.pk: b for b in bills}
         self.charges = {c.pk: c for c in charges}
         self.fields["bill"].choices = [("", "—")] + [
-            (b.pk, f"{b.number} · {b.bill_date:%m/%d/%Y} · ${b.total:,.2f}") for b in bills
+            (b.pk, f"{b.number} · {b.bill_date:%m/%d/%Y} · {format_money(b.total)}") for b in bills
         ]
         self.fields["charge"].choices = [("", "—")] + [
-            (c.pk, f"{c.get_kind_display()} · {c.business_date:%m/%d/%Y} · ${c.amount:,.2f}")
+            (
+                c.pk,
+                f"{c.get_kind_display()} · {c.business_date:%m/%d/%Y} · {format_money(c.amount)}",
+            )
             for c in charges
         ]
 
@@ -105,7 +109,7 @@ class LeakForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.bill_rows = {b.pk: b for b in bills}
         self.fields["bills"].choices = [
-            (b.pk, f"{b.number} · {b.bill_date:%m/%d/%Y} · ${b.total:,.2f}") for b in bills
+            (b.pk, f"{b.number} · {b.bill_date:%m/%d/%Y} · {format_money(b.total)}") for b in bills
         ]
 
     def chosen_bills(self):

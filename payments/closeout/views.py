@@ -22,6 +22,7 @@ from payments.closeout.services import CloseoutError
 from payments.models import DrawerSession, SessionStatus
 from utilityclerk import business_day
 from utilityclerk.errors import show_on_form
+from utilityclerk.money import format_money
 from utilityclerk.pdf import pdf_response
 from utilityclerk.roles import any_permission_required
 
@@ -191,7 +192,9 @@ def cash_drop(request, pk):
         except CloseoutError as error:
             show_on_form(form, error)
         else:
-            messages.success(request, f"Cash drop of ${drop.amount:,.2f} to the safe recorded.")
+            messages.success(
+                request, f"Cash drop of {format_money(drop.amount)} to the safe recorded."
+            )
             return redirect("home")
     return render(request, "closeout/cash_drop.html", {"session": session, "form": form})
 

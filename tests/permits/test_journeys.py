@@ -62,7 +62,7 @@ def test_a_contractors_hydrant_meter_from_intake_and_payment_to_return_and_refun
     # The fee and the deposit through the drawer: cash with change.
     page.get_by_label("Cash tendered").fill("1600")
     page.get_by_label("Cash tendered").press("Enter")
-    expect(page.locator(".message-success")).to_contain_text("Change 50.00")
+    expect(page.locator(".message-success")).to_contain_text("Change $50.00")
     expect(page.locator("#owed-total")).to_have_text("$0.00")
     lines = dict(PaymentLine.objects.values_list("purpose", "amount"))
     assert {k: str(v) for k, v in lines.items()} == {
