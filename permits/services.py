@@ -1003,3 +1003,25 @@ def decide_will_serve(*, letter: WillServeLetter, issue: bool, note: str, by) ->
             after=audit.snapshot(letter),
         )
     return letter
+
+
+def take_permit_payment(*, permit: Permit, tenders, clerk, idempotency_key, memo: str = ""):
+    """Take what a permit owes (its fees and deposit) at the counter: one receipt through the
+    clerk's drawer, the same tenders and double-submit protection as an account payment."""
+    from payments.other_payments import take_payment_for
+    from permits import queries
+
+    if permit.is_ended:
+        raise PermitError(f"Permit {permit.number} has ended: it takes no payments.")
+    owed = queries.balance(permit)
+    return take_payment_for(
+        reference=permit.number,
+        lines={
+            queries.PURPOSE["fee"]: owed["fee"],
+            queries.PURPOSE["deposit"]: owed["deposit"],
+        },
+        tenders=tenders,
+        clerk=clerk,
+        idempotency_key=idempotency_key,
+        memo=memo or f"Permit {permit.number}",
+    )

@@ -341,25 +341,16 @@ def issue(request, number):
 @permission_required("payments.add_payment", raise_exception=True)
 @require_POST
 def pay(request, number):
-    from payments.other_payments import take_payment_for
-
     permit = _permit_or_404(number)
     form = PermitPaymentForm(request.POST)
     if form.is_valid():
-        owed = queries.balance(permit)
         try:
-            if permit.is_ended:
-                raise PermitError(f"Permit {permit.number} has ended: it takes no payments.")
-            payment = take_payment_for(
-                reference=permit.number,
-                lines={
-                    queries.PURPOSE["fee"]: owed["fee"],
-                    queries.PURPOSE["deposit"]: owed["deposit"],
-                },
+            payment = services.take_permit_payment(
+                permit=permit,
                 tenders=form.tenders(),
                 clerk=request.user,
                 idempotency_key=form.cleaned_data["idempotency_key"],
-                memo=form.cleaned_data["memo"] or f"Permit {permit.number}",
+                memo=form.cleaned_data["memo"],
             )
         except (PaymentError, PermitError) as error:
             show_on_form(form, error)
